@@ -1,0 +1,106 @@
+"""Importing a roster: preview the change, then apply it in one transaction.
+
+The preview is what the main office sees before anything takes effect (the
+command line prints it; the app shows it in a dialog). Applying stores a new
+roster version, deletes the reference faces of students who left or opted back
+in, and appends the approval-log records, all in one transaction: if any part
+fails, the previous roster stays in force, whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from photoguard import audit
+from photoguard.errors import UserError
+from photoguard.roster import Roster, RosterDiff, RosterVersion, Student, diff_rosters
+from photoguard.roster_file import read_roster
+from photoguard.store import references as ref_store
+from photoguard.store import rosters as roster_store
+from photoguard.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class ImportPreview:
+    roster: Roster
+    diff: RosterDiff
+    #: The version in force when the preview was made (None: first import).
+    base: RosterVersion | None
+    #: Students as they were, for naming the removed ones.
+    before: Mapping[str, Student]
+
+    def name_of(self, student_id: str) -> str:
+        s = self.roster.by_id().get(student_id) or self.before.get(student_id)
+        return s.display_name if s else student_id
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    preview: ImportPreview
+    version: RosterVersion
+    #: Students whose reference faces were deleted with this import.
+    references_deleted: tuple[str, ...]
+
+
+def preview_import(
+    ws: Workspace,
+    path: Path,
+    columns: Mapping[str, str] | None = None,
+    sheet: str | None = None,
+) -> ImportPreview:
+    roster = read_roster(path, columns, sheet)
+    with ws.db.snapshot() as tx:
+        base = roster_store.current_version(tx, ws.school)
+        before = roster_store.students(tx, base.id) if base else []
+    return ImportPreview(
+        roster=roster,
+        diff=diff_rosters(before, roster.students),
+        base=base,
+        before={s.student_id: s for s in before},
+    )
+
+
+def apply_import(ws: Workspace, preview: ImportPreview, by: str) -> ImportResult:
+    """Make the previewed roster the one in force."""
+    with ws.db.transaction() as tx:
+        current = roster_store.current_version(tx, ws.school)
+        if (current.id if current else None) != (preview.base.id if preview.base else None):
+            raise UserError(
+                "the roster changed since this preview was made; preview the file again"
+            )
+        version = roster_store.insert_version(tx, ws.school, preview.roster, preview.diff, by)
+        deleted = ref_store.forget_students(tx, ws.school, preview.diff.loses_references)
+        record = audit.append(
+            tx,
+            ws.school,
+            by,
+            "roster.import",
+            {
+                "roster_version": version.label,
+                "source_name": preview.roster.source_name,
+                "source_sha256": preview.roster.source_sha256,
+                "students": version.students,
+                "opted_out": version.opted_out,
+                "diff": preview.diff.counts,
+            },
+        )
+        if deleted:
+            reasons = {
+                sid: ("left the roster" if sid in preview.diff.removed else "opted back in")
+                for sid in deleted
+            }
+            record = audit.append(
+                tx,
+                ws.school,
+                by,
+                "enroll.remove",
+                {
+                    "student_ids": sorted(deleted),
+                    "reasons": reasons,
+                    "roster_version": version.label,
+                },
+            )
+    audit.write_head(ws.home, ws.school, record)
+    return ImportResult(preview=preview, version=version, references_deleted=tuple(deleted))

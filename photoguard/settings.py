@@ -1,0 +1,136 @@
+"""Settings, and the thresholds every decision is measured against.
+
+The thresholds live here and nowhere else. Every report records the values it
+was made with, so a decision can be re-read later against the numbers in force.
+
+Face distances are Euclidean distances between dlib's 128-number face
+encodings (smaller = more alike). Measured on ../shared/fixtures with
+:mod:`photoguard.faces` (see models/dlib-resnet-v1.md):
+
+* the same person in two photos: 0.06 to 0.525 (the hardest pair is
+  alex1.jpg / alex2.png, a small, soft crop);
+* two different people: 0.676 and up (lin1.png vs obama_partial_face2.jpg);
+  the unknown third person in obama_biden_2.jpg is 0.77 from Obama.
+
+``MATCH_DISTANCE = 0.6`` is dlib's published operating point for this model
+(99.38 % on Labeled Faces in the Wild) and sits above every same-person pair
+measured. The model was trained mostly on adults and is known to be weaker on
+children, whose faces sit closer together and change year to year, and a
+missed opted-out child is the costly error; so faces between 0.6 and
+``REVIEW_DISTANCE = 0.65`` are not called clear but sent to a person
+(``review``). 0.65 stays below the closest pair of different people measured
+(0.676), so on the fixtures no photo without an opted-out student is sent to
+review.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from photoguard.errors import UserError
+
+#: A face this close to an opted-out student's reference is that student: ``flagged``.
+MATCH_DISTANCE = 0.6
+#: Closer than this but not a match: a person must look (``review``).
+REVIEW_DISTANCE = 0.65
+
+#: Video frames sampled per second, plus the first and the last frame.
+FRAMES_PER_SECOND = 4.0
+
+#: The smallest face, in pixels of the upright photo, that a scan must find.
+#: A class photo of 30 children taken at 4000 px puts faces at 80-100 px; dlib's
+#: HOG detector finds faces from about 60 px at the scale it runs on, so each
+#: photo is detected at the scale that brings a face of this size to 64 px
+#: (see faces.detection_scale).
+MIN_FACE_PX = 48
+
+#: A reference photo must show exactly one face at least this wide (pixels).
+REFERENCE_MIN_FACE_PX = 80
+
+SETTINGS_FILE = "settings.json"
+
+
+@dataclass(frozen=True)
+class Settings:
+    match_distance: float = MATCH_DISTANCE
+    review_distance: float = REVIEW_DISTANCE
+    frames_per_second: float = FRAMES_PER_SECOND
+    min_face_px: int = MIN_FACE_PX
+    #: False is faces-off mode: no face is ever encoded; faces found mean ``review``.
+    faces: bool = True
+    #: The school this machine checks for (district mode has several).
+    school: str = "default"
+    #: PostgreSQL URL for district mode; empty means the SQLite file in the data folder.
+    db_url: str = ""
+    #: Days the scan cache keeps what it found in a photo.
+    cache_days: int = 30
+    #: Reference faces older than this are stale: ask for this year's photos.
+    reference_max_age_days: int = 365
+    #: What a safe copy does with a full-name caption: "initial" (Liam O.) or "remove".
+    caption_names: str = "initial"
+
+    def validate(self) -> Settings:
+        if not 0.0 < self.match_distance <= self.review_distance <= 1.5:
+            raise UserError(
+                "distances must satisfy 0 < match distance <= review distance <= 1.5 "
+                f"(got {self.match_distance} and {self.review_distance})"
+            )
+        if not 0.1 <= self.frames_per_second <= 30:
+            raise UserError(f"frames per second must be 0.1 to 30, not {self.frames_per_second}")
+        if not 20 <= self.min_face_px <= 400:
+            raise UserError(f"the smallest face must be 20 to 400 px, not {self.min_face_px}")
+        if self.caption_names not in ("initial", "remove"):
+            raise UserError("caption_names must be 'initial' or 'remove'")
+        if not self.school.strip():
+            raise UserError("the school code must not be empty")
+        return self
+
+    def report_fields(self) -> dict[str, Any]:
+        return {
+            "match_distance": self.match_distance,
+            "review_distance": self.review_distance,
+            "frames_per_second": self.frames_per_second,
+            "min_face_px": self.min_face_px,
+            "faces": self.faces,
+        }
+
+
+def load_settings(home: Path) -> Settings:
+    path = home / SETTINGS_FILE
+    if not path.exists():
+        return Settings()
+    try:
+        raw = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        raise UserError(f"the settings file {path} is not readable JSON: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise UserError(f"the settings file {path} is not a JSON object")
+    known = {f.name: f.type for f in fields(Settings)}
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key in known:
+            values[key] = value
+    try:
+        return Settings(**values).validate()
+    except TypeError as exc:
+        raise UserError(f"the settings file {path} has a bad value: {exc}") from exc
+
+
+def save_settings(home: Path, settings: Settings) -> None:
+    settings.validate()
+    path = home / SETTINGS_FILE
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(asdict(settings), f, indent=2, sort_keys=True)
+        f.write("\n")
+    os.replace(tmp, path)
+
+
+def with_overrides(settings: Settings, **changes: Any) -> Settings:
+    """A copy with the given fields changed (``None`` values ignored), validated."""
+    return replace(settings, **{k: v for k, v in changes.items() if v is not None}).validate()

@@ -1,0 +1,269 @@
+"""Connections and transactions for SQLite and PostgreSQL behind one small interface.
+
+Both engines get the same SQL, written with ``?`` placeholders; the PostgreSQL
+side rewrites them to psycopg's ``%s``. Every write runs inside
+:meth:`Database.transaction`, which commits on success and rolls back on any
+exception, so a refused import or a crash leaves the previous state in force.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Literal
+
+from photoguard.errors import UserError
+from photoguard.home import create_private_file
+
+Dialect = Literal["sqlite", "postgresql"]
+Params = Sequence[Any]
+Row = dict[str, Any]
+
+SQLITE_FILE = "photoguard.sqlite"
+
+
+class Tx(ABC):
+    """One open transaction. Rows come back as plain dicts on both engines."""
+
+    dialect: Dialect
+
+    @abstractmethod
+    def execute(self, sql: str, params: Params = ()) -> int:
+        """Run one statement; return the number of rows it changed."""
+
+    @abstractmethod
+    def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        """Run one statement for each parameter row."""
+
+    @abstractmethod
+    def rows(self, sql: str, params: Params = ()) -> list[Row]:
+        """Run a query and return every row."""
+
+    def row(self, sql: str, params: Params = ()) -> Row | None:
+        found = self.rows(sql, params)
+        return found[0] if found else None
+
+    def scalar(self, sql: str, params: Params = ()) -> Any:
+        found = self.row(sql, params)
+        return None if found is None else next(iter(found.values()))
+
+
+class Database(ABC):
+    """A photoguard database on one engine."""
+
+    dialect: Dialect
+    #: What to show a person: a file path, or a URL without its password.
+    display_name: str
+
+    @abstractmethod
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        """A read-write transaction: committed when the block ends, rolled back on error."""
+
+    @abstractmethod
+    @contextmanager
+    def snapshot(self) -> Iterator[Tx]:
+        """A read-only transaction with a consistent view."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+# --------------------------------------------------------------------------- SQLite
+
+
+class _SqliteTx(Tx):
+    dialect: Dialect = "sqlite"
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def execute(self, sql: str, params: Params = ()) -> int:
+        return self._conn.execute(sql, tuple(params)).rowcount
+
+    def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        self._conn.executemany(sql, (tuple(r) for r in rows))
+
+    def rows(self, sql: str, params: Params = ()) -> list[Row]:
+        cur = self._conn.execute(sql, tuple(params))
+        names = [d[0] for d in cur.description or ()]
+        return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+
+class SqliteDatabase(Database):
+    """The embedded default: one file in the data folder.
+
+    WAL journal, ``synchronous=FULL`` (a committed transaction survives power
+    loss), foreign keys on. One connection guarded by a lock, so the app's
+    worker thread and the UI thread never interleave inside a transaction.
+    """
+
+    dialect: Dialect = "sqlite"
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.display_name = str(path)
+        try:
+            create_private_file(path)
+            conn = sqlite3.connect(
+                path, isolation_level=None, timeout=30.0, check_same_thread=False
+            )
+            conn.execute("PRAGMA journal_mode=WAL").fetchone()
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA busy_timeout=30000")
+        except (OSError, sqlite3.Error) as exc:
+            raise UserError(f"cannot open the database {path}: {exc}") from exc
+        self._conn = conn
+        self._lock = threading.RLock()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield _SqliteTx(self._conn)
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Tx]:
+        with self._lock:
+            self._conn.execute("BEGIN")
+            try:
+                yield _SqliteTx(self._conn)
+            finally:
+                self._conn.execute("ROLLBACK")
+
+    def backup_to(self, target: Path) -> None:
+        """Copy the whole database (consistent, WAL included) to ``target`` (mode 0600)."""
+        create_private_file(target)
+        dest = sqlite3.connect(target)
+        try:
+            with self._lock:
+                self._conn.backup(dest)
+        finally:
+            dest.close()
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+
+# ----------------------------------------------------------------------- PostgreSQL
+
+_PLACEHOLDER = re.compile(r"\?")
+
+
+def to_pyformat(sql: str) -> str:
+    """Rewrite ``?`` placeholders for psycopg (and escape literal ``%``).
+
+    photoguard's SQL never has ``?`` inside string literals, so a plain
+    rewrite is exact.
+    """
+    return _PLACEHOLDER.sub("%s", sql.replace("%", "%%"))
+
+
+class _PostgresTx(Tx):
+    dialect: Dialect = "postgresql"
+
+    def __init__(self, conn: Any) -> None:
+        self._conn = conn
+
+    def execute(self, sql: str, params: Params = ()) -> int:
+        with self._conn.cursor() as cur:
+            cur.execute(to_pyformat(sql), tuple(params))
+            return int(cur.rowcount)
+
+    def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        with self._conn.cursor() as cur:
+            cur.executemany(to_pyformat(sql), [tuple(r) for r in rows])
+
+    def rows(self, sql: str, params: Params = ()) -> list[Row]:
+        with self._conn.cursor() as cur:
+            cur.execute(to_pyformat(sql), tuple(params))
+            if cur.description is None:
+                return []
+            names = [d.name for d in cur.description]
+            return [
+                {
+                    n: (bytes(v) if isinstance(v, memoryview) else v)
+                    for n, v in zip(names, r, strict=True)
+                }
+                for r in cur.fetchall()
+            ]
+
+
+class PostgresDatabase(Database):
+    """A district's shared database on a PostgreSQL server (psycopg 3)."""
+
+    dialect: Dialect = "postgresql"
+
+    def __init__(self, url: str) -> None:
+        try:
+            import psycopg
+        except ImportError as exc:  # pragma: no cover - depends on the install
+            raise UserError(
+                "PostgreSQL support is not installed: pip install 'photoguard[postgres]'"
+            ) from exc
+        self.display_name = _redact(url)
+        try:
+            self._conn = psycopg.connect(url, autocommit=True)
+        except psycopg.Error as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise UserError(f"cannot connect to {self.display_name}: {first}") from exc
+        self._lock = threading.RLock()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        with self._lock, self._conn.transaction():
+            yield _PostgresTx(self._conn)
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Tx]:
+        with self._lock, self._conn.transaction():
+            self._conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            yield _PostgresTx(self._conn)
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+
+def _redact(url: str) -> str:
+    return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", url)
+
+
+def open_database(home: Path, url: str | None = None) -> Database:
+    """Open (creating if needed) PostgreSQL at ``url``, or else the SQLite file in ``home``.
+
+    The schema is brought up to date by :func:`photoguard.store.migrations.migrate`.
+    """
+    from photoguard.store.migrations import migrate
+
+    db: Database
+    if url:
+        if not url.startswith(("postgresql://", "postgres://")):
+            raise UserError(f"--db must be a postgresql:// URL, not {_redact(url)!r}")
+        db = PostgresDatabase(url)
+    else:
+        db = SqliteDatabase(home / SQLITE_FILE)
+    try:
+        migrate(db, backup_dir=home)
+    except BaseException:
+        db.close()
+        raise
+    return db
