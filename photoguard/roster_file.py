@@ -3,24 +3,30 @@
 Aspen exports differ between districts and between the person who built the
 export, so columns are found by their header, ignoring case, spaces and
 punctuation, and any role can be named explicitly (``--column optout="Photo OK?"``).
+The header may sit below a title line or two; blank rows are skipped.
 
 Everything here fails closed: a file that cannot be read completely and
 unambiguously raises :class:`~photoguard.errors.UserError` with one sentence, and
-nothing is stored.
+nothing is stored. Cells are read by position, never shifted: a CSV row with
+more values than the header, or one that stops before a column the roster
+needs, refuses the import rather than guess.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
+import itertools
+import json
 import re
 import unicodedata
-from collections.abc import Mapping
-from dataclasses import dataclass
+import warnings
+import zipfile
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-
-import pandas as pd
 
 from photoguard.errors import UserError
 from photoguard.roster import Roster, Student
@@ -39,12 +45,15 @@ ROLES = (
     "release",
 )
 
-#: Header spellings per role, in order of preference (normalised: see norm_header).
+#: Header spellings per role, in order of preference (compared after norm_header).
+#: A state ID ("State ID", "SASID") is deliberately absent: the roster is keyed by
+#: the local ID, which is what Aspen's other exports and the enrolment folder use.
 HEADER_ALIASES: Mapping[str, tuple[str, ...]] = {
     "id": (
         "Student ID",
         "LASID",
         "Local ID",
+        "Local Student ID",
         "StudentNumber",
         "Student Number",
         "Pupil #",
@@ -76,12 +85,24 @@ OPTOUT_TOPICS = ("photo", "media", "privacy", "publicity", "video", "picture", "
 #: Cell values, normalised by _norm_flag. Anything else refuses the import.
 OPTED_OUT_VALUES = frozenset({"y", "yes", "true", "1", "x", "optout", "optedout"})
 NOT_OPTED_OUT_VALUES = frozenset({"", "n", "no", "false", "0"})
-#: A release column ("Photo Release") says the opposite: yes means photos are allowed.
-RELEASED_VALUES = frozenset({"y", "yes", "true", "1", "x", "released"})
+#: A release column ("Photo Release", or an opt-in column) says the opposite:
+#: yes means photos are allowed.
+RELEASED_VALUES = frozenset({"y", "yes", "true", "1", "x", "released", "optin", "optedin"})
 #: Blank in a release column means no release is on file: treated as opted out (fail closed).
 NOT_RELEASED_VALUES = frozenset({"", "n", "no", "false", "0", "notreleased"})
 
+#: A title line or two often sits above the header: it is looked for in this many rows.
+HEADER_SEARCH_ROWS = 10
+#: CSV delimiters tried: comma, semicolon (Excel in much of Europe), tab, pipe.
+DELIMITERS = (",", ";", "\t", "|")
+#: A whole district's roster is a few MB; anything far larger is not a roster.
+MAX_FILE_BYTES = 64 * 1024 * 1024
+
 MAX_LISTED = 5
+MAX_HEADERS_LISTED = 12
+
+#: (spreadsheet row number, cleaned cells)
+Line = tuple[int, list[str]]
 
 
 def norm_header(text: str) -> str:
@@ -96,18 +117,56 @@ def _norm_flag(value: str) -> str:
     return re.sub(r"[\s\-_.]", "", value.casefold())
 
 
+_INVISIBLE = re.compile(r"[\x00-\x08\x0e-\x1b\x7f\u200b\ufeff]")
+
+
 def _clean(value: object) -> str:
+    """NFC, no control or zero-width characters, runs of whitespace as one space."""
     text = "" if value is None else str(value)
-    return unicodedata.normalize("NFC", text).strip()
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFC", text))
+    return " ".join(text.split())
+
+
+def _show(text: str, limit: int = 40) -> str:
+    """A header or value as it can appear inside a one-line message."""
+    shown = "".join(c if c.isprintable() else "?" for c in " ".join(str(text).split()))
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+
+
+def _list(items: Sequence[str]) -> str:
+    shown = ", ".join(items[:MAX_LISTED])
+    return shown + (f" and {len(items) - MAX_LISTED} more" if len(items) > MAX_LISTED else "")
+
+
+def _in_rows(items: Sequence[str]) -> str:
+    return f"{'row' if len(items) == 1 else 'rows'} {_list(items)}"
+
+
+def _headers_text(headers: Sequence[str]) -> str:
+    named = [_show(h) for h in headers if h.strip()]
+    if not named:
+        return "(none)"
+    more = len(named) - MAX_HEADERS_LISTED
+    return ", ".join(named[:MAX_HEADERS_LISTED]) + (f" and {more} more" if more > 0 else "")
+
+
+# ------------------------------------------------------------------------- columns
 
 
 @dataclass(frozen=True)
 class ColumnMap:
-    """Which header supplies each role. ``optout`` and ``release`` may list several."""
+    """Which header supplies each role. ``optout`` and ``release`` may list several.
+
+    The ``*_index`` fields give the column positions: headers may repeat, so
+    cells are read by position.
+    """
 
     single: Mapping[str, str]
     optout: tuple[str, ...]
     release: tuple[str, ...]
+    index: Mapping[str, int] = field(default_factory=dict)
+    optout_index: tuple[int, ...] = ()
+    release_index: tuple[int, ...] = ()
 
     def describe(self) -> dict[str, str]:
         out = dict(self.single)
@@ -116,6 +175,14 @@ class ColumnMap:
         if self.release:
             out["release"] = " | ".join(self.release)
         return out
+
+    @property
+    def required_index(self) -> tuple[int, ...]:
+        """Columns every student row must reach: ID, name, and the flags."""
+        names = ("id", "name", "last", "first")
+        return tuple(self.index[r] for r in names if r in self.index) + (
+            self.optout_index + self.release_index
+        )
 
 
 def parse_column_overrides(pairs: list[str] | None) -> dict[str, str]:
@@ -128,66 +195,100 @@ def parse_column_overrides(pairs: list[str] | None) -> dict[str, str]:
             raise UserError(f"--column takes ROLE=HEADER, not {pair!r}")
         if role not in ROLES:
             raise UserError(f"unknown column role {role!r}; roles are: {', '.join(ROLES)}")
+        if role in out and norm_header(out[role]) != norm_header(header):
+            raise UserError(
+                f"--column {role} is given twice ({out[role]!r} and {header.strip()!r})"
+            )
         out[role] = header.strip()
     return out
+
+
+def _flag_kind(norm: str) -> str | None:
+    """'optout', 'release' (yes = photos allowed) or None for a header that is no flag."""
+    if not norm or not any(t in norm for t in OPTOUT_TOPICS):
+        return None
+    if "optout" in norm or "optedout" in norm:
+        return "optout"
+    if "optin" in norm or "optedin" in norm:
+        return "release"  # "Photo Opt In": yes means allowed, like a release
+    if "opt" in norm:
+        return "optout"
+    if "release" in norm:
+        return "release"
+    return None
 
 
 def find_columns(headers: list[str], overrides: Mapping[str, str] | None = None) -> ColumnMap:
     """Match headers to roles. Raises UserError naming what is missing."""
     overrides = dict(overrides or {})
-    by_norm: dict[str, str] = {}
-    for h in headers:
-        by_norm.setdefault(norm_header(h), h)
+    norms = [norm_header(h) for h in headers]
 
-    def lookup(header: str, role: str) -> str:
-        found = by_norm.get(norm_header(header))
-        if found is None:
+    def positions(header: str) -> list[int]:
+        target = norm_header(header)
+        return [i for i, n in enumerate(norms) if n and n == target]
+
+    def lookup(role: str) -> int:
+        found = positions(overrides[role])
+        if not found:
             raise UserError(
-                f"--column {role}={header!r}: the file has no such column "
-                f"(columns: {', '.join(headers)})"
+                f"--column {role}={overrides[role]!r}: the file has no such column "
+                f"(columns: {_headers_text(headers)})"
             )
-        return found
+        if len(found) > 1:
+            raise UserError(
+                f"--column {role}={overrides[role]!r}: {len(found)} columns have that header; "
+                "rename one in the file"
+            )
+        return found[0]
 
-    single: dict[str, str] = {}
+    index: dict[str, int] = {}
+    for role in ROLES:
+        if role in overrides and role not in ("optout", "release"):
+            index[role] = lookup(role)
+    taken = set(index.values())
+    repeated: dict[str, int] = {}
     for role, aliases in HEADER_ALIASES.items():
-        if role in overrides:
-            single[role] = lookup(overrides[role], role)
+        if role in index:
             continue
         for alias in aliases:
-            if norm_header(alias) in by_norm:
-                single[role] = by_norm[norm_header(alias)]
+            found = [i for i in positions(alias) if i not in taken]
+            if found:
+                index[role] = found[0]
+                taken.add(found[0])
+                if len(found) > 1:
+                    repeated[role] = len(found)
                 break
 
-    taken = set(single.values())
-    optout: tuple[str, ...]
-    release: tuple[str, ...]
+    optout: list[int] = []
+    release: list[int] = []
     if "optout" in overrides or "release" in overrides:
-        optout = (lookup(overrides["optout"], "optout"),) if "optout" in overrides else ()
-        release = (lookup(overrides["release"], "release"),) if "release" in overrides else ()
+        optout = [lookup("optout")] if "optout" in overrides else []
+        release = [lookup("release")] if "release" in overrides else []
     else:
-        optout = tuple(
-            h
-            for h in headers
-            if h not in taken
-            and "opt" in norm_header(h)
-            and any(t in norm_header(h) for t in OPTOUT_TOPICS)
-        )
-        release = tuple(
-            h
-            for h in headers
-            if h not in taken
-            and h not in optout
-            and "release" in norm_header(h)
-            and any(t in norm_header(h) for t in OPTOUT_TOPICS)
-        )
+        for i, n in enumerate(norms):
+            kind = _flag_kind(n) if i not in taken else None
+            if kind == "optout":
+                optout.append(i)
+            elif kind == "release":
+                release.append(i)
 
-    # A split name wins over a one-column name when both are present.
-    if "last" in single and "first" in single:
-        single.pop("name", None)
+    # One way of naming students: what --column asked for, else a split name, else one column.
+    if "name" in overrides:
+        if "last" in overrides or "first" in overrides:
+            raise UserError("use --column name=... or --column last=... and first=..., not both")
+        for role in ("last", "first", "middle"):
+            if role not in overrides:
+                index.pop(role, None)
+    elif "last" in index and "first" in index:
+        index.pop("name", None)
+    elif "name" in index:
+        for role in ("last", "first", "middle"):
+            index.pop(role, None)
+
     missing = []
-    if "id" not in single:
+    if "id" not in index:
         missing.append("student ID (e.g. 'Student ID', 'LASID')")
-    if "name" not in single and not ("last" in single and "first" in single):
+    if "name" not in index and not ("last" in index and "first" in index):
         missing.append("student name ('Name' as 'Last, First' or 'Last Name' + 'First Name')")
     if not optout and not release:
         missing.append(
@@ -195,122 +296,335 @@ def find_columns(headers: list[str], overrides: Mapping[str, str] | None = None)
         )
     if missing:
         raise UserError(
-            f"no {' and no '.join(missing)} column found; columns are: {', '.join(headers)} "
+            f"no {' and no '.join(missing)} column found; columns are: {_headers_text(headers)} "
             f"(name them with --column ROLE=HEADER)"
         )
-    return ColumnMap(single=single, optout=optout, release=release)
+    twice = [headers[index[role]] for role in repeated if role in index]
+    if twice:
+        raise UserError(f"two columns are headed {_show(twice[0])!r}: rename or remove one of them")
+    return ColumnMap(
+        single={role: headers[i] for role, i in index.items()},
+        optout=tuple(headers[i] for i in optout),
+        release=tuple(headers[i] for i in release),
+        index=index,
+        optout_index=tuple(optout),
+        release_index=tuple(release),
+    )
+
+
+def _header_score(cells: Sequence[str], overrides: Mapping[str, str]) -> int:
+    """How much a row looks like the header: the number of cells that name a role."""
+    known = {norm_header(a) for aliases in HEADER_ALIASES.values() for a in aliases}
+    known |= {norm_header(h) for h in overrides.values()}
+    return sum(1 for c in cells if (n := norm_header(c)) and (n in known or _flag_kind(n)))
+
+
+def _locate_header(
+    lines: Sequence[Line], overrides: Mapping[str, str]
+) -> tuple[int, ColumnMap] | UserError:
+    """The position of the header row among the first rows, or why none is one."""
+    best: UserError | None = None
+    best_score = -1
+    for at, (_, cells) in enumerate(lines[:HEADER_SEARCH_ROWS]):
+        try:
+            return at, find_columns(cells, overrides)
+        except UserError as exc:
+            score = _header_score(cells, overrides)
+            if score > best_score:
+                best, best_score = exc, score
+    return best or UserError("the file has no rows")
 
 
 # ----------------------------------------------------------------------- file reading
 
 
+def _read_bytes(path: Path) -> bytes:
+    try:
+        if path.is_dir():
+            raise UserError(f"{path} is a folder, not a roster file")
+        with path.open("rb") as f:
+            data = f.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise UserError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    if len(data) > MAX_FILE_BYTES:
+        raise UserError(
+            f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB: not a roster export"
+        )
+    if not data.strip():
+        raise UserError("the file is empty")
+    return data
+
+
+_SIGNATURES = (
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"%PDF", "a PDF document"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"SQLite format 3", "an SQLite database"),
+)
+
+
 def decode_text(data: bytes) -> str:
     """UTF-8 (with or without BOM), UTF-16 with BOM, or cp1252 (Excel's Windows CSV)."""
+    for magic, what in _SIGNATURES:
+        if data.startswith(magic):
+            raise UserError(f"the file is not a table: it is {what}")
     if data.startswith(b"\xef\xbb\xbf"):
         encodings = ["utf-8-sig"]
     elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
         encodings = ["utf-16"]
     else:
         if b"\x00" in data:
-            raise UserError("the file is not a table: it holds binary data")
+            raise UserError(
+                "the file is not a table: it holds binary data (or UTF-16 text without a BOM)"
+            )
         encodings = ["utf-8", "cp1252"]
     for enc in encodings:
         try:
-            return data.decode(enc)
+            text = data.decode(enc)
         except UnicodeDecodeError:
             continue
+        sample = text[:65536]
+        controls = sum(1 for c in sample if c < " " and c not in "\t\r\n")
+        if "\x00" in sample or controls > len(sample) // 200:
+            raise UserError("the file is not a table: it holds binary data")
+        return text
     raise UserError(f"the file's text encoding is not {' or '.join(encodings)}")
 
 
-def _sniff_delimiter(first_line: str) -> str:
-    counts = {d: first_line.count(d) for d in (",", "\t", ";", "|")}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] else ","
+def _not_a_table(text: str) -> str | None:
+    """What the text is, if it is plainly some other kind of document."""
+    head = text.lstrip()[:200].casefold()
+    if head[:1] in ("{", "["):
+        try:
+            json.loads(text)
+        except ValueError:
+            return None
+        return "JSON"
+    if re.match(r"<(\?xml|!doctype|html|table|head|body)\b", head):
+        return "a web page or XML document"
+    return None
 
 
-def _read_csv(data: bytes) -> pd.DataFrame:
+def _csv_lines(text: str, delimiter: str) -> Iterator[Line]:
+    """Non-blank records with their spreadsheet row numbers (a blank line is a row too)."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    number = 0
+    try:
+        for number, record in enumerate(reader, start=1):
+            cells = [_clean(c) for c in record]
+            if any(cells):
+                yield number, cells
+    except csv.Error as exc:
+        detail = "a quote is not closed" if "end of data" in str(exc) else _show(str(exc), 80)
+        raise UserError(f"the file is not a readable table: row {number + 1}: {detail}") from exc
+
+
+def _csv_table(data: bytes, overrides: Mapping[str, str]) -> tuple[list[Line], Line, ColumnMap]:
     text = decode_text(data)
     if not text.strip():
         raise UserError("the file is empty")
-    first_line = text.lstrip("\ufeff").splitlines()[0]
-    try:
-        frame = pd.read_csv(
-            io.StringIO(text),
-            sep=_sniff_delimiter(first_line),
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            skip_blank_lines=True,
-            quoting=csv.QUOTE_MINIMAL,
-        )
-    except pd.errors.EmptyDataError as exc:
-        raise UserError("the file is empty") from exc
-    except (pd.errors.ParserError, ValueError) as exc:
-        detail = str(exc).strip().splitlines()[-1] if str(exc).strip() else "unreadable"
-        raise UserError(f"the file is not a readable table: {detail}") from exc
-    return frame
+    other = _not_a_table(text)
+    if other:
+        raise UserError(f"the file is not a table: it is {other}")
+    found: list[tuple[int, str, int, ColumnMap]] = []
+    failures: list[tuple[int, UserError]] = []
+    for delimiter in DELIMITERS:
+        head: list[Line] = []
+        broken: UserError | None = None
+        try:
+            head.extend(itertools.islice(_csv_lines(text, delimiter), HEADER_SEARCH_ROWS))
+        except UserError as exc:  # a broken row among the first: judge the rows above it
+            broken = exc
+        located = _locate_header(head, overrides)
+        if isinstance(located, UserError):
+            score = max((_header_score(c, overrides) for _, c in head), default=0)
+            failures.append((score, broken or located))
+        else:
+            at, cols = located
+            found.append((len(head[at][1]), delimiter, at, cols))
+    if not found:
+        # The likeliest reading explains itself; a comma reading wins a tie.
+        raise max(failures, key=lambda f: f[0])[1]
+    _, delimiter, at, cols = max(found, key=lambda f: f[0])
+    lines = list(_csv_lines(text, delimiter))
+    _check_shape(lines, at, cols)
+    return lines[at + 1 :], lines[at], cols
 
 
-def _read_xlsx(data: bytes, sheet: str | None) -> pd.DataFrame:
-    try:
-        frame = pd.read_excel(
-            io.BytesIO(data),
-            sheet_name=sheet if sheet is not None else 0,
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            engine="openpyxl",
+def _check_shape(lines: list[Line], at: int, cols: ColumnMap) -> None:
+    """Every CSV row has the header's cells: nothing shifted, nothing cut short."""
+    width = len(lines[at][1])
+    reach = max(cols.required_index) + 1
+    extra: list[str] = []
+    short: list[str] = []
+    for number, cells in lines[at + 1 :]:
+        if len(cells) > width and any(cells[width:]):
+            extra.append(str(number))
+        elif len(cells) < reach:
+            short.append(str(number))
+    if extra:
+        raise UserError(
+            f"{_in_rows(extra)} of the file {'has' if len(extra) == 1 else 'have'} more values "
+            "than the header (a value may hold an unquoted comma or semicolon)"
         )
-    except ValueError as exc:
-        text = str(exc)
-        if sheet is not None and "not found" in text.lower():
-            raise UserError(f"the workbook has no sheet named {sheet!r}") from exc
-        raise UserError(f"the workbook could not be read: {text.splitlines()[0]}") from exc
+    if short:
+        raise UserError(
+            f"{_in_rows(short)} of the file {'stops' if len(short) == 1 else 'stop'} before the "
+            "columns the roster needs (the file may be cut short)"
+        )
+
+
+def _xlsx_cell(value: object, number_format: str | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int | float):
+        if isinstance(value, float) and not value.is_integer():
+            return repr(value)
+        text = str(int(value))
+        # An ID column formatted "000000" shows its leading zeros in Excel: keep them.
+        if number_format and re.fullmatch(r"0+", number_format) and value >= 0:
+            text = text.zfill(len(number_format))
+        return text
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(" ")
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    return _clean(value)
+
+
+_FORMULA = re.compile(rb"<(?:[A-Za-z0-9_]+:)?f[\s>/]")
+
+
+def _xlsx_rows(data: bytes, sheet: str | None, formulas: bool = False) -> Iterator[Line]:
+    import openpyxl  # type: ignore[import-untyped]
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # openpyxl warns about styles it does not know
+        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=not formulas)
+    try:
+        sheets = wb.worksheets
+        if not sheets:
+            raise UserError("the workbook has no worksheet")
+        if sheet is None:
+            ws = sheets[0]
+        else:
+            named = [s for s in sheets if s.title == sheet] or [
+                s for s in sheets if s.title.strip().casefold() == sheet.strip().casefold()
+            ]
+            if not named:
+                names = ", ".join(repr(s.title) for s in sheets)
+                raise UserError(f"the workbook has no sheet named {sheet!r}; its sheets: {names}")
+            ws = named[0]
+        for number, row in enumerate(ws.iter_rows(min_row=1), start=1):
+            if formulas:
+                cells = [str(c.value) if c.value is not None else "" for c in row]
+            else:
+                cells = [_xlsx_cell(c.value, getattr(c, "number_format", None)) for c in row]
+            if any(cells):
+                yield number, cells
+    finally:
+        wb.close()
+
+
+def _check_zip(data: bytes) -> bool:
+    """Whether the workbook holds formulas; refuses a zip that is not an .xlsx workbook."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            names = set(z.namelist())
+            if "mimetype" in names and b"opendocument" in z.read("mimetype"):
+                raise UserError(
+                    "OpenDocument spreadsheets are not read: save the roster as .xlsx or CSV"
+                )
+            if "xl/workbook.xml" not in names:
+                raise UserError("the file is a zip archive, not an .xlsx workbook")
+            return any(
+                _FORMULA.search(z.read(n))
+                for n in names
+                if n.startswith("xl/worksheets/") and n.endswith(".xml")
+            )
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
+        raise UserError(f"the workbook could not be read ({_show(str(exc), 60)})") from exc
+
+
+def _xlsx_table(
+    data: bytes, sheet: str | None, overrides: Mapping[str, str]
+) -> tuple[list[Line], Line, ColumnMap]:
+    has_formulas = _check_zip(data)
+    try:
+        lines = list(_xlsx_rows(data, sheet))
+        if has_formulas:
+            # A formula saved without its value (by a script, not by Excel) reads as a
+            # blank cell: a blank opt-out flag must not pass for "not opted out".
+            values = {n: c for n, c in lines}
+            for number, cells in _xlsx_rows(data, sheet, formulas=True):
+                shown = values.get(number, [])
+                for col, formula in enumerate(cells):
+                    if formula.startswith("=") and (col >= len(shown) or not shown[col]):
+                        raise UserError(
+                            f"row {number} holds a formula with no saved value: open the "
+                            "workbook in Excel and save it again, or export it as CSV"
+                        )
+    except UserError:
+        raise
     except Exception as exc:  # openpyxl raises many kinds on a corrupt file
         raise UserError(f"the workbook could not be read ({type(exc).__name__})") from exc
-    assert isinstance(frame, pd.DataFrame)
-    return frame
-
-
-def read_table(path: Path, sheet: str | None = None) -> tuple[pd.DataFrame, bytes]:
-    """Read the file into a frame of strings. Returns the frame and the raw bytes."""
-    try:
-        data = path.read_bytes()
-    except IsADirectoryError as exc:
-        raise UserError(f"{path} is a folder, not a roster file") from exc
-    except OSError as exc:
-        raise UserError(f"cannot read {path}: {exc.strerror}") from exc
-    if not data.strip():
+    if not lines:
         raise UserError("the file is empty")
+    located = _locate_header(lines, overrides)
+    if isinstance(located, UserError):
+        raise located
+    at, cols = located
+    return lines[at + 1 :], lines[at], cols
+
+
+def read_table(
+    path: Path, sheet: str | None = None, overrides: Mapping[str, str] | None = None
+) -> tuple[list[Line], ColumnMap, bytes]:
+    """The student rows below the header, the header's columns, and the file's bytes."""
+    data = _read_bytes(path)
     if data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise UserError("old Excel .xls files are not read: save the export as .xlsx or CSV")
+        raise UserError(
+            "old Excel .xls files and password-protected workbooks are not read: save the "
+            "export as .xlsx or CSV"
+        )
     if data.startswith(b"PK\x03\x04"):
-        frame = _read_xlsx(data, sheet)
+        rows, header, cols = _xlsx_table(data, sheet, overrides or {})
     else:
         if sheet is not None:
             raise UserError("--sheet applies to .xlsx workbooks only")
-        frame = _read_csv(data)
-    frame.columns = [_clean(c) for c in frame.columns]
-    if frame.empty:
+        rows, header, cols = _csv_table(data, overrides or {})
+    # The header repeated further down (a report printed in pages) is not a student.
+    again = _trimmed(header[1])
+    rows = [(n, c) for n, c in rows if _trimmed(c) != again]
+    if not rows:
         raise UserError("the file has a header but no student rows")
-    return frame, data
+    return rows, cols, data
+
+
+def _trimmed(cells: list[str]) -> list[str]:
+    end = len(cells)
+    while end and not cells[end - 1]:
+        end -= 1
+    return cells[:end]
+
+
+# ------------------------------------------------------------------------ the roster
 
 
 def _split_full_name(value: str, row: int) -> tuple[str, str, str]:
-    """'Martínez, Zoë Ann' -> ('Martínez', 'Zoë', 'Ann')."""
+    """'Martínez, Zoë Ann' -> ('Martínez', 'Zoë', 'Ann'); 'Smith, John, Jr.' keeps 'Jr.'."""
     last, comma, rest = value.partition(",")
-    parts = rest.split()
+    parts = rest.replace(",", " ").split()
     if not comma or not last.strip() or not parts:
         raise UserError(
-            f"row {row}: the name {value!r} is not in 'Last, First' form "
+            f"row {row}: the name {_show(value)!r} is not in 'Last, First' form "
             f"(or name the columns with --column last=... --column first=...)"
         )
     return last.strip(), parts[0], " ".join(parts[1:])
-
-
-def _list(items: list[str]) -> str:
-    shown = ", ".join(items[:MAX_LISTED])
-    return shown + (f" and {len(items) - MAX_LISTED} more" if len(items) > MAX_LISTED else "")
 
 
 def read_roster(
@@ -319,43 +633,42 @@ def read_roster(
     sheet: str | None = None,
 ) -> Roster:
     """Read and validate an Aspen export. Raises UserError on anything doubtful."""
-    frame, data = read_table(path, sheet)
-    headers = [str(c) for c in frame.columns]
-    cols = find_columns(headers, overrides)
-    s = cols.single
+    lines, cols, data = read_table(path, sheet, overrides)
+    rows = [n for n, _ in lines]
 
     def column(role: str) -> list[str]:
-        header = s.get(role)
-        if header is None:
-            return [""] * len(frame)
-        return [_clean(v) for v in frame[header].tolist()]
+        i = cols.index.get(role)
+        if i is None:
+            return [""] * len(lines)
+        return [cells[i] if i < len(cells) else "" for _, cells in lines]
 
     ids = column("id")
-    ids = [re.sub(r"^(\d+)\.0$", r"\1", v) for v in ids]  # 100231.0 from a spreadsheet
-    rows = list(range(2, len(frame) + 2))  # spreadsheet rows: the header is row 1
-
     empty = [str(r) for r, v in zip(rows, ids, strict=True) if not v]
     if empty:
-        raise UserError(f"empty student ID in row {_list(empty)}")
+        raise UserError(f"empty student ID in {_in_rows(empty)}")
     seen: dict[str, int] = {}
     dupes: list[str] = []
     for r, v in zip(rows, ids, strict=True):
         if v in seen:
-            dupes.append(f"{v} (rows {seen[v]} and {r})")
+            dupes.append(f"{_show(v)} (rows {seen[v]} and {r})")
         else:
             seen[v] = r
     if dupes:
         raise UserError(f"duplicate student ID {_list(dupes)}")
 
-    opted, bad = _read_flags(frame, cols, rows)
+    opted, bad, blank_release = _read_flags(lines, cols)
     if bad:
         raise UserError(
-            f"unrecognised opt-out value in row {_list(bad)}; use Y/N, Yes/No, TRUE/FALSE, 1/0 "
-            f"or X/blank"
+            f"unrecognised opt-out value in {_in_rows(bad)}; use Y/N, Yes/No, TRUE/FALSE, 1/0, "
+            f"X/blank or Opt Out"
         )
 
-    if "name" in s:
-        names = [_split_full_name(v, r) for r, v in zip(rows, column("name"), strict=True)]
+    if "name" in cols.index:
+        full = column("name")
+        blank = [str(r) for r, v in zip(rows, full, strict=True) if not v]
+        if blank:
+            raise UserError(f"missing student name in {_in_rows(blank)}")
+        names = [_split_full_name(v, r) for r, v in zip(rows, full, strict=True)]
         lasts = [n[0] for n in names]
         firsts = [n[1] for n in names]
         middles = [n[2] for n in names]
@@ -363,7 +676,7 @@ def read_roster(
         lasts, firsts, middles = column("last"), column("first"), column("middle")
     nameless = [str(r) for r, la, fi in zip(rows, lasts, firsts, strict=True) if not la or not fi]
     if nameless:
-        raise UserError(f"missing first or last name in row {_list(nameless)}")
+        raise UserError(f"missing first or last name in {_in_rows(nameless)}")
 
     preferred, grade, homeroom, yog = (column(r) for r in ("preferred", "grade", "homeroom", "yog"))
     students = tuple(
@@ -378,14 +691,13 @@ def read_roster(
             yog=yog[i],
             opted_out=opted[i],
         )
-        for i in range(len(frame))
+        for i in range(len(lines))
     )
     notes = []
-    blank_release = _blank_release_rows(frame, cols)
     if blank_release:
         notes.append(
-            f"{blank_release} blank value(s) in the release column counted as opted out "
-            f"(no release on file)"
+            f"{blank_release} {'student has' if blank_release == 1 else 'students have'} no "
+            "value in the release column: counted as opted out (no release on file)"
         )
     return Roster(
         students=students,
@@ -396,28 +708,30 @@ def read_roster(
     )
 
 
-def _read_flags(
-    frame: pd.DataFrame, cols: ColumnMap, rows: list[int]
-) -> tuple[list[bool], list[str]]:
-    """Opted out if any opt-out column says so or any release column withholds release."""
-    opted = [False] * len(frame)
+def _read_flags(lines: list[Line], cols: ColumnMap) -> tuple[list[bool], list[str], int]:
+    """Opted out if any opt-out column says so or any release column withholds release.
+
+    Returns the flags, the bad cells ("row (header: value)") and how many
+    students were counted as opted out only because a release cell was blank.
+    """
+    opted = [False] * len(lines)
     bad: list[str] = []
-    for header in cols.optout:
-        for i, raw in enumerate(frame[header].tolist()):
-            v = _norm_flag(_clean(raw))
-            if v in OPTED_OUT_VALUES:
-                opted[i] = True
-            elif v not in NOT_OPTED_OUT_VALUES:
-                bad.append(f"{rows[i]} ({header}: {_clean(raw)!r})")
-    for header in cols.release:
-        for i, raw in enumerate(frame[header].tolist()):
-            v = _norm_flag(_clean(raw))
-            if v in NOT_RELEASED_VALUES:
-                opted[i] = True
-            elif v not in RELEASED_VALUES:
-                bad.append(f"{rows[i]} ({header}: {_clean(raw)!r})")
-    return opted, bad
-
-
-def _blank_release_rows(frame: pd.DataFrame, cols: ColumnMap) -> int:
-    return sum(1 for h in cols.release for v in frame[h].tolist() if not _clean(v))
+    blank_only = 0
+    columns = [(i, h, False) for i, h in zip(cols.optout_index, cols.optout, strict=True)]
+    columns += [(i, h, True) for i, h in zip(cols.release_index, cols.release, strict=True)]
+    for k, (number, cells) in enumerate(lines):
+        said_out = False
+        no_release = False
+        for i, header, inverse in columns:
+            raw = cells[i] if i < len(cells) else ""
+            v = _norm_flag(raw)
+            if inverse and v in NOT_RELEASED_VALUES:
+                said_out = said_out or bool(v)
+                no_release = no_release or not v
+            elif not inverse and v in OPTED_OUT_VALUES:
+                said_out = True
+            elif v not in (RELEASED_VALUES if inverse else NOT_OPTED_OUT_VALUES):
+                bad.append(f"{number} ({_show(header)}: {_show(raw)!r})")
+        opted[k] = said_out or no_release
+        blank_only += no_release and not said_out
+    return opted, bad, blank_only

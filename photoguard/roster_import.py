@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from photoguard import audit
@@ -20,6 +21,11 @@ from photoguard.roster_file import read_roster
 from photoguard.store import references as ref_store
 from photoguard.store import rosters as roster_store
 from photoguard.workspace import Workspace
+
+#: Warn when an import drops at least this share of the roster in force (and at least
+#: MASS_REMOVAL_MIN students): an export filtered to one grade or homeroom looks like this.
+MASS_REMOVAL_SHARE = 0.5
+MASS_REMOVAL_MIN = 10
 
 
 @dataclass(frozen=True)
@@ -31,9 +37,34 @@ class ImportPreview:
     #: Students as they were, for naming the removed ones.
     before: Mapping[str, Student]
 
+    @cached_property
+    def _after(self) -> dict[str, Student]:
+        return self.roster.by_id()
+
     def name_of(self, student_id: str) -> str:
-        s = self.roster.by_id().get(student_id) or self.before.get(student_id)
+        s = self._after.get(student_id) or self.before.get(student_id)
         return s.display_name if s else student_id
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """What a person should check before applying (the import is still allowed)."""
+        out = []
+        removed = len(self.diff.removed)
+        if (
+            self.base is not None
+            and removed >= MASS_REMOVAL_MIN
+            and removed >= MASS_REMOVAL_SHARE * len(self.before)
+        ):
+            out.append(
+                f"{removed} of the {len(self.before)} students in roster version {self.base.id} "
+                "are not in this file: check that the export covers the whole school (their "
+                "reference faces are deleted when it is imported)"
+            )
+        if self.base is not None and self.base.source_sha256 == self.roster.source_sha256:
+            out.append(
+                f"this file is the same as the one imported as roster version {self.base.id}"
+            )
+        return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -54,12 +85,31 @@ def preview_import(
     with ws.db.snapshot() as tx:
         base = roster_store.current_version(tx, ws.school)
         before = roster_store.students(tx, base.id) if base else []
+    _refuse_lost_zeros([s.student_id for s in before], [s.student_id for s in roster.students])
     return ImportPreview(
         roster=roster,
         diff=diff_rosters(before, roster.students),
         base=base,
         before={s.student_id: s for s in before},
     )
+
+
+def _refuse_lost_zeros(before: list[str], after: list[str]) -> None:
+    """Refuse IDs that lost their leading zeros (a spreadsheet read "000123" as 123).
+
+    Imported as they are, every such student would look removed and re-added, and
+    the reference faces of the opted-out ones would be deleted.
+    """
+    old, new = set(before), set(after)
+    stripped = {sid.lstrip("0"): sid for sid in old - new if sid.startswith("0")}
+    lost = sorted((stripped[sid], sid) for sid in new - old if sid in stripped)
+    if lost:
+        was, now = lost[0]
+        raise UserError(
+            f"{len(lost)} student {'ID has' if len(lost) == 1 else 'IDs have'} lost leading "
+            f"zeros ({was} in the roster in force is {now} in this file): format the ID column "
+            "as text in the spreadsheet, or export the roster from Aspen as CSV"
+        )
 
 
 def apply_import(ws: Workspace, preview: ImportPreview, by: str) -> ImportResult:

@@ -70,7 +70,9 @@ def print_preview(preview: ImportPreview) -> None:
     )
     print("Columns: " + ", ".join(f"{k}={v!r}" for k, v in r.columns.items()))
     for note in r.notes:
-        print(f"Note: {note}")
+        print(f"Note: {note}.")
+    for warning in preview.warnings:
+        print(f"Warning: {warning}.")
     if preview.base is None:
         print("This is the first roster for this school.")
     else:
@@ -106,8 +108,8 @@ def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
     gaps = [s for s in preview.roster.opted_out if not counts.get(s.student_id)]
     if gaps:
         print(
-            f"{plural(len(gaps), 'opted-out student')} have no reference face and cannot be "
-            "recognised yet: add them with 'photoguard enroll'."
+            f"{plural(len(gaps), 'opted-out student')} {'has' if len(gaps) == 1 else 'have'} "
+            "no reference face and cannot be recognised yet: add them with 'photoguard enroll'."
         )
     return 0
 

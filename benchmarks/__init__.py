@@ -1,0 +1,1 @@
+"""Benchmarks: `make bench`. Speed is shown here, never asserted in tests."""
