@@ -80,6 +80,14 @@ MIGRATIONS: tuple[Migration, ...] = (
                 yog TEXT NOT NULL,
                 opted_out INTEGER NOT NULL,
                 PRIMARY KEY (version_id, student_id))""",
+            # Which master key wraps the student keys (the key itself is never stored here;
+            # it lives in the OS keyring or a 0600 key file: see vault.py).
+            """CREATE TABLE vault (
+                id INTEGER PRIMARY KEY CHECK (id = 1),
+                master_key_id TEXT NOT NULL,
+                key_store TEXT NOT NULL,
+                retired_key_id TEXT,
+                rotated_at TEXT NOT NULL)""",
             # A data key per enrolled (opted-out) student, wrapped by the master key.
             # Deleting this row makes that student's encodings unrecoverable.
             """CREATE TABLE student_keys (

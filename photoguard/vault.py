@@ -1,0 +1,287 @@
+"""Sealing children's biometric data: per-student data keys under a master key.
+
+Face encodings are biometric data (FERPA; "facial templates" in the 2025 COPPA
+rule). Every encoding and face crop is sealed with AES-256-GCM under a data key
+that belongs to one student. Data keys are stored in the database wrapped
+(encrypted) by a master key that is never stored in the database: it lives in
+the OS keyring, or, where there is none (headless Linux), in a 0600 file in the
+data folder's ``keys/`` folder.
+
+Deleting a student deletes their data key. Because an old copy of the database
+still holds that key wrapped by the old master key, every deletion also rotates
+the master key: the remaining data keys are re-wrapped under a new master key
+in the same transaction, and the old master key is destroyed after the commit.
+A copy of the database made before the deletion can then no longer be opened by
+any key that exists.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Protocol
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from photoguard.errors import UserError
+from photoguard.store import Database, Tx
+from photoguard.store import references as ref_store
+from photoguard.store.rosters import utcnow
+
+KEY_STORE_ENV = "PHOTOGUARD_KEY_STORE"  # "file" or "keyring"; default: keyring if usable
+KEY_DIR_ENV = "PHOTOGUARD_KEY_DIR"  # where file keys live (default: DATA/keys)
+KEYRING_SERVICE = "photoguard"
+_FORMAT = b"\x01"
+_NONCE = 12
+
+
+class SealError(Exception):
+    """Sealed data could not be opened: wrong key, destroyed key, or tampered bytes."""
+
+
+class KeyStore(Protocol):
+    name: str
+
+    def get(self, key_id: str) -> bytes | None: ...
+    def put(self, key_id: str, key: bytes) -> None: ...
+    def delete(self, key_id: str) -> None: ...
+
+
+class FileKeyStore:
+    """Keys as 0600 files in a 0700 folder."""
+
+    name = "file"
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def _path(self, key_id: str) -> Path:
+        if not key_id.replace("-", "").isalnum():
+            raise ValueError("bad key id")
+        return self.folder / f"{key_id}.key"
+
+    def get(self, key_id: str) -> bytes | None:
+        try:
+            data = self._path(key_id).read_bytes()
+        except FileNotFoundError:
+            return None
+        return bytes.fromhex(data.decode("ascii").strip())
+
+    def put(self, key_id: str, key: bytes) -> None:
+        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path = self._path(key_id)
+        tmp = path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as f:
+            f.write(key.hex())
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+
+    def delete(self, key_id: str) -> None:
+        path = self._path(key_id)
+        try:
+            size = path.stat().st_size
+            with open(path, "r+b") as f:  # overwrite before unlinking (best effort)
+                f.write(b"0" * size)
+                f.flush()
+                os.fsync(f.fileno())
+            path.unlink()
+        except FileNotFoundError:
+            pass
+
+
+class KeyringKeyStore:
+    """The OS keyring (macOS Keychain, Windows Credential Manager, Secret Service)."""
+
+    name = "keyring"
+
+    def __init__(self) -> None:
+        import keyring
+
+        self._keyring = keyring
+
+    def get(self, key_id: str) -> bytes | None:
+        value = self._keyring.get_password(KEYRING_SERVICE, key_id)
+        return bytes.fromhex(value) if value else None
+
+    def put(self, key_id: str, key: bytes) -> None:
+        self._keyring.set_password(KEYRING_SERVICE, key_id, key.hex())
+
+    def delete(self, key_id: str) -> None:
+        with contextlib.suppress(Exception):  # already gone
+            self._keyring.delete_password(KEYRING_SERVICE, key_id)
+
+
+def keyring_usable() -> bool:
+    try:
+        import keyring
+        from keyring.backends import fail
+
+        backend = keyring.get_keyring()
+        if isinstance(backend, fail.Keyring) or getattr(backend, "priority", 0) < 1:
+            return False
+        backend.get_password(KEYRING_SERVICE, "photoguard-probe")
+        return True
+    except Exception:
+        return False
+
+
+def key_store_for(home: Path, wanted: str | None = None) -> KeyStore:
+    choice = wanted or os.environ.get(KEY_STORE_ENV, "")
+    folder = Path(os.environ.get(KEY_DIR_ENV) or home / "keys")
+    if choice == "file":
+        return FileKeyStore(folder)
+    if choice == "keyring":
+        return KeyringKeyStore()
+    return KeyringKeyStore() if keyring_usable() else FileKeyStore(folder)
+
+
+def _seal(key: bytes, plaintext: bytes, aad: bytes) -> bytes:
+    nonce = secrets.token_bytes(_NONCE)
+    return _FORMAT + nonce + AESGCM(key).encrypt(nonce, plaintext, aad)
+
+
+def _open(key: bytes, sealed: bytes, aad: bytes) -> bytes:
+    if len(sealed) < 1 + _NONCE + 16 or sealed[:1] != _FORMAT:
+        raise SealError("not sealed data")
+    try:
+        return AESGCM(key).decrypt(sealed[1 : 1 + _NONCE], sealed[1 + _NONCE :], aad)
+    except InvalidTag as exc:
+        raise SealError("the key does not open this data") from exc
+
+
+def _aad(kind: str, school: str, student_id: str) -> bytes:
+    return f"photoguard:{kind}\x00{school}\x00{student_id}".encode()
+
+
+class Vault:
+    """Seals and opens one school's biometric data. Use inside the caller's transactions."""
+
+    def __init__(self, db: Database, home: Path, school: str, store: KeyStore | None = None):
+        self.db = db
+        self.home = home
+        self.school = school
+        self._store_override = store
+        self._master: tuple[str, bytes] | None = None
+        self._data_keys: dict[str, bytes] = {}
+
+    # -- master key ------------------------------------------------------------
+
+    def _store(self, name: str | None = None) -> KeyStore:
+        if self._store_override is not None:
+            return self._store_override
+        return key_store_for(self.home, name)
+
+    def _master_key(self, tx: Tx, create: bool) -> tuple[str, bytes] | None:
+        if self._master is not None:
+            return self._master
+        row = tx.row("SELECT master_key_id, key_store, retired_key_id FROM vault WHERE id = 1")
+        if row is None:
+            if not create:
+                return None
+            store = self._store()
+            key_id, key = f"master-{secrets.token_hex(8)}", AESGCM.generate_key(bit_length=256)
+            store.put(key_id, key)
+            tx.execute(
+                "INSERT INTO vault (id, master_key_id, key_store, rotated_at) VALUES (1, ?, ?, ?)",
+                (key_id, store.name, utcnow()),
+            )
+            self._master = (key_id, key)
+            return self._master
+        found = self._store(row["key_store"]).get(row["master_key_id"])
+        if found is None:
+            raise UserError(
+                f"the key that unlocks the reference faces ({row['master_key_id']}) is missing "
+                f"from the {row['key_store']} key store; restore it, or purge and re-enroll"
+            )
+        self._master = (row["master_key_id"], found)
+        return self._master
+
+    # -- data keys -------------------------------------------------------------
+
+    def _data_key(self, tx: Tx, student_id: str, create: bool) -> bytes | None:
+        if student_id in self._data_keys:
+            return self._data_keys[student_id]
+        wrapped = ref_store.wrapped_key(tx, self.school, student_id)
+        if wrapped is None:
+            if not create:
+                return None
+            master = self._master_key(tx, create=True)
+            assert master is not None
+            key = AESGCM.generate_key(bit_length=256)
+            ref_store.store_key(
+                tx,
+                self.school,
+                student_id,
+                _seal(master[1], key, _aad("data-key", self.school, student_id)),
+                utcnow(),
+            )
+        else:
+            existing = self._master_key(tx, create=False)
+            if existing is None:
+                raise SealError("no master key")
+            key = _open(existing[1], wrapped, _aad("data-key", self.school, student_id))
+        self._data_keys[student_id] = key
+        return key
+
+    def seal(self, tx: Tx, student_id: str, kind: str, plaintext: bytes) -> bytes:
+        key = self._data_key(tx, student_id, create=True)
+        assert key is not None
+        return _seal(key, plaintext, _aad(kind, self.school, student_id))
+
+    def open(self, tx: Tx, student_id: str, kind: str, sealed: bytes) -> bytes:
+        key = self._data_key(tx, student_id, create=False)
+        if key is None:
+            raise SealError(f"no key for student {student_id}")
+        return _open(key, sealed, _aad(kind, self.school, student_id))
+
+    # -- deleting --------------------------------------------------------------
+
+    def forget(self, tx: Tx, student_ids: Iterable[str]) -> tuple[list[str], str | None]:
+        """Delete these students' keys and references; re-wrap everyone else's keys.
+
+        Returns the students that had data and the retired master key id, which
+        the caller destroys with :meth:`destroy_retired` after the commit.
+        """
+        forgotten = ref_store.forget_students(tx, self.school, student_ids)
+        for sid in forgotten:
+            self._data_keys.pop(sid, None)
+        if not forgotten:
+            return forgotten, None
+        return forgotten, self._rotate(tx)
+
+    def _rotate(self, tx: Tx) -> str | None:
+        """Re-wrap every data key (all schools) under a new master key."""
+        old = self._master_key(tx, create=False)
+        if old is None:
+            return None
+        store = self._store(tx.scalar("SELECT key_store FROM vault WHERE id = 1"))
+        new_id, new_key = f"master-{secrets.token_hex(8)}", AESGCM.generate_key(bit_length=256)
+        store.put(new_id, new_key)
+        for row in tx.rows("SELECT school, student_id, wrapped_key FROM student_keys"):
+            aad = _aad("data-key", row["school"], row["student_id"])
+            key = _open(old[1], bytes(row["wrapped_key"]), aad)
+            tx.execute(
+                "UPDATE student_keys SET wrapped_key = ? WHERE school = ? AND student_id = ?",
+                (_seal(new_key, key, aad), row["school"], row["student_id"]),
+            )
+        tx.execute(
+            "UPDATE vault SET master_key_id = ?, retired_key_id = ?, rotated_at = ? WHERE id = 1",
+            (new_id, old[0], utcnow()),
+        )
+        self._master = (new_id, new_key)
+        return old[0]
+
+    def destroy_retired(self) -> None:
+        """After the commit: destroy the master key a rotation replaced."""
+        with self.db.transaction() as tx:
+            row = tx.row("SELECT key_store, retired_key_id FROM vault WHERE id = 1")
+            if row is None or not row["retired_key_id"]:
+                return
+            self._store(row["key_store"]).delete(row["retired_key_id"])
+            tx.execute("UPDATE vault SET retired_key_id = NULL WHERE id = 1")

@@ -1,0 +1,199 @@
+"""Worker processes that decode and detect, isolated from the parent and from each other.
+
+A codec that crashes (a segfault in a decoder) or hangs takes down only the
+worker holding that one file: the file comes back as a :class:`WorkerFailure`
+with a plain reason, a fresh worker takes its place, and the scan goes on.
+Workers never open the database; they return values.
+
+Workers are started from a fork server on Linux (cheap, and safe when the
+parent has threads, as the desktop app does) and spawned elsewhere.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import signal
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+#: How long one file may take before its worker is stopped and the file is an error.
+DEFAULT_TIMEOUT_S = 300.0
+
+
+@dataclass(frozen=True)
+class WorkerFailure:
+    """The worker could not return a result for this task."""
+
+    reason: str
+
+
+Task = tuple[Any, tuple[Any, ...]]  # (key, args)
+Fn = Callable[..., Any]
+
+
+def _context() -> Any:
+    if "forkserver" in mp.get_all_start_methods() and sys.platform != "darwin":
+        ctx = mp.get_context("forkserver")
+        ctx.set_forkserver_preload(["photoguard.analysis", "numpy", "cv2", "dlib"])
+        return ctx
+    return mp.get_context("spawn")
+
+
+def _worker_main(conn: Connection, fn: Fn) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
+    try:
+        import cv2
+
+        cv2.setNumThreads(1)  # one process per core already
+    except Exception:  # pragma: no cover - cv2 is a dependency
+        pass
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return
+        if message is None:
+            return
+        key, args = message
+        try:
+            result: Any = fn(*args)
+        except BaseException as exc:  # report, never die silently
+            text = str(exc).splitlines()[0] if str(exc) else ""
+            result = WorkerFailure(f"{type(exc).__name__}: {text}" if text else type(exc).__name__)
+        try:
+            conn.send((key, result))
+        except Exception as exc:
+            conn.send((key, WorkerFailure(f"the result could not be sent back ({exc})")))
+
+
+class _Worker:
+    def __init__(self, ctx: Any, fn: Fn) -> None:
+        parent, child = ctx.Pipe()
+        self.conn: Connection = parent
+        self.process = ctx.Process(target=_worker_main, args=(child, fn), daemon=True)
+        self.process.start()
+        child.close()
+        self.task: Task | None = None
+        self.started = 0.0
+
+    def assign(self, task: Task) -> None:
+        self.task = task
+        self.started = time.monotonic()
+        self.conn.send(task)
+
+    def stop(self, force: bool = False) -> None:
+        if force:
+            self.process.kill()
+        else:
+            try:
+                self.conn.send(None)
+            except OSError:
+                self.process.kill()
+        self.process.join(timeout=5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        self.conn.close()
+
+
+def _death_reason(exitcode: int | None) -> str:
+    if exitcode is not None and exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = f"signal {-exitcode}"
+        return f"the decoder crashed while reading this file ({name})"
+    return f"the worker process stopped unexpectedly (exit status {exitcode})"
+
+
+class WorkerPool:
+    """Run ``fn(*args)`` for many tasks on ``processes`` workers; results in completion order."""
+
+    def __init__(
+        self, fn: Fn, processes: int | None = None, timeout_s: float = DEFAULT_TIMEOUT_S
+    ) -> None:
+        self.fn = fn
+        self.processes = max(1, processes or os.cpu_count() or 1)
+        self.timeout_s = timeout_s
+        self._ctx = _context()
+        self._workers: list[_Worker] = []
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self, force: bool = False) -> None:
+        for w in self._workers:
+            w.stop(force=force or w.task is not None)
+        self._workers = []
+
+    def run(
+        self, tasks: Iterable[Task], cancelled: Callable[[], bool] = lambda: False
+    ) -> Iterator[tuple[Any, Any]]:
+        """Yield ``(key, result or WorkerFailure)`` for every task, unless cancelled."""
+        pending = iter(tasks)
+        exhausted = False
+        while True:
+            if cancelled():
+                self.close(force=True)
+                return
+            # Keep every worker busy.
+            while not exhausted and sum(1 for w in self._workers if w.task is None) + (
+                self.processes - len(self._workers)
+            ):
+                task = next(pending, None)
+                if task is None:
+                    exhausted = True
+                    break
+                idle = next((w for w in self._workers if w.task is None), None)
+                if idle is None:
+                    idle = _Worker(self._ctx, self.fn)
+                    self._workers.append(idle)
+                idle.assign(task)
+            busy = [w for w in self._workers if w.task is not None]
+            if not busy:
+                return
+            now = time.monotonic()
+            wait_for = max(0.0, min(w.started + self.timeout_s for w in busy) - now)
+            ready = wait(
+                [w.conn for w in busy] + [w.process.sentinel for w in busy],
+                timeout=min(wait_for, 0.25),
+            )
+            for w in busy:
+                assert w.task is not None
+                key = w.task[0]
+                if w.conn in ready:
+                    try:
+                        got_key, result = w.conn.recv()
+                    except (EOFError, OSError):
+                        w.process.join(timeout=1)
+                        yield key, WorkerFailure(_death_reason(w.process.exitcode))
+                        self._replace(w)
+                        continue
+                    w.task = None
+                    yield got_key, result
+                elif w.process.sentinel in ready or not w.process.is_alive():
+                    w.process.join(timeout=1)
+                    yield key, WorkerFailure(_death_reason(w.process.exitcode))
+                    self._replace(w)
+                elif time.monotonic() - w.started > self.timeout_s:
+                    yield (
+                        key,
+                        WorkerFailure(
+                            f"checking this file took longer than {self.timeout_s:.0f} s, "
+                            "so it was stopped"
+                        ),
+                    )
+                    self._replace(w)
+
+    def _replace(self, worker: _Worker) -> None:
+        worker.task = None
+        worker.stop(force=True)
+        self._workers.remove(worker)
