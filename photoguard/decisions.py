@@ -1,0 +1,322 @@
+"""Decisions about checked files: approve, block, override, pending.
+
+A decision is about the bytes that were checked, not about a file name: it
+names the newest scan of the file and that scan's SHA-256, roster version,
+thresholds and model, and is refused when the file's bytes changed since. Each
+decision is one approval-log record, appended in a transaction of its own and
+witnessed after the commit (see :mod:`photoguard.audit`).
+
+* ``approve``: the newest scan found the file clear.
+* ``override``: a person reviewed a file that was not clear and approves it;
+  a reason is required.
+* ``block`` and ``pending`` never let a file through, so they are always
+  allowed for a scanned file, even if it changed or is gone since.
+
+Approving (either way) also needs the scan to be current: if a newer roster was
+imported, or reference faces were enrolled after the scan started, the scan did
+not look for everyone it must, and the file has to be scanned again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+from photoguard import audit
+from photoguard.errors import UserError
+from photoguard.store import rosters as roster_store
+from photoguard.store import scans as scan_store
+from photoguard.store.engine import Tx
+from photoguard.workspace import Workspace
+
+Decision = Literal["approve", "block", "override", "pending"]
+DECISIONS: tuple[str, ...] = get_args(Decision)
+#: Decisions that let a file be shared.
+PERMISSIVE = frozenset({"approve", "override"})
+#: The approval-log action of each decision.
+ACTION_PREFIX = "decision."
+
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class DecisionResult:
+    path: str
+    decision: str
+    #: The approval-log record that holds the decision.
+    record_seq: int
+    record_hash: str
+    at: str
+    by: str
+    #: The bytes decided on (the scanned bytes; for approvals also the current ones).
+    sha256: str
+    #: What the scan found: clear, flagged, review or error.
+    verdict: str
+    scan_id: int
+    scanned_at: str
+    roster_version: str | None
+    reason: str | None
+
+    @property
+    def lets_through(self) -> bool:
+        return self.decision in PERMISSIVE
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A decision checked against the database, ready to append."""
+
+    path: str
+    decision: str
+    by: str
+    reason: str | None
+    scanned: scan_store.ScannedFile
+    body: dict[str, Any]
+
+
+def decision_for_verdict(verdict: str) -> Decision:
+    """What ``scan --approve`` records for a file: only clear files are approved.
+
+    Flagged files are blocked; files that need a person (review) or could not be
+    fully checked (error, or anything unknown) are pending.
+    """
+    if verdict == "clear":
+        return "approve"
+    if verdict == "flagged":
+        return "block"
+    return "pending"
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as f:
+            while chunk := f.read(_CHUNK):
+                digest.update(chunk)
+    except OSError as exc:
+        raise UserError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    return digest.hexdigest()
+
+
+def _clean_name(by: str) -> str:
+    name = " ".join(by.split())
+    if not name:
+        raise UserError("say who is deciding (--by NAME)")
+    if any(ord(c) < 32 for c in by if c not in " \t"):
+        raise UserError("the name of who is deciding must be one line")
+    return name
+
+
+def _clean_reason(reason: str | None) -> str | None:
+    if reason is None:
+        return None
+    text = reason.strip()
+    return text or None
+
+
+def _parse_time(value: str) -> datetime:
+    when = datetime.fromisoformat(value)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC).replace(microsecond=0)
+
+
+def _scan_settings(tx: Tx, scan_id: int) -> dict[str, Any]:
+    raw = tx.scalar("SELECT settings FROM scans WHERE id = ?", (scan_id,))
+    try:
+        value = json.loads(raw) if raw else {}
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _scan_model(tx: Tx, school: str, scan_id: int, settings: dict[str, Any]) -> str:
+    """The face model the scan used: from its settings, else from its scan.start record."""
+    if isinstance(settings.get("model"), str):
+        return str(settings["model"])
+    rows = tx.rows(
+        "SELECT body FROM audit_log WHERE school = ? AND action = 'scan.start' ORDER BY seq DESC",
+        (school,),
+    )
+    for row in rows:
+        try:
+            body = json.loads(row["body"])
+        except ValueError:
+            continue
+        if isinstance(body, dict) and body.get("scan_id") == scan_id:
+            return str(body.get("model") or "unknown")
+    return "unknown"
+
+
+def _roster_label(tx: Tx, school: str, version_id: int | None) -> str | None:
+    if version_id is None:
+        return None
+    for version in roster_store.history(tx, school):
+        if version.id == version_id:
+            return version.label
+    return f"{version_id}:unknown"
+
+
+def _stale_reason(tx: Tx, school: str, scanned: scan_store.ScannedFile) -> str | None:
+    """Why the scan no longer covers everyone it must, or None."""
+    current = roster_store.current_version(tx, school)
+    if (current.id if current else None) != scanned.roster_version_id:
+        return "a newer roster was imported since"
+    newest = tx.scalar("SELECT max(created_at) FROM face_references WHERE school = ?", (school,))
+    if newest and _later(str(newest), scanned.scanned_at):
+        return "reference faces were enrolled since"
+    return None
+
+
+def _later(a: str, b: str) -> bool:
+    """Whether time ``a`` is after time ``b``, to the second (both ISO 8601)."""
+    try:
+        return _parse_time(a) > _parse_time(b)
+    except ValueError:
+        return a[:19] > b[:19]
+
+
+def _plan(
+    tx: Tx,
+    school: str,
+    path: str,
+    decision: str,
+    by: str,
+    reason: str | None,
+    current_sha256: str | None,
+) -> _Plan:
+    name = os.path.basename(path)
+    scanned = scan_store.last_scan_of(tx, school, path)
+    if scanned is None:
+        raise UserError(f"{name} has not been checked yet; scan it first")
+    checked = f"{scanned.scanned_at.replace('T', ' ')[:16]} UTC"
+    if decision in PERMISSIVE:
+        if current_sha256 is None:
+            raise UserError(f"{name} cannot be read, so it cannot be approved")
+        if current_sha256 != scanned.sha256:
+            raise UserError(f"{name} changed since it was checked at {checked}; scan it again")
+        if decision == "approve" and scanned.verdict != "clear":
+            raise UserError(
+                f"{name} was not clear when it was checked ({scanned.verdict}); it can only be "
+                "approved as an override with a reason"
+            )
+        if decision == "override" and not reason:
+            raise UserError(f"approving {name} as an override needs a reason")
+        stale = _stale_reason(tx, school, scanned)
+        if stale:
+            raise UserError(f"{name} was checked at {checked} and {stale}; scan it again")
+    settings = _scan_settings(tx, scanned.scan_id)
+    body: dict[str, Any] = {
+        "path": path,
+        "sha256": scanned.sha256,
+        "verdict": scanned.verdict,
+        "scan_id": scanned.scan_id,
+        "scanned_at": scanned.scanned_at,
+        "roster_version": _roster_label(tx, school, scanned.roster_version_id),
+        "settings": {k: v for k, v in settings.items() if k != "model"},
+        "model": _scan_model(tx, school, scanned.scan_id, settings),
+    }
+    if reason:
+        body["reason"] = reason
+    if decision not in PERMISSIVE and current_sha256 != scanned.sha256:
+        # Blocking stays possible; say what the bytes are now (None: unreadable or gone).
+        body["current_sha256"] = current_sha256
+    return _Plan(path, decision, by, reason, scanned, body)
+
+
+def _current_sha256(path: Path, decision: str, sha256: str | None) -> str | None:
+    if sha256 is not None:
+        return sha256.lower()
+    if decision in PERMISSIVE:
+        return file_sha256(path)
+    try:
+        return file_sha256(path)
+    except UserError:
+        return None  # blocking a file that is gone or unreadable is still allowed
+
+
+def _validate(decision: str, by: str, reason: str | None) -> tuple[str, str | None]:
+    if decision not in DECISIONS:
+        raise UserError(f"unknown decision {decision!r} (one of: {', '.join(DECISIONS)})")
+    return _clean_name(by), _clean_reason(reason)
+
+
+def check(
+    ws: Workspace,
+    path: Path,
+    decision: Decision,
+    by: str,
+    reason: str | None = None,
+    *,
+    sha256: str | None = None,
+) -> None:
+    """Raise the UserError :func:`decide` would raise; record nothing."""
+    name, why = _validate(decision, by, reason)
+    absolute = Path(path).resolve()
+    current = _current_sha256(absolute, decision, sha256)
+    with ws.db.snapshot() as tx:
+        _plan(tx, ws.school, str(absolute), decision, name, why, current)
+
+
+def decide(
+    ws: Workspace,
+    path: Path,
+    decision: Decision,
+    by: str,
+    reason: str | None = None,
+    *,
+    sha256: str | None = None,
+) -> DecisionResult:
+    """Record one decision about a scanned file, in a transaction of its own.
+
+    ``sha256`` is the hash of the file's bytes as the caller just read them (the
+    scan passes what it computed); without it the file is read and hashed here.
+    Raises UserError (nothing recorded) if the decision is not allowed.
+    """
+    name, why = _validate(decision, by, reason)
+    absolute = Path(path).resolve()
+    current = _current_sha256(absolute, decision, sha256)
+    with ws.db.transaction() as tx:
+        plan = _plan(tx, ws.school, str(absolute), decision, name, why, current)
+        record = audit.append(tx, ws.school, name, ACTION_PREFIX + decision, plan.body)
+    audit.write_head(ws.home, ws.school, record)
+    return _result(record)
+
+
+def _result(record: audit.Record) -> DecisionResult:
+    body = record.body
+    return DecisionResult(
+        path=str(body.get("path", "")),
+        decision=record.action.removeprefix(ACTION_PREFIX),
+        record_seq=record.seq,
+        record_hash=record.hash,
+        at=record.at,
+        by=record.actor,
+        sha256=str(body.get("sha256", "")),
+        verdict=str(body.get("verdict", "")),
+        scan_id=int(body.get("scan_id", 0)),
+        scanned_at=str(body.get("scanned_at", "")),
+        roster_version=body.get("roster_version"),
+        reason=body.get("reason"),
+    )
+
+
+def scanned(ws: Workspace, path: Path) -> scan_store.ScannedFile | None:
+    """What the newest scan of the file at ``path`` found, or None if never scanned."""
+    with ws.db.snapshot() as tx:
+        return scan_store.last_scan_of(tx, ws.school, str(Path(path).resolve()))
+
+
+def latest_decision(ws: Workspace, path: Path) -> DecisionResult | None:
+    """The newest decision recorded about the file at ``path`` (any bytes), or None."""
+    absolute = str(Path(path).resolve())
+    with ws.db.snapshot() as tx:
+        for record in audit.records(tx, ws.school, action_prefix=ACTION_PREFIX, newest_first=True):
+            if record.body.get("path") == absolute:
+                return _result(record)
+    return None
