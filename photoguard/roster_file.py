@@ -332,7 +332,7 @@ def _locate_header(
             score = _header_score(cells, overrides)
             if score > best_score:
                 best, best_score = exc, score
-    return best or UserError("the file has no rows")
+    return best or UserError("the file is empty: it holds no values")
 
 
 # ----------------------------------------------------------------------- file reading
@@ -387,7 +387,7 @@ def decode_text(data: bytes) -> str:
             continue
         sample = text[:65536]
         controls = sum(1 for c in sample if c < " " and c not in "\t\r\n")
-        if "\x00" in sample or controls > len(sample) // 200:
+        if "\x00" in sample or controls > 16 + len(sample) // 200:
             raise UserError("the file is not a table: it holds binary data")
         return text
     raise UserError(f"the file's text encoding is not {' or '.join(encodings)}")
@@ -417,7 +417,12 @@ def _csv_lines(text: str, delimiter: str) -> Iterator[Line]:
             if any(cells):
                 yield number, cells
     except csv.Error as exc:
-        detail = "a quote is not closed" if "end of data" in str(exc) else _show(str(exc), 80)
+        if "end of data" in str(exc):
+            detail = "a quote is not closed"
+        elif "expected after" in str(exc):
+            detail = "a quote is misplaced or not closed"
+        else:
+            detail = _show(str(exc), 80)
         raise UserError(f"the file is not a readable table: row {number + 1}: {detail}") from exc
 
 
