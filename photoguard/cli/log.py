@@ -1,0 +1,183 @@
+"""``photoguard log verify | show | export | summary``: the approval log."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from photoguard import audit, log_summary
+from photoguard.cli.output import plural, print_json, table
+from photoguard.errors import UserError
+from photoguard.log_view import LogFilter, export_csv, iter_rows, parse_date, read_records
+
+if TYPE_CHECKING:
+    from photoguard.cli.main import Context
+
+EXIT_BROKEN = 1
+
+
+def _date(text: str) -> date:
+    try:
+        return parse_date(text)
+    except UserError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "log",
+        help="the approval log: verify it, read it, export it, summarise a period",
+        description="Every import, enrollment, scan and decision is a record in a hash-chained, "
+        "append-only log (policy section 4: staff documents are public records).",
+    )
+    lsub = p.add_subparsers(dest="log_command", metavar="ACTION", required=True)
+
+    ver = lsub.add_parser(
+        "verify",
+        help="recompute the hash chain; exit 1 naming the first bad record",
+        description="Recompute every record's hash and link, and compare them with what this "
+        "machine witnessed being written. Exit 0 if the log is intact, 1 if any record was "
+        "changed, deleted, inserted or reordered.",
+    )
+    ver.add_argument("--json", action="store_true", help="print JSON")
+    ver.set_defaults(handler=cmd_verify)
+
+    show = lsub.add_parser("show", help="list records (oldest first)")
+    show.add_argument("--since", type=_date, metavar="DATE", help="from this UTC day (YYYY-MM-DD)")
+    show.add_argument("--file", type=Path, metavar="PATH", help="only records about this file")
+    show.add_argument(
+        "--action", metavar="ACTION", help="only this action, e.g. decision or scan.file"
+    )
+    show.add_argument("--json", action="store_true", help="print JSON")
+    show.set_defaults(handler=cmd_show)
+
+    exp = lsub.add_parser(
+        "export",
+        help="write every record to a CSV file (opens safely in Excel)",
+        description="Write every record to FILE as CSV: UTF-8 with a byte-order mark, one row "
+        "per record, cells that a spreadsheet would run as formulas escaped.",
+    )
+    exp.add_argument("file", type=Path, metavar="FILE.csv")
+    exp.set_defaults(handler=cmd_export)
+
+    summ = lsub.add_parser(
+        "summary",
+        help="the superintendent's report for a period (policy 2.a.3)",
+        description="Count the scans, files, findings, decisions, overrides, roster imports and "
+        "coverage gaps recorded from one UTC day to another (both included).",
+    )
+    summ.add_argument("--from", dest="start", type=_date, required=True, metavar="DATE")
+    summ.add_argument("--to", dest="end", type=_date, required=True, metavar="DATE")
+    summ.add_argument("--csv", type=Path, metavar="FILE", help="also write the report as CSV")
+    summ.add_argument("--html", type=Path, metavar="FILE", help="also write a printable HTML page")
+    summ.add_argument("--json", action="store_true", help="print JSON instead of text")
+    summ.set_defaults(handler=cmd_summary)
+
+
+def cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
+    ws = ctx.ws
+    result = audit.verify(ws.db, ws.school, ws.home)
+    if args.json:
+        print_json(
+            {
+                "ok": result.ok,
+                "records": result.records,
+                "first_bad": result.first_bad,
+                "reason": result.reason,
+                "head_hash": result.head_hash,
+                "witnessed": result.witnessed,
+                "notes": list(result.notes),
+            }
+        )
+        return 0 if result.ok else EXIT_BROKEN
+    if result.ok:
+        print(
+            f"The approval log is intact: {plural(result.records, 'record')} verified "
+            f"({result.witnessed} also against this machine's witness)."
+        )
+        print(f"Head hash: {result.head_hash}")
+        return 0
+    if result.first_bad is not None:
+        print(f"The approval log is NOT intact: record {result.first_bad} is bad: {result.reason}.")
+        if result.records:
+            print(f"Records 1 to {result.records} verify.")
+    else:
+        print(f"The approval log is NOT safe: {result.reason}.")
+    for note in result.notes:
+        print(f"Also: {note}.")
+    return EXIT_BROKEN
+
+
+def cmd_show(args: argparse.Namespace, ctx: Context) -> int:
+    ws = ctx.ws
+    where = LogFilter(
+        since=args.since,
+        path=str(args.file.resolve()) if args.file else None,
+        action=args.action,
+    )
+    found = read_records(ws, where)
+    if args.json:
+        print_json([r.as_dict() for r in found])
+        return 0
+    if not found:
+        print("No records." if where == LogFilter() else "No records match.")
+        return 0
+    print(table(list(iter_rows(found)), ("Seq", "Time (UTC)", "Who", "Action", "What")))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
+    n = export_csv(ctx.ws, args.file)
+    print(f"Wrote {plural(n, 'record')} to {args.file}.")
+    return 0
+
+
+def _print_summary(s: log_summary.Summary) -> None:
+    v = s.verification
+    print(f"Photo consent checks for school {s.school}, {s.start} to {s.end} (UTC)")
+    if v.ok:
+        print(f"Approval log: intact, {plural(v.records, 'record')}, head hash {v.head_hash}")
+    else:
+        print(f"Approval log: NOT intact ({v.reason})")
+    print(
+        f"Scans: {s.scans} ({s.scans_cancelled} cancelled); file checks: {s.file_checks} "
+        f"({s.distinct_files} distinct files)"
+    )
+    print("Verdicts: " + ", ".join(f"{k} {n}" for k, n in s.verdicts.items()))
+    if s.findings:
+        print("Files with: " + ", ".join(f"{k} {n}" for k, n in s.findings.items()))
+    print("Decisions: " + ", ".join(f"{k} {n}" for k, n in s.decisions.items()))
+    for o in s.overrides:
+        print(
+            f"  override {o.at[:16].replace('T', ' ')} by {o.by}: {o.path} "
+            f"({o.verdict}): {o.reason}"
+        )
+    print(f"Roster imports: {len(s.roster_imports)}")
+    if s.coverage_gaps is None:
+        print("Coverage gaps: no scan finished in the period")
+    else:
+        gaps = ", ".join(s.coverage_gaps) or "none"
+        print(f"Coverage gaps at scan {s.coverage_gaps_scan}: {gaps}")
+    for c in s.concerns:
+        print(f"Concern: {c}")
+
+
+def cmd_summary(args: argparse.Namespace, ctx: Context) -> int:
+    if args.end < args.start:
+        raise UserError(f"--to ({args.end}) is before --from ({args.start})")
+    summary = log_summary.summarise(ctx.ws, args.start, args.end)
+    if args.json:
+        print_json(log_summary.as_json(summary))
+    else:
+        _print_summary(summary)
+    if args.csv:
+        log_summary.write_summary_csv(summary, args.csv)
+        if not args.json:
+            print(f"Wrote {args.csv}.")
+    if args.html:
+        log_summary.write_summary_html(summary, args.html)
+        if not args.json:
+            print(f"Wrote {args.html}.")
+    return 0 if summary.verification.ok else EXIT_BROKEN
