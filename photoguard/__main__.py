@@ -2,4 +2,5 @@
 
 from photoguard.cli.main import main
 
-raise SystemExit(main())
+if __name__ == "__main__":  # worker processes import this module again: don't re-run
+    raise SystemExit(main())

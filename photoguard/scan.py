@@ -1,0 +1,341 @@
+"""The scan: a generator of typed events that the command line prints and the app wraps.
+
+One way through the data::
+
+    paths -> walk -> (hash) -> worker: decode, detect, encode -> match + captions
+          -> verdict -> recorded (scan tables + approval log) -> FileChecked event
+
+Decoding and detection run in worker processes (workers.py); the parent owns
+the database, holds the decrypted references, reads captions and decides
+verdicts. Cancellation is a flag checked between files. Every file met ends as a
+:class:`~photoguard.report.FileResult` or a :class:`~photoguard.walk.Skipped`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from photoguard import audit
+from photoguard.analysis import AnalysisOptions, FileAnalysis, analyze_file
+from photoguard.enroll import coverage_gaps, load_reference_set
+from photoguard.errors import UserError
+from photoguard.facemodel import MODEL_LABEL
+from photoguard.faces import ReferenceSet
+from photoguard.metadata import CaptionFields, FieldError, read_caption_fields
+from photoguard.names import NameIndex
+from photoguard.report import FileResult, ScanReport
+from photoguard.roster import Student
+from photoguard.store import rosters as roster_store
+from photoguard.store import scans as scan_store
+from photoguard.store.rosters import utcnow
+from photoguard.verdict import assess
+from photoguard.walk import Found, Skipped, walk
+from photoguard.workers import DEFAULT_TIMEOUT_S, WorkerFailure, WorkerPool
+from photoguard.workspace import Workspace
+
+#: Scan records are committed at least this often (seconds) when nothing forces it sooner.
+COMMIT_EVERY_S = 1.0
+
+
+class CancelToken:
+    """Set from any thread; the scan stops before the next file."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def cancel(self) -> None:
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    #: Record an approval for each clear file (and block/pending for the rest) as this person.
+    approve_by: str | None = None
+    actor: str | None = None
+    processes: int | None = None
+    timeout_s: float = DEFAULT_TIMEOUT_S
+
+
+# ---------------------------------------------------------------------------- events
+
+
+@dataclass(frozen=True)
+class ScanStarted:
+    scan_id: int
+    total: int
+    skipped: int
+    roster_version: str
+    coverage_gaps: tuple[Student, ...]
+
+
+@dataclass(frozen=True)
+class FileSkipped:
+    skipped: Skipped
+
+
+@dataclass(frozen=True)
+class FileChecked:
+    result: FileResult
+    done: int
+    total: int
+    #: Seconds left, estimated from the pace so far.
+    eta_s: float | None
+
+
+@dataclass(frozen=True)
+class FileDecided:
+    result: FileResult
+    decision: str
+    record_seq: int
+
+
+@dataclass(frozen=True)
+class ScanFinished:
+    report: ScanReport
+
+
+ScanEvent = ScanStarted | FileSkipped | FileChecked | FileDecided | ScanFinished
+
+
+# ------------------------------------------------------------------------------ scan
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _safe_captions(path: Path, root: Path) -> CaptionFields:
+    try:
+        return read_caption_fields(path, root)
+    except Exception as exc:  # the readers promise not to raise; fail closed if one does
+        return CaptionFields((), (FieldError("metadata", f"could not be read ({exc})"),))
+
+
+def scan(
+    ws: Workspace,
+    paths: Sequence[Path],
+    options: ScanOptions | None = None,
+    cancel: CancelToken | None = None,
+) -> Iterator[ScanEvent]:
+    """Check every photo and video under ``paths``. Raises UserError before starting if
+    there is nothing to check against."""
+    options = options or ScanOptions()
+    cancel = cancel or CancelToken()
+    settings = ws.settings
+    actor = options.actor or options.approve_by or audit.default_actor()
+    with ws.db.snapshot() as tx:
+        version = roster_store.current_version(tx, ws.school)
+        students = roster_store.current_students(tx, ws.school)
+    if version is None:
+        raise UserError(
+            "no roster has been imported, so nothing can be checked: run "
+            "'photoguard roster import FILE' first"
+        )
+    references = load_reference_set(ws) if settings.faces else ReferenceSet([])
+    gaps = tuple(coverage_gaps(ws)) if settings.faces else ()
+    names = NameIndex(students)
+    by_id = {s.student_id: s for s in students}
+
+    found: list[Found] = []
+    skipped: list[Skipped] = []
+    for item in walk(paths):
+        if isinstance(item, Found):
+            found.append(item)
+        else:
+            skipped.append(item)
+
+    report_settings = settings.report_fields() | {"model": MODEL_LABEL}
+    started_at = utcnow()
+    with ws.db.transaction() as tx:
+        scan_id = scan_store.start_scan(tx, ws.school, actor, version.id, report_settings)
+        record = audit.append(
+            tx,
+            ws.school,
+            actor,
+            "scan.start",
+            {
+                "scan_id": scan_id,
+                "paths": [str(Path(p).resolve()) for p in paths],
+                "roster_version": version.label,
+                "settings": report_settings,
+                "model": MODEL_LABEL,
+                "files": len(found),
+                "skipped": len(skipped),
+            },
+        )
+    audit.write_head(ws.home, ws.school, record)
+
+    yield ScanStarted(scan_id, len(found), len(skipped), version.label, gaps)
+    for s in skipped:
+        yield FileSkipped(s)
+
+    recorder = _Recorder(ws, scan_id, version.label, actor)
+    results: list[FileResult] = []
+    analysis_options = AnalysisOptions(
+        min_face_px=settings.min_face_px,
+        frames_per_second=settings.frames_per_second,
+        encode=settings.faces,
+    )
+    hashes: dict[int, str] = {}
+    hash_errors: dict[int, str] = {}
+
+    def tasks() -> Iterator[tuple[int, tuple[Path, str, AnalysisOptions]]]:
+        for i, item in enumerate(found):
+            try:
+                hashes[i] = file_sha256(item.path)
+            except OSError as exc:
+                hash_errors[i] = f"unreadable ({exc.strerror or exc})"
+            yield i, (item.path, item.kind, analysis_options)
+
+    t0 = time.monotonic()
+    with WorkerPool(analyze_file, processes=options.processes, timeout_s=options.timeout_s) as pool:
+        for key, outcome in pool.run(tasks(), lambda: cancel.cancelled):
+            item = found[key]
+            analysis: FileAnalysis | WorkerFailure = outcome
+            if key in hash_errors:
+                analysis = WorkerFailure(hash_errors[key])
+            elif not isinstance(outcome, FileAnalysis | WorkerFailure):
+                analysis = WorkerFailure(f"unexpected result {type(outcome).__name__}")
+            captions = _safe_captions(item.path, item.root)
+            assessment = assess(analysis, captions, references, names, settings)
+            result = FileResult(
+                path=item.path,
+                rel=item.rel,
+                sha256=hashes.get(key, ""),
+                kind=item.kind,
+                assessment=assessment,
+            )
+            results.append(result)
+            recorder.add(result, force=options.approve_by is not None)
+            done = len(results)
+            elapsed = time.monotonic() - t0
+            eta = elapsed / done * (len(found) - done) if done else None
+            yield FileChecked(result, done, len(found), eta)
+            if options.approve_by is not None:
+                decided = _decide(ws, result, options.approve_by)
+                if decided is not None:
+                    yield decided
+            if cancel.cancelled:
+                break
+    cancelled = cancel.cancelled and len(results) < len(found)
+    report = ScanReport(
+        scan_id=scan_id,
+        roster_version=version.label,
+        settings=report_settings,
+        files=tuple(results),
+        skipped=tuple(skipped),
+        coverage_gaps=gaps,
+        students=by_id,
+        started_at=started_at,
+        finished_at=utcnow(),
+        cancelled=cancelled,
+    )
+    recorder.finish(report)
+    yield ScanFinished(report)
+
+
+def _decide(ws: Workspace, result: FileResult, by: str) -> FileDecided | None:
+    from photoguard.decisions import decide, decision_for_verdict
+
+    decision = decision_for_verdict(result.verdict)
+    try:
+        done = decide(ws, result.path, decision, by, sha256=result.sha256 or None)
+    except UserError:
+        if decision == "approve":
+            # Not approvable after all (the bytes changed meanwhile): leave it pending.
+            done = decide(ws, result.path, "pending", by, sha256=result.sha256 or None)
+        else:
+            raise
+    return FileDecided(result, done.decision, done.record_seq)
+
+
+class _Recorder:
+    """Writes each checked file to the scan tables and the approval log, in small batches.
+
+    Batches commit at least every ``COMMIT_EVERY_S`` seconds; with ``force`` (the
+    scan approves files) each file commits before anything is decided about it.
+    """
+
+    def __init__(self, ws: Workspace, scan_id: int, roster_label: str, actor: str) -> None:
+        self.ws = ws
+        self.scan_id = scan_id
+        self.roster_label = roster_label
+        self.actor = actor
+        self.pending: list[FileResult] = []
+        self.last_commit = time.monotonic()
+
+    def add(self, result: FileResult, force: bool) -> None:
+        self.pending.append(result)
+        if force or time.monotonic() - self.last_commit >= COMMIT_EVERY_S:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        record = None
+        with self.ws.db.transaction() as tx:
+            for r in self.pending:
+                path = str(r.path.resolve())
+                scan_store.record_file(
+                    tx, self.scan_id, path, r.sha256, r.verdict, r.assessment.reason
+                )
+                record = audit.append(
+                    tx,
+                    self.ws.school,
+                    self.actor,
+                    "scan.file",
+                    {
+                        "scan_id": self.scan_id,
+                        "path": path,
+                        "sha256": r.sha256,
+                        "kind": r.kind,
+                        "verdict": r.verdict,
+                        "findings": [_log_finding(f.as_json()) for f in r.findings],
+                    },
+                )
+        if record is not None:
+            audit.write_head(self.ws.home, self.ws.school, record)
+        self.pending = []
+        self.last_commit = time.monotonic()
+
+    def finish(self, report: ScanReport) -> None:
+        self.flush()
+        with self.ws.db.transaction() as tx:
+            scan_store.finish_scan(tx, self.scan_id, report.counts)
+            record = audit.append(
+                tx,
+                self.ws.school,
+                self.actor,
+                "scan.finish",
+                {
+                    "scan_id": self.scan_id,
+                    "counts": report.counts,
+                    "coverage_gaps": [s.student_id for s in report.coverage_gaps],
+                    "cancelled": report.cancelled,
+                    "roster_version": self.roster_label,
+                },
+            )
+        audit.write_head(self.ws.home, self.ws.school, record)
+
+
+def _log_finding(finding: dict[str, object]) -> dict[str, object]:
+    """What the log keeps of a finding: no caption text beyond the name's span."""
+    kept = {k: v for k, v in finding.items() if k != "text"}
+    text = finding.get("text")
+    span = finding.get("span")
+    if isinstance(text, str) and isinstance(span, list) and len(span) == 2:
+        kept["matched"] = text[int(span[0]) : int(span[1])]
+    return kept
