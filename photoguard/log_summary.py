@@ -364,13 +364,19 @@ def _e(value: object) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
-def _table(headers: Sequence[str], rows: Iterable[Sequence[object]], numeric: int = -1) -> str:
+def _table(
+    headers: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    numeric: int = -1,
+    path: int = -1,
+) -> str:
+    """A table; column ``numeric`` right-aligned, column ``path`` allowed to break anywhere."""
     head = "".join(f"<th>{_e(h)}</th>" for h in headers)
     body = []
     for row in rows:
         cells = []
         for i, c in enumerate(row):
-            cls = ' class="n"' if i == numeric else ""
+            cls = ' class="n"' if i == numeric else ' class="path"' if i == path else ""
             cells.append(f"<td{cls}>{_e(c)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     if not body:
@@ -445,6 +451,7 @@ def render_html(s: Summary) -> str:
         _table(
             ("When (UTC)", "Who", "File", "Scan found", "Reason"),
             [(o.at.replace("T", " ")[:16], o.by, o.path, o.verdict, o.reason) for o in s.overrides],
+            path=2,
         ),
         "<h2>Roster imports</h2>",
         _table(

@@ -237,7 +237,21 @@ def export_csv(ws: Workspace, path: Path, records: Iterable[audit.Record] | None
     return write_csv(path, EXPORT_COLUMNS, (export_row(r) for r in chosen))
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """``text`` without control characters (a file name must not drive the terminal)."""
+    return _CONTROL.sub("?", text)
+
+
 def iter_rows(records: Iterable[audit.Record]) -> Iterator[tuple[str, ...]]:
     """Rows for a table on screen: seq, time, who, action, description."""
     for r in records:
-        yield (str(r.seq), short_time(r.at), r.actor, r.action, describe(r))
+        yield (
+            str(r.seq),
+            short_time(r.at),
+            printable(r.actor),
+            printable(r.action),
+            printable(describe(r)),
+        )

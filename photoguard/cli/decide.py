@@ -23,6 +23,7 @@ from photoguard.decisions import (
     scanned,
 )
 from photoguard.errors import UserError
+from photoguard.log_view import printable
 from photoguard.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -124,7 +125,7 @@ def _json(r: DecisionResult) -> dict[str, Any]:
 
 
 def _line(r: DecisionResult) -> str:
-    name = Path(r.path).name
+    name = printable(Path(r.path).name)
     if r.decision == "approve":
         what = f"Approved {name} (the scan found it clear)"
     elif r.decision == "override":

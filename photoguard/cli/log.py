@@ -10,7 +10,14 @@ from typing import TYPE_CHECKING, Any
 from photoguard import audit, log_summary
 from photoguard.cli.output import plural, print_json, table
 from photoguard.errors import UserError
-from photoguard.log_view import LogFilter, export_csv, iter_rows, parse_date, read_records
+from photoguard.log_view import (
+    LogFilter,
+    export_csv,
+    iter_rows,
+    parse_date,
+    printable,
+    read_records,
+)
 
 if TYPE_CHECKING:
     from photoguard.cli.main import Context
@@ -151,8 +158,10 @@ def _print_summary(s: log_summary.Summary) -> None:
     print("Decisions: " + ", ".join(f"{k} {n}" for k, n in s.decisions.items()))
     for o in s.overrides:
         print(
-            f"  override {o.at[:16].replace('T', ' ')} by {o.by}: {o.path} "
-            f"({o.verdict}): {o.reason}"
+            printable(
+                f"  override {o.at[:16].replace('T', ' ')} by {o.by}: {o.path} "
+                f"({o.verdict}): {' '.join(o.reason.split())}"
+            )
         )
     print(f"Roster imports: {len(s.roster_imports)}")
     if s.coverage_gaps is None:
