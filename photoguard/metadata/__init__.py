@@ -1,0 +1,109 @@
+"""Captions that travel with a photo or video: inside the file, beside it, or in its name.
+
+:func:`read_caption_fields` gathers every text a person may have written about a
+file, each with the place it came from ("EXIF:ImageDescription",
+"IPTC:Caption-Abstract", "XMP:dc:description", "sidecar:IMG_1.xmp", "filename",
+"folder", ...), for :mod:`photoguard.names` to check for full names.
+
+It never raises on bad data. A block that cannot be read (damaged EXIF, a refused
+XMP packet, a truncated box) becomes a :class:`FieldError` naming it, and the
+other fields are still read: the scan must then call the file ``error``, never
+``clear`` (fail closed).
+
+The container is recognised by its first bytes, not its extension. Read: JPEG
+(EXIF, XMP and extended XMP, IPTC, comments), TIFF and TIFF-based raw files,
+PNG (text chunks, XMP, eXIf), WebP, HEIC/HEIF/AVIF, MP4/MOV/3GP; sidecars and
+path names for any file. Other containers (GIF, AVI, ...) get sidecars and path
+names only.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import BinaryIO
+
+from photoguard.metadata.fields import (
+    PATH_FIELDS,
+    CaptionField,
+    CaptionFields,
+    Collector,
+    FieldError,
+)
+from photoguard.metadata.filename import read_path_names
+from photoguard.metadata.sidecars import read_sidecars
+
+__all__ = [
+    "PATH_FIELDS",
+    "CaptionField",
+    "CaptionFields",
+    "FieldError",
+    "container_kind",
+    "read_caption_fields",
+    "read_embedded",
+]
+
+HEIF_BRANDS = frozenset(
+    {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm", b"hevs", b"mif1", b"msf1"}
+    | {b"mif2", b"avif", b"avis"}
+)
+#: Top-level boxes an old QuickTime file may start with (no ftyp box).
+QUICKTIME_FIRST_BOXES = frozenset({b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"})
+
+
+def container_kind(head: bytes) -> str | None:
+    """ "JPEG", "PNG", "TIFF", "WebP", "HEIF" or "MP4" from a file's first 16 bytes."""
+    if head.startswith(b"\xff\xd8"):
+        return "JPEG"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "PNG"
+    if head[:4] in (b"II*\x00", b"MM\x00*"):
+        return "TIFF"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "WebP"
+    if head[4:8] == b"ftyp":
+        return "HEIF" if head[8:12] in HEIF_BRANDS else "MP4"
+    if head[4:8] in QUICKTIME_FIRST_BOXES:
+        return "MP4"
+    return None
+
+
+def read_caption_fields(path: Path, root: Path | None = None) -> CaptionFields:
+    """Every caption of ``path``: embedded, in sidecars, and in its file and folder names.
+
+    ``root`` is the folder being scanned: folders between it and the file are checked.
+    """
+    out = Collector()
+    read_path_names(path, root, out)
+    try:
+        with path.open("rb") as f:
+            read_embedded(f, os.fstat(f.fileno()).st_size, out, path)
+    except OSError as exc:
+        out.error("file", f"could not be opened: {exc.strerror or exc}")
+    read_sidecars(path, out)
+    return out.result()
+
+
+def read_embedded(f: BinaryIO, size: int, out: Collector, path: Path | None = None) -> None:
+    """The captions inside one open file (``path`` is needed only for HEIF)."""
+    from photoguard.metadata import exif, heif, jpeg, mp4, png, webp
+
+    head = f.read(16)
+    kind = container_kind(head)
+    try:
+        if kind == "JPEG":
+            jpeg.read_jpeg(f, out)
+        elif kind == "PNG":
+            png.read_png(f, size, out)
+        elif kind == "TIFF":
+            exif.read_tiff(f, 0, size, out)
+        elif kind == "WebP":
+            webp.read_webp(f, size, out)
+        elif kind == "MP4":
+            mp4.read_mp4(f, size, out)
+        elif kind == "HEIF" and path is not None:
+            heif.read_heif(path, head[8:12], out)
+    except OSError as exc:
+        out.error(kind or "file", f"could not be read: {exc.strerror or exc}")
+    except Exception as exc:  # a reader bug must not stop the scan: fail closed instead
+        out.error(kind or "file", f"metadata could not be read ({type(exc).__name__}: {exc})")
