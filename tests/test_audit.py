@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import re
 import sqlite3
+import uuid
 from pathlib import Path
 
 import pytest
 
 from photoguard import audit
-from photoguard.workspace import Workspace
+from photoguard.workspace import Workspace, open_workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -169,3 +171,30 @@ def test_verify_notices_the_append_only_guard_was_removed(ws: Workspace) -> None
     assert not result.ok
     assert result.first_bad is None
     assert "audit_log_no_update" in result.reason
+
+
+@pytest.mark.postgres
+def test_district_database_keeps_the_same_guarantees(home: Path) -> None:
+    """On PostgreSQL too: appends chain, changes are refused, a forced change is named."""
+    url = os.environ.get("PHOTOGUARD_TEST_PG")
+    if not url:
+        pytest.skip("set PHOTOGUARD_TEST_PG=postgresql://... to run against PostgreSQL")
+    school = f"t{uuid.uuid4().hex[:12]}"  # the server may be shared: a chain of our own
+    with open_workspace(home, db_url=url, school=school) as ws:
+        recs = [_append(ws, n=i) for i in range(4)]
+        with ws.db.snapshot() as tx:
+            found = list(audit.records(tx, school, action_prefix="test."))
+        assert [r.hash for r in found] == [r.hash for r in recs]
+        for statement in ("UPDATE audit_log SET actor = 'x'", "DELETE FROM audit_log"):
+            with pytest.raises(Exception, match="append-only"), ws.db.transaction() as tx:
+                tx.execute(statement + " WHERE school = ?", (school,))
+        assert audit.verify(ws.db, school, ws.home).ok
+
+        with ws.db.transaction() as tx:  # an administrator bypassing the guard
+            tx.execute("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_change")
+            tx.execute(
+                "UPDATE audit_log SET actor = 'someone' WHERE school = ? AND seq = 3", (school,)
+            )
+            tx.execute("ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_change")
+        result = audit.verify(ws.db, school, ws.home)
+        assert not result.ok and result.first_bad == 3
