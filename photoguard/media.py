@@ -186,7 +186,7 @@ def photo_frames(path: Path, min_face_px: int) -> Iterator[Frame]:
 
 def _describe_decode_error(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    if "truncated" in text:
+    if "truncated" in text.lower():
         return f"the file is truncated ({text})"
     if "cannot identify image file" in text:
         return "not a readable photo (the contents are not an image this tool can decode)"

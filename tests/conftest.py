@@ -13,6 +13,9 @@ from pathlib import Path
 
 import pytest
 
+# Tests never touch the OS keyring: keys go to files in each test's data folder.
+os.environ["PHOTOGUARD_KEY_STORE"] = "file"
+
 from photoguard.workspace import Workspace, open_workspace
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,3 +61,68 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No test touches the real user data folder or a configured district database."""
     monkeypatch.setenv("PHOTOGUARD_HOME", str(tmp_path / "default-home"))
     monkeypatch.delenv("PHOTOGUARD_DB", raising=False)
+
+
+# ------------------------------------------------------------------ the face world
+# Expensive face work is done once per session and shared (see faceworld.py).
+
+
+@pytest.fixture(scope="session")
+def enrolled_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data folder with the fixture roster imported and picture day enrolled.
+
+    Read-only for tests: copy it (``copy_home``) before changing anything.
+    """
+    require_fixtures()
+    from faceworld import write_picture_day, write_roster
+
+    from photoguard.enroll import enroll, plan_folder
+    from photoguard.roster_import import apply_import, preview_import
+
+    base = tmp_path_factory.mktemp("enrolled")
+    home = base / "home"
+    roster = write_roster(base / "roster.csv")
+    picday = write_picture_day(base / "picture-day", FACES)
+    with open_workspace(home) as workspace:
+        apply_import(workspace, preview_import(workspace, roster), "office")
+        enroll(workspace, plan_folder(workspace, picday), "office")
+    return home
+
+
+@pytest.fixture
+def copy_home(enrolled_home: Path, tmp_path: Path) -> Path:
+    """A private copy of the enrolled data folder (keys included)."""
+    import shutil
+
+    target = tmp_path / "enrolled-copy"
+    shutil.copytree(enrolled_home, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def fixture_scan(enrolled_home: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The installed console script run once over every fixture photo and the video."""
+    import json
+    import shutil
+    import subprocess
+    import sys
+
+    out = tmp_path_factory.mktemp("fixture-scan")
+    home = out / "home"
+    shutil.copytree(enrolled_home, home)
+    exe = shutil.which("photoguard", path=os.path.dirname(sys.executable))
+    assert exe, "the photoguard console script is not installed in this environment"
+    proc = subprocess.run(
+        [exe, "--home", str(home), "scan", str(FACES), str(VIDEO),
+         "--json", str(out / "report.json"), "--csv", str(out / "report.csv")],
+        capture_output=True, text=True, timeout=600,
+        env={**os.environ, "PHOTOGUARD_KEY_STORE": "file"},
+    )  # fmt: skip
+    return {
+        "returncode": proc.returncode,
+        "stdout": proc.stdout,
+        "stderr": proc.stderr,
+        "report": json.loads((out / "report.json").read_text("utf-8")),
+        "csv": (out / "report.csv").read_bytes(),
+        "home": home,
+    }

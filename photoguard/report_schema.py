@@ -1,0 +1,89 @@
+"""The JSON Schema of ``photoguard.report/1`` (the README documents it in words)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_BOX = {"type": "array", "items": {"type": "integer", "minimum": 0}, "minItems": 4, "maxItems": 4}
+
+FINDING: dict[str, Any] = {
+    "type": "object",
+    "required": ["type"],
+    "properties": {
+        "type": {
+            "enum": [
+                "opted_out_face",
+                "possible_opted_out_face",
+                "face_not_matched",
+                "full_name",
+                "error",
+            ]
+        },
+        "student_id": {"type": "string"},
+        "distance": {"type": "number", "minimum": 0},
+        "box": _BOX,
+        "time_s": {"type": "number", "minimum": 0},
+        "field": {"type": "string"},
+        "text": {"type": "string"},
+        "span": {"type": "array", "items": {"type": "integer"}, "minItems": 2, "maxItems": 2},
+        "detail": {"type": "string"},
+    },
+    "allOf": [
+        {
+            "if": {"properties": {"type": {"enum": ["opted_out_face", "possible_opted_out_face"]}}},
+            "then": {"required": ["student_id", "distance", "box"]},
+        },
+        {
+            "if": {"properties": {"type": {"const": "full_name"}}},
+            "then": {"required": ["student_id", "field", "text", "span"]},
+        },
+        {"if": {"properties": {"type": {"const": "error"}}}, "then": {"required": ["detail"]}},
+    ],
+}
+
+REPORT_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "photoguard scan report",
+    "type": "object",
+    "required": ["schema", "roster_version", "settings", "files", "skipped", "coverage_gaps"],
+    "properties": {
+        "schema": {"const": "photoguard.report/1"},
+        "roster_version": {"type": ["string", "null"]},
+        "settings": {
+            "type": "object",
+            "required": ["match_distance", "review_distance", "model", "frames_per_second"],
+            "properties": {
+                "match_distance": {"type": "number"},
+                "review_distance": {"type": "number"},
+                "model": {"type": "string"},
+                "frames_per_second": {"type": "number"},
+                "min_face_px": {"type": "integer"},
+                "faces": {"type": "boolean"},
+            },
+        },
+        "files": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["path", "sha256", "kind", "verdict", "findings"],
+                "properties": {
+                    "path": {"type": "string"},
+                    "sha256": {"type": "string", "pattern": "^([0-9a-f]{64})?$"},
+                    "kind": {"enum": ["photo", "video"]},
+                    "verdict": {"enum": ["flagged", "review", "clear", "error"]},
+                    "reason": {"type": "string"},
+                    "findings": {"type": "array", "items": FINDING},
+                },
+            },
+        },
+        "skipped": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["path", "reason"],
+                "properties": {"path": {"type": "string"}, "reason": {"type": "string"}},
+            },
+        },
+        "coverage_gaps": {"type": "array", "items": {"type": "string"}},
+    },
+}

@@ -1,0 +1,133 @@
+"""End to end on the real fixtures: the installed CLI scans every photo and the video.
+
+Done-when of the scan issue: every photo of an opted-out identity comes out
+flagged or review, every photo without one comes out clear, the video is flagged
+at the right times, and the report validates against the schema.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import jsonschema
+import pytest
+from faceworld import EXPECTED_CLEAR, EXPECTED_FLAGGED
+
+from photoguard.report_schema import REPORT_SCHEMA
+
+pytestmark = pytest.mark.faces
+
+
+def _files(scan: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {f["path"]: f for f in scan["report"]["files"]}
+
+
+def test_report_validates_against_the_schema(fixture_scan: dict[str, Any]) -> None:
+    jsonschema.validate(fixture_scan["report"], REPORT_SCHEMA)
+    assert fixture_scan["report"]["schema"] == "photoguard.report/1"
+    settings = fixture_scan["report"]["settings"]
+    assert settings["match_distance"] == 0.6 and settings["review_distance"] == 0.65
+    assert "dlib-resnet-v1" in settings["model"]
+
+
+def test_every_photo_of_an_opted_out_student_is_caught(fixture_scan: dict[str, Any]) -> None:
+    files = _files(fixture_scan)
+    for path, students in EXPECTED_FLAGGED.items():
+        f = files[path]
+        assert f["verdict"] in ("flagged", "review"), (path, f)
+        found = {x["student_id"] for x in f["findings"] if "face" in x["type"]}
+        assert students <= found, (path, f["findings"])
+
+
+def test_photos_without_opted_out_students_are_clear(fixture_scan: dict[str, Any]) -> None:
+    files = _files(fixture_scan)
+    for path in EXPECTED_CLEAR:
+        assert files[path]["verdict"] == "clear", (path, files[path])
+        assert files[path]["findings"] == []
+
+
+def test_boxes_lie_inside_the_upright_image(fixture_scan: dict[str, Any]) -> None:
+    f = _files(fixture_scan)["groups/obama_biden_1.jpg"]  # 1126 x 661
+    (hit,) = [x for x in f["findings"] if x["type"] == "opted_out_face"]
+    left, top, width, height = hit["box"]
+    assert min(left, top) >= 0 and left + width <= 1126 and top + height <= 661
+    assert 120 <= width <= 220  # measured 155 px with face_recognition's own pipeline
+
+
+def test_video_is_flagged_at_the_times_lin_appears(fixture_scan: dict[str, Any]) -> None:
+    f = _files(fixture_scan)["short_hamilton_clip.mp4"]
+    assert f["kind"] == "video" and f["verdict"] == "flagged"
+    times = sorted(x["time_s"] for x in f["findings"] if x["student_id"] == "1006")
+    # Lin-Manuel Miranda is on screen from about 3.3 s to 6.7 s (fixtures README).
+    assert any(3.0 <= t <= 3.6 for t in times)
+    assert any(6.4 <= t <= 7.1 for t in times)
+    assert all(t < 8.0 for t in times)
+    # No face at 1-2.5 s: nothing reported there.
+    assert not any(1.0 <= t <= 2.5 for t in times)
+    assert f["frames_checked"] >= 9.1 * 4  # 4 per second over 9.2 s, plus first and last
+
+
+def test_coverage_gap_and_exit_status(fixture_scan: dict[str, Any]) -> None:
+    assert fixture_scan["report"]["coverage_gaps"] == ["1007"]
+    assert fixture_scan["returncode"] == 1
+    assert "Nemo Nobody (1007)" in fixture_scan["stdout"]
+    assert "Traceback" not in fixture_scan["stderr"]
+
+
+def test_summary_names_the_students(fixture_scan: dict[str, Any]) -> None:
+    out = fixture_scan["stdout"]
+    assert "FLAGGED  groups/kit_rose.jpg: opted-out Kit Harington" in out
+    assert "short_hamilton_clip.mp4: opted-out Lin-Manuel Miranda" in out
+
+
+def test_csv_has_a_row_per_finding_and_per_clear_file(fixture_scan: dict[str, Any]) -> None:
+    data = fixture_scan["csv"]
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    report = fixture_scan["report"]
+    expected = sum(max(1, len(f["findings"])) for f in report["files"])
+    assert len(rows) == expected
+    clear_rows = [r for r in rows if r["verdict"] == "clear"]
+    assert {r["path"] for r in clear_rows} == EXPECTED_CLEAR
+    obama = [r for r in rows if r["path"] == "obama/obama.jpg"]
+    assert obama[0]["student_name"] == "Barry Obama" and obama[0]["finding"] == "opted_out_face"
+
+
+def test_every_file_met_is_reported(fixture_scan: dict[str, Any]) -> None:
+    report = fixture_scan["report"]
+    listed = {f["path"] for f in report["files"]} | {s["path"] for s in report["skipped"]}
+    assert set(EXPECTED_FLAGGED) | EXPECTED_CLEAR | {"short_hamilton_clip.mp4"} <= listed
+    assert len(report["files"]) == len(EXPECTED_FLAGGED) + len(EXPECTED_CLEAR) + 1
+
+
+def test_press_captions_naming_a_student_flag_the_photo(copy_home: Any, tmp_path: Any) -> None:
+    """The fixtures' own IPTC/EXIF/XMP captions say "President Barack Obama and Vice
+    President Joe Biden": with a student named Barack Obama on the roster (opted out
+    or not), biden.jpg is flagged for the full name in every field that carries it."""
+    from faceworld import FACES_DIR, ROSTER_CSV, write_roster
+
+    from photoguard.roster_import import apply_import, preview_import
+    from photoguard.scan import ScanFinished, scan
+    from photoguard.workspace import open_workspace
+
+    roster = write_roster(
+        tmp_path / "r2.csv",
+        ROSTER_CSV.replace("1001,Obama,Barry,,5,101,Y", "1001,Obama,Barack,,5,101,N"),
+    )
+    with open_workspace(copy_home) as ws:
+        apply_import(ws, preview_import(ws, roster), "office")
+        events = list(scan(ws, [FACES_DIR / "biden" / "biden.jpg"]))
+    (result,) = next(e for e in events if isinstance(e, ScanFinished)).report.files
+    assert result.verdict == "flagged"
+    names = [f for f in result.findings if f.type == "full_name"]
+    assert {f.field for f in names} >= {
+        "EXIF:ImageDescription",
+        "IPTC:Caption-Abstract",
+        "XMP:dc:description",
+    }
+    assert all(f.student_id == "1001" for f in names)
+    assert all(f.text and f.span and f.text[f.span[0] : f.span[1]] == "Barack Obama" for f in names)
+    # Biden's own face is not an opted-out student's.
+    assert not [f for f in result.findings if "face" in f.type]
