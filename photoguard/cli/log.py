@@ -100,10 +100,9 @@ def cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
         )
         return 0 if result.ok else EXIT_BROKEN
     if result.ok:
-        print(
-            f"The approval log is intact: {plural(result.records, 'record')} verified "
-            f"({result.witnessed} also against this machine's witness)."
-        )
+        print(f"The approval log is intact: {plural(result.records, 'record')} verified.")
+        if result.records:
+            print(_witness_line(result))
         print(f"Head hash: {result.head_hash}")
         return 0
     if result.first_bad is not None:
@@ -115,6 +114,17 @@ def cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
     for note in result.notes:
         print(f"Also: {note}.")
     return EXIT_BROKEN
+
+
+def _witness_line(result: audit.Verification) -> str:
+    if result.witnessed == result.records:
+        return "Every record also matches what this data folder witnessed being written."
+    if result.witnessed:
+        return (
+            f"{result.witnessed} of them also match what this data folder witnessed being "
+            "written; the others were written from another machine or data folder."
+        )
+    return "None was written from this data folder, so none could be checked against its witness."
 
 
 def cmd_show(args: argparse.Namespace, ctx: Context) -> int:
