@@ -155,11 +155,14 @@ def _ilst_item(walk: _Walk, kind: bytes, start: int, end: int) -> None:
             field_name = f"QuickTime:{key}"
     if field_name is None:
         return
-    for sub, s, e in walk.boxes_in(start, end):
-        if sub == b"data":
-            text = _data_value(walk.read(s, e))
-            if text is not None:
-                walk.out.text(field_name, text)
+    try:
+        for sub, s, e in walk.boxes_in(start, end):
+            if sub == b"data":
+                text = _data_value(walk.read(s, e))
+                if text is not None:
+                    walk.out.text(field_name, text)
+    except BoxError as exc:  # this item only: the other boxes are still read
+        walk.out.error(field_name, f"could not be read: {exc}")
 
 
 def _data_value(data: bytes) -> str | None:
@@ -176,6 +179,14 @@ def _data_value(data: bytes) -> str | None:
 
 
 def _udta_item(walk: _Walk, kind: bytes, start: int, end: int) -> None:
+    try:
+        _udta_value(walk, kind, start, end)
+    except BoxError as exc:  # this item only: the other boxes are still read
+        name = QUICKTIME_TEXT.get(kind) or THREE_GPP_TEXT.get(kind) or f"MP4:{_name(kind)}"
+        walk.out.error(name, f"could not be read: {exc}")
+
+
+def _udta_value(walk: _Walk, kind: bytes, start: int, end: int) -> None:
     if kind == b"XMP_":
         xmp.read_xmp(walk.read(start, end, MAX_XMP), walk.out)
         return
