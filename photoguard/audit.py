@@ -220,8 +220,8 @@ def _write_head_file(home: Path, school: str, record: Record) -> None:
         heads = {}
     if not isinstance(heads, dict):
         heads = {}
-    known = heads.get(school)
-    if isinstance(known, dict) and int(known.get("seq", 0)) >= record.seq:
+    known = read_head(home, school)
+    if known is not None and known[0] >= record.seq:
         return
     heads[school] = {"seq": record.seq, "hash": record.hash}
     # A private temporary name per writer: the app and the command line may append at once.
