@@ -54,9 +54,9 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def verified_weights() -> dict[str, Path]:
+def verified_weights(folder: Path | None = None) -> dict[str, Path]:
     """Every weight file, checked against its expected SHA-256."""
-    folder = weights_folder()
+    folder = folder or weights_folder()
     found: dict[str, Path] = {}
     for name, expected in WEIGHTS.items():
         path = folder / name
