@@ -241,7 +241,7 @@ def _with_concerns(s: Summary) -> Summary:
     if s.overrides:
         concerns.append(
             f"{len(s.overrides)} file(s) were approved by a person although the scan did not "
-            "find them clear (listed below with the reasons given)."
+            "find them clear (see the overrides, with the reasons given)."
         )
     if s.verdicts.get("error"):
         concerns.append(f"{s.verdicts['error']} file check(s) could not be completed.")

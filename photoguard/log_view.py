@@ -167,7 +167,9 @@ def describe(record: audit.Record) -> str:
             f"{' ...' if len(paths) > 3 else ''} against roster {b.get('roster_version')}"
         )
     if a == "scan.file":
-        found = [_finding(f) for f in _list(b, "findings") if not _is_unmatched(f)]
+        found = list(
+            dict.fromkeys(_finding(f) for f in _list(b, "findings") if not _is_unmatched(f))
+        )
         detail = f" ({'; '.join(found[:3])}{' ...' if len(found) > 3 else ''})" if found else ""
         return f"scan {b.get('scan_id')}: {_name(b.get('path'))} {b.get('verdict')}{detail}"
     if a == "scan.finish":
