@@ -346,6 +346,10 @@ def _read_bytes(path: Path) -> bytes:
             raise UserError(f"{path} is a folder, not a roster file")
         with path.open("rb") as f:
             data = f.read(MAX_FILE_BYTES + 1)
+    except PermissionError as exc:
+        raise UserError(
+            f"cannot read {path}: {exc.strerror} (if it is open in Excel, close it first)"
+        ) from exc
     except OSError as exc:
         raise UserError(f"cannot read {path}: {exc.strerror or exc}") from exc
     if len(data) > MAX_FILE_BYTES:
@@ -670,9 +674,11 @@ def read_roster(
 
     opted, bad, blank_release = _read_flags(lines, cols)
     if bad:
+        several = len(cols.optout) + len(cols.release) > 1
         raise UserError(
             f"unrecognised opt-out value in {_in_rows(bad)}; use Y/N, Yes/No, TRUE/FALSE, 1/0, "
-            f"X/blank or Opt Out"
+            "X/blank or Opt Out"
+            + (" (or name the one flag column to use with --column optout=...)" if several else "")
         )
 
     if "name" in cols.index:

@@ -74,8 +74,22 @@ class Cli:
         assert lines[0].startswith("photoguard")
         return lines[0]
 
-    def in_force(self) -> tuple[Any, Any]:
-        return self.json("roster", "show", "--json"), self.json("roster", "history", "--json")
+    def in_force(self) -> tuple[list[Any], list[Any]]:
+        """Every stored version, and the students of the newest, read straight from the file."""
+        assert self.home is not None
+        db = self.home / "photoguard.sqlite"
+        if not db.exists():
+            return [], []
+        conn = sqlite3.connect(db)
+        try:
+            versions = conn.execute("SELECT * FROM roster_versions ORDER BY id").fetchall()
+            students = conn.execute(
+                "SELECT * FROM roster_students WHERE version_id = "
+                "(SELECT max(id) FROM roster_versions) ORDER BY student_id"
+            ).fetchall()
+        finally:
+            conn.close()
+        return versions, students
 
 
 @pytest.fixture
@@ -167,6 +181,7 @@ def test_dry_run_shows_the_change_and_stores_nothing(cli: Cli, tmp_path: Path) -
     assert "Dry run: nothing was changed." in out
     assert "Imported" not in out
     assert cli.in_force() == before
+    assert len(cli.json("roster", "history", "--json")) == 1
 
 
 def test_three_imports_print_each_diff(cli: Cli, tmp_path: Path) -> None:
@@ -254,12 +269,24 @@ BAD_FILES: dict[str, bytes] = {
 }
 
 
+@pytest.fixture(scope="module")
+def imported_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data folder with FIRST imported once, copied by each test that needs one."""
+    assert SCRIPT
+    root = tmp_path_factory.mktemp("imported")
+    env = {k: v for k, v in os.environ.items() if k not in ("PHOTOGUARD_DB", "PHOTOGUARD_DEBUG")}
+    Cli(SCRIPT, env, root / "home").ok("roster", "import", roster_file(root, *FIRST))
+    return root / "home"
+
+
 @pytest.mark.parametrize("name", sorted(BAD_FILES))
 def test_refused_file_exits_2_with_one_line_and_changes_nothing(
-    cli: Cli, tmp_path: Path, name: str
+    cli: Cli, tmp_path: Path, name: str, imported_home: Path
 ) -> None:
-    cli.ok("roster", "import", roster_file(tmp_path, *FIRST))
+    assert cli.home is not None
+    shutil.copytree(imported_home, cli.home)
     before = cli.in_force()
+    assert len(before[0]) == 1 and len(before[1]) == 3
     bad = tmp_path / name
     bad.write_bytes(BAD_FILES[name])
     cli.refused("roster", "import", bad)
@@ -284,7 +311,7 @@ def test_usage_errors_exit_2_with_one_line(
     good = roster_file(tmp_path, *FIRST)
     line = cli.refused(*(str(good) if a == "FILE" else a for a in args))
     assert says in line
-    assert cli.json("roster", "history", "--json") == []
+    assert cli.in_force() == ([], [])
 
 
 def test_a_database_from_a_newer_photoguard_is_refused(cli: Cli, tmp_path: Path) -> None:

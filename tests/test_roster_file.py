@@ -423,6 +423,17 @@ def test_any_other_value_refuses_the_whole_import_naming_rows_and_values(tmp_pat
     assert "2 (" not in message and "4 (" not in message
 
 
+def test_a_date_column_taken_for_a_flag_suggests_naming_the_flag(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        csv_text("Student ID,Name,Photo Opt Out,Photo Opt Out Date", '1,"A, B",Y,2025-09-01'),
+    )
+    message = refused(path)
+    assert "row 2 (Photo Opt Out Date: '2025-09-01')" in message
+    assert "--column optout=" in message
+    assert one(read(path, ["optout=Photo Opt Out"])).opted_out is True
+
+
 def test_many_bad_values_are_summarised_on_one_line(tmp_path: Path) -> None:
     rows = [f'{i},"A, B{i}",?' for i in range(40)]
     message = refused(write(tmp_path, csv_text("Student ID,Name,Photo Opt Out", *rows)))
@@ -698,6 +709,13 @@ def test_header_without_rows_is_refused(tmp_path: Path) -> None:
 def test_missing_file_and_folder_are_refused(tmp_path: Path) -> None:
     assert "cannot read" in refused(tmp_path / "nope.csv")
     assert "is a folder" in refused(tmp_path)
+
+
+def test_a_dangling_link_or_impossible_name_is_refused(tmp_path: Path) -> None:
+    link = tmp_path / "roster.csv"
+    link.symlink_to(tmp_path / "gone.csv")
+    assert "cannot read" in refused(link)
+    assert "cannot read" in refused(tmp_path / ("x" * 300 + ".csv"))
 
 
 @pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="needs file permissions")
