@@ -510,7 +510,10 @@ def _xlsx_cell(value: object, number_format: str | None) -> str:
 _FORMULA = re.compile(rb"<(?:[A-Za-z0-9_]+:)?f[\s>/]")
 
 
-def _xlsx_rows(data: bytes, sheet: str | None, formulas: bool = False) -> Iterator[Line]:
+def _xlsx_sheet(
+    data: bytes, sheet: str | None, formulas: bool = False
+) -> tuple[list[Line], list[str]]:
+    """The non-blank rows of the named sheet, or of the first visible one; the other sheets."""
     import openpyxl  # type: ignore[import-untyped]
 
     with warnings.catch_warnings():
@@ -521,7 +524,7 @@ def _xlsx_rows(data: bytes, sheet: str | None, formulas: bool = False) -> Iterat
         if not sheets:
             raise UserError("the workbook has no worksheet")
         if sheet is None:
-            ws = sheets[0]
+            ws = next((s for s in sheets if s.sheet_state == "visible"), sheets[0])
         else:
             named = [s for s in sheets if s.title == sheet] or [
                 s for s in sheets if s.title.strip().casefold() == sheet.strip().casefold()
@@ -530,13 +533,15 @@ def _xlsx_rows(data: bytes, sheet: str | None, formulas: bool = False) -> Iterat
                 names = ", ".join(repr(s.title) for s in sheets)
                 raise UserError(f"the workbook has no sheet named {sheet!r}; its sheets: {names}")
             ws = named[0]
+        lines = []
         for number, row in enumerate(ws.iter_rows(min_row=1), start=1):
             if formulas:
                 cells = [str(c.value) if c.value is not None else "" for c in row]
             else:
                 cells = [_xlsx_cell(c.value, getattr(c, "number_format", None)) for c in row]
             if any(cells):
-                yield number, cells
+                lines.append((number, cells))
+        return lines, [s.title for s in sheets if s is not ws]
     finally:
         wb.close()
 
@@ -571,12 +576,12 @@ def _xlsx_table(
 ) -> tuple[list[Line], Line, ColumnMap]:
     has_formulas = _check_zip(data)
     try:
-        lines = list(_xlsx_rows(data, sheet))
+        lines, others = _xlsx_sheet(data, sheet)
         if has_formulas:
             # A formula saved without its value (by a script, not by Excel) reads as a
             # blank cell: a blank opt-out flag must not pass for "not opted out".
             values = {n: c for n, c in lines}
-            for number, cells in _xlsx_rows(data, sheet, formulas=True):
+            for number, cells in _xlsx_sheet(data, sheet, formulas=True)[0]:
                 shown = values.get(number, [])
                 for col, formula in enumerate(cells):
                     if formula.startswith("=") and (col >= len(shown) or not shown[col]):
@@ -588,11 +593,15 @@ def _xlsx_table(
         raise
     except Exception as exc:  # openpyxl raises many kinds on a corrupt file
         raise UserError(f"the workbook could not be read ({type(exc).__name__})") from exc
+    hint = ""
+    if sheet is None and others:
+        names = ", ".join(map(repr, others))
+        hint = f" (the workbook has other sheets: {names}; pick one with --sheet)"
     if not lines:
-        raise UserError("the file is empty")
+        raise UserError(f"the sheet is empty{hint}")
     located = _locate_header(lines, overrides)
     if isinstance(located, UserError):
-        raise located
+        raise UserError(f"{located}{hint}") from None
     at, cols = located
     return lines[at + 1 :], lines[at], cols
 

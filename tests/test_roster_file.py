@@ -851,7 +851,8 @@ def test_xlsx_sheet_option_picks_a_sheet(tmp_path: Path) -> None:
     assert one(read(path, sheet="Students")).student_id == "A1"
     assert one(read(path, sheet="students")).student_id == "A1"
     assert read(path, sheet="Students").source_name == "r.xlsx"
-    refused(path)  # the first sheet is no roster
+    assert "pick one with --sheet" in refused(path)  # the first sheet is no roster
+    assert "'Students'" in refused(path)
     message = refused(path, sheet="Roster")
     assert "no sheet named 'Roster'" in message and "'Summary', 'Students'" in message
 
@@ -928,3 +929,16 @@ def test_xlsx_truncated_file_is_refused(tmp_path: Path) -> None:
 def test_xlsx_with_an_empty_first_sheet(tmp_path: Path) -> None:
     path = workbook(tmp_path, {"Empty": []})
     assert "empty" in refused(path)
+
+
+def test_xlsx_skips_a_hidden_first_sheet(tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    wb.active.title = "Lookup"
+    wb.active.append(["internal", "codes"])
+    wb.active.sheet_state = "hidden"
+    ws = wb.create_sheet("Roster")
+    ws.append(["Student ID", "Name", "Photo Opt Out"])
+    ws.append(["7", "Smith, Ann", "Y"])
+    path = tmp_path / "hidden.xlsx"
+    wb.save(path)
+    assert one(read(path)).student_id == "7"
