@@ -322,7 +322,7 @@ def enroll(
 
     added: dict[str, int] = defaultdict(int)
     vault = Vault(ws.db, ws.home, ws.school)
-    record = None
+    records: list[audit.Record] = []
     with ws.db.transaction() as tx:
         current = {s.student_id: s for s in roster_store.current_students(tx, ws.school)}
         for c, digest, result in accepted:
@@ -357,15 +357,16 @@ def enroll(
             else:
                 already += 1
         for sid, n in sorted(added.items()):
-            record = audit.append(
-                tx,
-                ws.school,
-                by,
-                "enroll.add",
-                {"student_id": sid, "references_added": n, "source": plan.source},
+            records.append(
+                audit.append(
+                    tx,
+                    ws.school,
+                    by,
+                    "enroll.add",
+                    {"student_id": sid, "references_added": n, "source": plan.source},
+                )
             )
-    if record is not None:
-        audit.write_head(ws.home, ws.school, record)
+    audit.write_head(ws.home, ws.school, *records)
     return EnrollResult(
         plan=plan,
         added=dict(added),

@@ -78,7 +78,7 @@ class ScanReport:
     @property
     def counts(self) -> dict[str, int]:
         c = Counter(f.verdict for f in self.files)
-        out = {v: c.get(v, 0) for v in VERDICTS}
+        out: dict[str, int] = {v: c.get(v, 0) for v in VERDICTS}
         out["skipped"] = len(self.skipped)
         return out
 

@@ -144,6 +144,9 @@ def scan(
             "no roster has been imported, so nothing can be checked: run "
             "'photoguard roster import FILE' first"
         )
+    # Stamped before the references are read: anything enrolled after this moment
+    # was not looked for, and decisions.py refuses approvals on that basis.
+    started_at = utcnow()
     references = load_reference_set(ws) if settings.faces else ReferenceSet([])
     gaps = tuple(coverage_gaps(ws)) if settings.faces else ()
     names = NameIndex(students)
@@ -158,9 +161,10 @@ def scan(
             skipped.append(item)
 
     report_settings = settings.report_fields() | {"model": MODEL_LABEL}
-    started_at = utcnow()
     with ws.db.transaction() as tx:
-        scan_id = scan_store.start_scan(tx, ws.school, actor, version.id, report_settings)
+        scan_id = scan_store.start_scan(
+            tx, ws.school, actor, version.id, report_settings, started_at=started_at
+        )
         record = audit.append(
             tx,
             ws.school,
@@ -285,7 +289,7 @@ class _Recorder:
     def flush(self) -> None:
         if not self.pending:
             return
-        record = None
+        records: list[audit.Record] = []
         with self.ws.db.transaction() as tx:
             for r in self.pending:
                 path = str(r.path.resolve())
@@ -306,8 +310,8 @@ class _Recorder:
                         "findings": [_log_finding(f.as_json()) for f in r.findings],
                     },
                 )
-        if record is not None:
-            audit.write_head(self.ws.home, self.ws.school, record)
+                records.append(record)
+        audit.write_head(self.ws.home, self.ws.school, *records)
         self.pending = []
         self.last_commit = time.monotonic()
 

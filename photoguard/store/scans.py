@@ -27,13 +27,25 @@ class ScannedFile:
 
 
 def start_scan(
-    tx: Tx, school: str, actor: str, roster_version_id: int | None, settings: dict[str, Any]
+    tx: Tx,
+    school: str,
+    actor: str,
+    roster_version_id: int | None,
+    settings: dict[str, Any],
+    started_at: str | None = None,
 ) -> int:
+    """``started_at`` should be taken before the scan reads the references it uses."""
     return int(
         tx.scalar(
             "INSERT INTO scans (school, started_at, actor, roster_version_id, settings) "
             "VALUES (?, ?, ?, ?, ?) RETURNING id",
-            (school, utcnow(), actor, roster_version_id, json.dumps(settings, sort_keys=True)),
+            (
+                school,
+                started_at or utcnow(),
+                actor,
+                roster_version_id,
+                json.dumps(settings, sort_keys=True),
+            ),
         )
     )
 
