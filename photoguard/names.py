@@ -81,13 +81,15 @@ _SPECIAL = {
 _APOSTROPHES = frozenset("'’‘`´")
 _HYPHENS = frozenset("-‐‑‒–—―")
 #: What may stand between the words of one name: "O'Brien", "Delgado-Ruiz", "St. Pierre".
-_INSIDE_NAME = frozenset(" \t_.") | _APOSTROPHES | _HYPHENS
-_MAX_INSIDE_GAP = 3
+_INSIDE_NAME = re.compile(r"[ \t_.'’‘`´\-‐‑‒–—―]{0,3}")
 #: Between a first and a last name in running text: spaces (or "_" as in #liam_obrien).
-_BETWEEN_NAMES = frozenset(" \t\r\n_")
+_BETWEEN_NAMES = re.compile(r"[ \t\r\n_]{0,5}")
 #: In file and folder names the separators are `_ - .` and spaces.
-_BETWEEN_NAMES_FILE = frozenset(" \t_.") | _HYPHENS
-_MAX_BETWEEN_GAP = 5
+_BETWEEN_NAMES_FILE = re.compile(r"[ \t_.\-‐‑‒–—―]{0,5}")
+#: After a middle initial: "Emily J. Johnson".
+_AFTER_INITIAL = re.compile(r"\.?[ \t\r\n_]{0,5}")
+_AFTER_INITIAL_FILE = re.compile(r"\.?[ \t_.\-‐‑‒–—―]{0,5}")
+_COMMA = re.compile(r"[ \t]{0,2},[ \t]{0,2}")
 
 #: A camelCase break right after one of these is part of a surname ("McDonald",
 #: "DeShawn", "OBrien"): a name may not start or end there.
@@ -184,14 +186,14 @@ def _fold(piece: str) -> str:
 
 
 def _pieces(base: str) -> tuple[list[str], list[int], list[int]]:
-    keys: list[str] = []
-    starts: list[int] = []
-    ends: list[int] = []
-    for m in _PIECE.finditer(base):
-        keys.append(_fold(m.group()))
-        starts.append(m.start())
-        ends.append(m.end())
-    return keys, starts, ends
+    """The words of ``base`` (camelCase split), folded, with where each starts and ends."""
+    spans = [m.span() for m in _PIECE.finditer(base)]
+    if base.isascii():
+        low = base.lower()
+        keys = [low[a:b] for a, b in spans]
+    else:
+        keys = [_fold(base[a:b]) for a, b in spans]
+    return keys, [a for a, _ in spans], [b for _, b in spans]
 
 
 def name_key(name: str) -> str:
@@ -235,29 +237,25 @@ class _Text:
         self.n = len(self.keys)
         self.file_name = file_name
 
-    def gap(self, left: int, right: int) -> str:
-        """What lies between word ``left`` and word ``right`` (right = left + 1)."""
-        return self.base[self.ends[left] : self.starts[right]]
+    def _gap_is(self, pattern: re.Pattern[str], left: int) -> bool:
+        """Whether what lies between word ``left`` and the next is all ``pattern``."""
+        return pattern.fullmatch(self.base, self.ends[left], self.starts[left + 1]) is not None
 
     def joined_inside_name(self, left: int) -> bool:
-        g = self.gap(left, left + 1)
-        return len(g) <= _MAX_INSIDE_GAP and all(c in _INSIDE_NAME for c in g)
+        return self._gap_is(_INSIDE_NAME, left)
 
     def between_names(self, left: int) -> bool:
-        g = self.gap(left, left + 1)
-        allowed = _BETWEEN_NAMES_FILE if self.file_name else _BETWEEN_NAMES
-        return len(g) <= _MAX_BETWEEN_GAP and all(c in allowed for c in g)
+        return self._gap_is(_BETWEEN_NAMES_FILE if self.file_name else _BETWEEN_NAMES, left)
 
     def after_middle(self, middle: int) -> bool:
-        g = self.gap(middle, middle + 1)
-        if g.startswith(".") and len(self.keys[middle]) == 1:  # "Emily J. Johnson"
-            g = g[1:]
-        allowed = _BETWEEN_NAMES_FILE if self.file_name else _BETWEEN_NAMES
-        return len(g) <= _MAX_BETWEEN_GAP and all(c in allowed for c in g)
+        if len(self.keys[middle]) == 1:
+            pattern = _AFTER_INITIAL_FILE if self.file_name else _AFTER_INITIAL
+        else:
+            pattern = _BETWEEN_NAMES_FILE if self.file_name else _BETWEEN_NAMES
+        return self._gap_is(pattern, middle)
 
     def comma(self, left: int) -> bool:
-        g = self.gap(left, left + 1)
-        return len(g) <= _MAX_BETWEEN_GAP and g.strip(" \t") == ","
+        return self._gap_is(_COMMA, left)
 
     def can_start(self, k: int) -> bool:
         """A name may begin at word ``k`` (not inside "McDonald", "Mary-Grace", "D'Angelo")."""
@@ -335,7 +333,10 @@ class NameIndex:
     """
 
     def __init__(self, students: Iterable[Student]) -> None:
-        self._by_last: dict[str, list[_Person]] = {}
+        #: last-name key -> first-name key -> students
+        self._by_last: dict[str, dict[str, list[_Person]]] = {}
+        #: last-name key -> students with a middle name ("Emily Mary Ann Johnson")
+        self._middles: dict[str, list[_Person]] = {}
         self._prefixes: set[str] = set()
         self._max_first = 0
         self.size = 0
@@ -355,7 +356,11 @@ class NameIndex:
             self.size += 1
             self._max_first = max(self._max_first, *(len(f) for f in firsts))
             for last in lasts:
-                self._by_last.setdefault(last, []).append(person)
+                by_first = self._by_last.setdefault(last, {})
+                for first in firsts:
+                    by_first.setdefault(first, []).append(person)
+                if person.middle:
+                    self._middles.setdefault(last, []).append(person)
                 self._prefixes.update(last[:i] for i in range(1, len(last) + 1))
 
     def find(self, text: str, *, file_name: bool = False) -> list[NameMatch]:
@@ -367,18 +372,20 @@ class NameIndex:
         t = _Text(text, file_name)
         found: dict[tuple[str, int, int], NameMatch] = {}
         prefixes, by_last = self._prefixes, self._by_last
-        for i in range(t.n):
-            s = t.keys[i]
+        keys, n = t.keys, t.n
+        for i in range(n):
+            s = keys[i]
             j = i
             while s in prefixes:
-                people = by_last.get(s)
-                if people:
-                    for m in self._around(t, i, j, people):
+                if s in by_last:
+                    for m in self._around(t, i, j, s):
                         found.setdefault((m.student_id, m.start, m.end), m)
                 j += 1
-                if j >= t.n or not t.joined_inside_name(j - 1):
+                if j >= n or not t.joined_inside_name(j - 1):
                     break
-                s += t.keys[j]
+                s += keys[j]
+        if not found:
+            return []
         # In "Ana Lee, Bo Lee" the words "Lee, Bo" are a list, not a reversed name:
         # words already read as a name in order are not read again backwards.
         forward = [m for m in found.values() if m.first_span < m.last_span]
@@ -390,69 +397,72 @@ class NameIndex:
         ]
         return sorted(kept, key=lambda m: (m.start, -m.end, m.student_id))
 
-    def _around(self, t: _Text, i: int, j: int, people: list[_Person]) -> Iterable[NameMatch]:
-        """Matches whose last name is words i..j."""
-        max_first = self._max_first
-        if i > 0 and t.can_end(j):
-            runs = t.backward_runs(i - 1, max_first)
-            if t.between_names(i - 1):  # First Last
+    def _firsts_before(
+        self, t: _Text, last: int, by_first: dict[str, list[_Person]]
+    ) -> Iterable[tuple[int, _Person]]:
+        """(first word, student) for first names ending at word ``last``, longest first."""
+        seen: set[str] = set()
+        for k, key in reversed(t.backward_runs(last, self._max_first)):
+            people = by_first.get(key)
+            if people and t.can_start(k):
                 for p in people:
-                    hit = self._first_before(t, p, i - 1, max_first)
-                    if hit is not None:
-                        yield self._match(t, p, FORM_FIRST_LAST, (hit, i - 1), (i, j))
+                    if p.student_id not in seen:
+                        seen.add(p.student_id)
+                        yield k, p
+
+    def _around(self, t: _Text, i: int, j: int, last_key: str) -> Iterable[NameMatch]:
+        """Matches whose last name is words i..j."""
+        by_first = self._by_last[last_key]
+        if i > 0 and t.can_end(j):
+            if t.between_names(i - 1):  # First Last
+                for k, p in self._firsts_before(t, i - 1, by_first):
+                    yield self._match(t, p, FORM_FIRST_LAST, (k, i - 1), (i, j))
             if i > 1 and t.after_middle(i - 1):  # First Middle Last
-                yield from self._with_middle(t, i, j, people, runs, max_first)
+                yield from self._with_middle(t, i, j, last_key, by_first)
         if j + 1 < t.n and t.can_start(i):
-            yield from self._reversed(t, i, j, people, max_first)
+            yield from self._reversed(t, i, j, by_first)
 
     def _with_middle(
-        self,
-        t: _Text,
-        i: int,
-        j: int,
-        people: list[_Person],
-        runs: list[tuple[int, str]],
-        max_first: int,
+        self, t: _Text, i: int, j: int, last_key: str, by_first: dict[str, list[_Person]]
     ) -> Iterable[NameMatch]:
         """Any one middle word, or the student's own middle name, between first and last."""
         mid = i - 1
         key = t.keys[mid]
-        any_word = key not in _NOT_MIDDLE and not key.isdigit() and t.between_names(mid - 1)
-        for p in people:
-            starts = [mid] if any_word else []
-            starts += [
-                k
-                for k, mk in runs
-                if p.middle and mk == p.middle and k > 0 and t.between_names(k - 1)
-            ]
-            for m0 in starts:
-                hit = self._first_before(t, p, m0 - 1, max_first)
-                if hit is not None:
-                    yield self._match(t, p, FORM_FIRST_MIDDLE_LAST, (hit, m0 - 1), (i, j))
-                    break
-
-    def _first_before(self, t: _Text, p: _Person, last: int, max_first: int) -> int | None:
-        for k, key in reversed(t.backward_runs(last, max_first)):
-            if key in p.firsts and t.can_start(k):
-                return k
-        return None
+        if key not in _NOT_MIDDLE and not key.isdigit() and t.between_names(mid - 1):
+            for k, p in self._firsts_before(t, mid - 1, by_first):
+                yield self._match(t, p, FORM_FIRST_MIDDLE_LAST, (k, mid - 1), (i, j))
+        people = self._middles.get(last_key)
+        if not people:
+            return
+        for m0, middle in t.backward_runs(mid, 10 * self._max_first):
+            if m0 == 0 or not t.between_names(m0 - 1):
+                continue
+            for p in people:
+                if p.middle != middle:
+                    continue
+                for k, key in reversed(t.backward_runs(m0 - 1, self._max_first)):
+                    if key in p.firsts and t.can_start(k):
+                        yield self._match(t, p, FORM_FIRST_MIDDLE_LAST, (k, m0 - 1), (i, j))
+                        break
 
     def _reversed(
-        self, t: _Text, i: int, j: int, people: list[_Person], max_first: int
+        self, t: _Text, i: int, j: int, by_first: dict[str, list[_Person]]
     ) -> Iterable[NameMatch]:
         """ "O'Brien, Liam", "O'BRIEN Liam", and in file names "OBrien_Liam"."""
         comma = t.comma(j)
         if not (comma or t.between_names(j)):
             return
-        runs = t.forward_runs(j + 1, max_first)
         last_caps = t.words(i, j).isupper()
-        for p in people:
-            for k, key in reversed(runs):
-                if key in p.firsts and t.can_end(k):
-                    form = self._reversed_form(t, comma, last_caps, t.words(j + 1, k))
-                    if form:
-                        yield self._match(t, p, form, (j + 1, k), (i, j))
-                    break
+        seen: set[str] = set()
+        for k, key in reversed(t.forward_runs(j + 1, self._max_first)):
+            people = by_first.get(key)
+            if not people or not t.can_end(k):
+                continue
+            form = self._reversed_form(t, comma, last_caps, t.words(j + 1, k))
+            for p in people:
+                if form and p.student_id not in seen:
+                    yield self._match(t, p, form, (j + 1, k), (i, j))
+                seen.add(p.student_id)
 
     @staticmethod
     def _reversed_form(t: _Text, comma: bool, last_caps: bool, first_text: str) -> str:
