@@ -14,6 +14,7 @@ needs, refuses the import rather than guess.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import hashlib
@@ -546,6 +547,11 @@ def _xlsx_sheet(
         wb.close()
 
 
+def _xlsx_rows(data: bytes, sheet: str | None) -> Iterator[Line]:
+    """The non-blank rows of the sheet (kept for callers written against it: use first_rows)."""
+    return iter(_xlsx_sheet(data, sheet)[0])
+
+
 def _check_zip(data: bytes) -> bool:
     """Whether the workbook holds formulas; refuses a zip that is not an .xlsx workbook."""
     try:
@@ -604,6 +610,36 @@ def _xlsx_table(
         raise UserError(f"{located}{hint}") from None
     at, cols = located
     return lines[at + 1 :], lines[at], cols
+
+
+def first_rows(path: Path, sheet: str | None = None) -> list[Line]:
+    """The first non-blank rows as photoguard reads them, for a person to pick the header.
+
+    A CSV is split by the delimiter under which a header is recognised, else by the
+    one that gives the most columns; a workbook's sheet is chosen as for reading.
+    """
+    data = _read_bytes(path)
+    if data.startswith(b"PK\x03\x04"):
+        _check_zip(data)
+        try:
+            lines, _ = _xlsx_sheet(data, sheet)
+        except UserError:
+            raise
+        except Exception as exc:  # openpyxl raises many kinds on a corrupt file
+            raise UserError(f"the workbook could not be read ({type(exc).__name__})") from exc
+        return lines[:HEADER_SEARCH_ROWS]
+    text = decode_text(data)
+    readings: list[tuple[bool, int, list[Line]]] = []
+    for delimiter in DELIMITERS:
+        head: list[Line] = []
+        with contextlib.suppress(UserError):  # a broken row: the rows above it still count
+            head.extend(itertools.islice(_csv_lines(text, delimiter), HEADER_SEARCH_ROWS))
+        recognised = not isinstance(_locate_header(head, {}), UserError)
+        readings.append((recognised, max((len(c) for _, c in head), default=0), head))
+    best = max(readings, key=lambda r: (r[0], r[1]))[2]
+    if not best:
+        raise UserError("the file is empty: it holds no values")
+    return best
 
 
 def read_table(

@@ -19,7 +19,12 @@ from PIL import Image
 
 from photoguard.errors import UserError
 from photoguard.roster import Roster, Student
-from photoguard.roster_file import find_columns, parse_column_overrides, read_roster
+from photoguard.roster_file import (
+    find_columns,
+    first_rows,
+    parse_column_overrides,
+    read_roster,
+)
 
 HEADER = "Student ID,Name,Grade,Homeroom,Privacy Law Opt-Out"
 
@@ -942,3 +947,16 @@ def test_xlsx_skips_a_hidden_first_sheet(tmp_path: Path) -> None:
     path = tmp_path / "hidden.xlsx"
     wb.save(path)
     assert one(read(path)).student_id == "7"
+
+
+def test_first_rows_offer_the_header_of_an_unrecognised_file(tmp_path: Path) -> None:
+    path = write(tmp_path, "Pupils 2025\r\nRef;Surname;Forename;No photos\r\n1;Smith;Ann;Y\r\n")
+    rows = first_rows(path)
+    assert rows[1] == (2, ["Ref", "Surname", "Forename", "No photos"])
+    s = one(read(path, ["id=Ref", "last=Surname", "first=Forename", "optout=No photos"]))
+    assert (s.student_id, s.last_name, s.opted_out) == ("1", "Smith", True)
+
+
+def test_first_rows_of_a_workbook(tmp_path: Path) -> None:
+    path = workbook(tmp_path, {"S": [["Title"], [], ["Ref", "Who"], [1, "Smith, Ann"]]})
+    assert first_rows(path) == [(1, ["Title", ""]), (3, ["Ref", "Who"]), (4, ["1", "Smith, Ann"])]
