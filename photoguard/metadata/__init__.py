@@ -23,6 +23,7 @@ import os
 from pathlib import Path
 from typing import BinaryIO
 
+from photoguard.metadata import exif, heif, jpeg, mp4, png, webp
 from photoguard.metadata.fields import (
     PATH_FIELDS,
     CaptionField,
@@ -86,8 +87,6 @@ def read_caption_fields(path: Path, root: Path | None = None) -> CaptionFields:
 
 def read_embedded(f: BinaryIO, size: int, out: Collector, path: Path | None = None) -> None:
     """The captions inside one open file (``path`` is needed only for HEIF)."""
-    from photoguard.metadata import exif, heif, jpeg, mp4, png, webp
-
     head = f.read(16)
     kind = container_kind(head)
     try:
