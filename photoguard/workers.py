@@ -5,6 +5,10 @@ worker holding that one file: the file comes back as a :class:`WorkerFailure`
 with a plain reason, a fresh worker takes its place, and the scan goes on.
 Workers never open the database; they return values.
 
+Each worker may map at most :data:`MEMORY_HEADROOM` bytes more than it had when
+it started (an address-space limit, where the system has one): a file that would
+need more makes that one file an error instead of exhausting the machine.
+
 Workers are started from a fork server on Linux (cheap, and safe when the
 parent has threads, as the desktop app does) and spawned elsewhere.
 """
@@ -23,6 +27,11 @@ from typing import Any
 
 #: How long one file may take before its worker is stopped and the file is an error.
 DEFAULT_TIMEOUT_S = 300.0
+#: Address space a worker may add to what it has at start (dlib, OpenCV and numpy
+#: loaded: about 0.6-0.9 GB). Decoding the largest photo allowed (media.MAX_PIXELS,
+#: 16-bit) needs about 1.5 GB more; 3 GiB leaves room without letting one file take
+#: the whole machine. None: no limit.
+MEMORY_HEADROOM: int | None = 3 << 30
 
 
 @dataclass(frozen=True)
@@ -44,7 +53,34 @@ def _context() -> Any:
     return mp.get_context("spawn")
 
 
-def _worker_main(conn: Connection, fn: Fn) -> None:
+def _mapped_bytes() -> int | None:
+    """This process's address space now (Linux), or None where it cannot be read."""
+    try:
+        with open("/proc/self/statm", "rb") as f:
+            return int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def limit_memory(headroom: int | None) -> None:
+    """Let this process map at most ``headroom`` more bytes (where the OS allows a limit)."""
+    if headroom is None:
+        return
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - Windows
+        return
+    mapped = _mapped_bytes()
+    if mapped is None:
+        return
+    limit = mapped + headroom
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def _worker_main(conn: Connection, fn: Fn, memory_headroom: int | None = None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
     try:
         import cv2
@@ -52,6 +88,7 @@ def _worker_main(conn: Connection, fn: Fn) -> None:
         cv2.setNumThreads(1)  # one process per core already
     except Exception:  # pragma: no cover - cv2 is a dependency
         pass
+    limit_memory(memory_headroom)
     while True:
         try:
             message = conn.recv()
@@ -72,10 +109,12 @@ def _worker_main(conn: Connection, fn: Fn) -> None:
 
 
 class _Worker:
-    def __init__(self, ctx: Any, fn: Fn) -> None:
+    def __init__(self, ctx: Any, fn: Fn, memory_headroom: int | None) -> None:
         parent, child = ctx.Pipe()
         self.conn: Connection = parent
-        self.process = ctx.Process(target=_worker_main, args=(child, fn), daemon=True)
+        self.process = ctx.Process(
+            target=_worker_main, args=(child, fn, memory_headroom), daemon=True
+        )
         self.process.start()
         child.close()
         self.task: Task | None = None
@@ -107,19 +146,29 @@ def _death_reason(exitcode: int | None) -> str:
             name = signal.Signals(-exitcode).name
         except ValueError:
             name = f"signal {-exitcode}"
+        if -exitcode == getattr(signal, "SIGKILL", None):
+            return (
+                "the process checking this file was killed (SIGKILL; the system may "
+                "have run out of memory)"
+            )
         return f"the decoder crashed while reading this file ({name})"
-    return f"the worker process stopped unexpectedly (exit status {exitcode})"
+    return f"the process checking this file stopped unexpectedly (exit status {exitcode})"
 
 
 class WorkerPool:
     """Run ``fn(*args)`` for many tasks on ``processes`` workers; results in completion order."""
 
     def __init__(
-        self, fn: Fn, processes: int | None = None, timeout_s: float = DEFAULT_TIMEOUT_S
+        self,
+        fn: Fn,
+        processes: int | None = None,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+        memory_headroom: int | None = MEMORY_HEADROOM,
     ) -> None:
         self.fn = fn
         self.processes = max(1, processes or os.cpu_count() or 1)
         self.timeout_s = timeout_s
+        self.memory_headroom = memory_headroom
         self._ctx = _context()
         self._workers: list[_Worker] = []
 
@@ -152,11 +201,9 @@ class WorkerPool:
                 if task is None:
                     exhausted = True
                     break
-                idle = next((w for w in self._workers if w.task is None), None)
-                if idle is None:
-                    idle = _Worker(self._ctx, self.fn)
-                    self._workers.append(idle)
-                idle.assign(task)
+                failure = self._assign(task)
+                if failure is not None:
+                    yield task[0], failure
             busy = [w for w in self._workers if w.task is not None]
             if not busy:
                 return
@@ -192,6 +239,24 @@ class WorkerPool:
                         ),
                     )
                     self._replace(w)
+
+    def _assign(self, task: Task) -> WorkerFailure | None:
+        """Hand ``task`` to an idle or new worker; a failure if it cannot be handed over."""
+        for _attempt in range(2):
+            idle = next((w for w in self._workers if w.task is None), None)
+            if idle is None:
+                idle = _Worker(self._ctx, self.fn, self.memory_headroom)
+                self._workers.append(idle)
+            try:
+                idle.assign(task)
+                return None
+            except OSError:
+                # The idle worker died since its last task: start a fresh one and retry.
+                self._replace(idle)
+            except Exception as exc:  # the task's arguments cannot be sent (pickling)
+                idle.task = None
+                return WorkerFailure(f"could not be handed to a worker process ({exc})")
+        return WorkerFailure("no worker process could be started for this file")
 
     def _replace(self, worker: _Worker) -> None:
         worker.task = None
