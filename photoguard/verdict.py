@@ -124,7 +124,7 @@ def assess(
                 )
             )
     for caption in captions.fields:
-        for m in names.find(caption.text):
+        for m in names.find(caption.text, file_name=caption.is_path_name):
             findings.append(
                 Finding(
                     FULL_NAME,
