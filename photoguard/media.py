@@ -16,6 +16,7 @@ Everything here fails loudly: a file that cannot be decoded completely raises
 from __future__ import annotations
 
 import math
+import re
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -51,6 +52,12 @@ VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm", ".3
 
 #: Animated images with more frames than this are not checked frame by frame.
 MAX_IMAGE_FRAMES = 500
+#: The most pixels one picture (photo, animation frame or video frame) may have: Pillow's
+#: own default limit (about 9500 x 9500), kept here so that nothing that changes Pillow's
+#: global setting can switch it off. A header that claims more is an error before any
+#: pixel is decoded: a "decompression bomb" (a small file that expands to gigabytes) or
+#: absurd dimensions are never allocated.
+MAX_PIXELS = 89_478_485
 #: A video whose frames stop this far short of what its header says is an error.
 VIDEO_SHORTFALL_FRAMES = 3
 
@@ -131,11 +138,16 @@ def _register_heif() -> None:
 def to_rgb(im: Image.Image) -> np.ndarray:
     """Any Pillow mode as 8-bit RGB. Transparent areas are laid on mid grey."""
     if im.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
-        a = np.asarray(im, dtype=np.float64)
+        # float32 in place: a 16-bit photo at the pixel limit needs about 1 GB, not 2.5.
+        a = np.asarray(im).astype(np.float32)
         top = float(a.max()) if a.size else 0.0
-        div = 65535.0 if top > 255 else 255.0
-        g = (a / div * 255.0).clip(0, 255).astype(np.uint8)
-        return np.ascontiguousarray(np.stack([g, g, g], axis=-1))
+        a *= 255.0 / (65535.0 if top > 255 else 255.0)
+        np.clip(a, 0, 255, out=a)
+        g = a.astype(np.uint8)
+        del a
+        rgb = np.empty((*g.shape, 3), dtype=np.uint8)
+        rgb[..., 0] = rgb[..., 1] = rgb[..., 2] = g
+        return rgb
     if im.mode == "P" and "transparency" in im.info:
         im = im.convert("RGBA")
     if im.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
@@ -164,6 +176,14 @@ def _upright_size(im: Image.Image) -> tuple[int, int]:
     return (h, w) if orientation in (5, 6, 7, 8) else (w, h)
 
 
+def _check_pixels(width: int, height: int) -> None:
+    if width * height > MAX_PIXELS:
+        raise MediaError(
+            f"too large to check safely: the file says it has {width * height:,} pixels "
+            f"({width} x {height}), more than the {MAX_PIXELS:,} photoguard decodes"
+        )
+
+
 def photo_frames(path: Path, min_face_px: int) -> Iterator[Frame]:
     """Each picture in a photo file (one, or every frame of an animation), at detection scale."""
     _register_heif()
@@ -173,11 +193,17 @@ def photo_frames(path: Path, min_face_px: int) -> Iterator[Frame]:
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
             with Image.open(path) as im:
+                _check_pixels(*im.size)
                 yield from _frames_of(im, min_face_px)
         except MediaError:
             raise
         except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
-            raise MediaError(f"too large to check safely ({exc})") from exc
+            claimed = re.search(r"\((\d+) pixels\)", str(exc))
+            many = f"{int(claimed.group(1)):,} pixels" if claimed else "more pixels"
+            raise MediaError(
+                f"too large to check safely: the file says it has {many}, more than "
+                f"the {MAX_PIXELS:,} photoguard decodes"
+            ) from exc
         except MemoryError as exc:
             raise MediaError("too large to decode in memory") from exc
         except Exception as exc:
@@ -208,6 +234,7 @@ def _frames_of(im: Image.Image, min_face_px: int) -> Iterator[Frame]:
     for index in range(n_frames):
         if n_frames > 1:
             im.seek(index)
+            _check_pixels(*im.size)  # each frame of a multi-page file has its own header
         if n_frames == 1 and im.format == "JPEG" and scale < 1:
             # Decode only the pixels detection needs (JPEG DCT scaling: 1/2, 1/4, 1/8).
             stored = (target[1], target[0]) if (width, height) != im.size else target
@@ -258,8 +285,19 @@ def video_frames(
         declared = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
         width = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH) or 0)
         height = int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT) or 0)
-        if width <= 0 or height <= 0 or width * height > (Image.MAX_IMAGE_PIXELS or 89_478_485):
-            raise MediaError(f"the video's frame size ({width}x{height}) is not usable")
+        if width <= 0 or height <= 0:
+            raise MediaError("the video has no picture to check (its frames have no size)")
+        if width * height > MAX_PIXELS:
+            raise MediaError(
+                f"too large to check safely: the video says its frames are {width} x {height} "
+                f"pixels, more than the {MAX_PIXELS:,} photoguard decodes"
+            )
+        if declared <= 0:
+            # Without a frame count, a video that stops decoding early looks complete.
+            raise MediaError(
+                "the video does not say how many frames it has, so it cannot be shown "
+                "that every part of it was checked"
+            )
         if info_out is not None:
             info_out.append(VideoInfo(fps, declared, width, height))
         step = max(1, round(fps / frames_per_second))

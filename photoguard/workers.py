@@ -234,7 +234,7 @@ class WorkerPool:
                     yield (
                         key,
                         WorkerFailure(
-                            f"checking this file took longer than {self.timeout_s:.0f} s, "
+                            f"checking this file took longer than {self.timeout_s:g} s, "
                             "so it was stopped"
                         ),
                     )
