@@ -46,7 +46,7 @@ test: lint
 # dlib sdist (an 8-minute compile), so it is installed without dependencies;
 # it imports pkg_resources, which setuptools < 81 still provides.
 $(VENV)/.installed-bench: $(VENV)/.installed-test
-	$(PIP) install 'setuptools<81' click
+	$(PIP) install 'setuptools<81' click psutil
 	$(PIP) install --no-deps face_recognition==1.3.0
 	@touch $@
 

@@ -55,6 +55,7 @@ class FileResult:
             "reason": a.reason,
             "faces": a.faces,
             "frames_checked": a.frames_checked,
+            "cached": self.cached,
             "findings": [f.as_json() for f in a.findings],
         }
         if a.duration_s is not None:

@@ -14,6 +14,7 @@ verdicts. Cancellation is a flag checked between files. Every file met ends as a
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -21,7 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from photoguard import audit
-from photoguard.analysis import AnalysisOptions, FileAnalysis, analyze_file
+from photoguard.analysis import AnalysisOptions, FileAnalysis, analyze_file, merge_parts
+from photoguard.cache import ScanCache, cache_key
 from photoguard.enroll import coverage_gaps, load_reference_set
 from photoguard.errors import UserError
 from photoguard.facemodel import MODEL_LABEL
@@ -63,6 +65,8 @@ class ScanOptions:
     actor: str | None = None
     processes: int | None = None
     timeout_s: float = DEFAULT_TIMEOUT_S
+    #: Reuse what an earlier scan found in unchanged files (see cache.py).
+    use_cache: bool = True
 
 
 # ---------------------------------------------------------------------------- events
@@ -193,47 +197,91 @@ def scan(
         frames_per_second=settings.frames_per_second,
         encode=settings.faces,
     )
-    hashes: dict[int, str] = {}
-    hash_errors: dict[int, str] = {}
+    cache = ScanCache(ws.home, settings.cache_days) if options.use_cache else None
 
-    def tasks() -> Iterator[tuple[int, tuple[Path, str, AnalysisOptions]]]:
+    def stopped() -> bool:
+        return cancel.cancelled
+    t0 = time.monotonic()
+
+    def finish(
+        i: int, analysis: FileAnalysis | WorkerFailure, sha256: str, cached: bool
+    ) -> Iterator[ScanEvent]:
+        item = found[i]
+        captions = _safe_captions(item.path, item.root)
+        assessment = assess(analysis, captions, references, names, settings)
+        result = FileResult(
+            path=item.path,
+            rel=item.rel,
+            sha256=sha256,
+            kind=item.kind,
+            assessment=assessment,
+            cached=cached,
+        )
+        results.append(result)
+        recorder.add(result, force=options.approve_by is not None)
+        done = len(results)
+        elapsed = time.monotonic() - t0
+        eta = elapsed / done * (len(found) - done) if done else None
+        yield FileChecked(result, done, len(found), eta)
+        if options.approve_by is not None:
+            yield _decide(ws, result, options.approve_by)
+
+    try:
+        # 1. Hash every file; what the cache already knows is matched at once.
+        hashes: dict[int, str] = {}
+        misses: list[int] = []
         for i, item in enumerate(found):
+            if cancel.cancelled:
+                break
             try:
                 hashes[i] = file_sha256(item.path)
             except OSError as exc:
-                hash_errors[i] = f"unreadable ({exc.strerror or exc})"
-            yield i, (item.path, item.kind, analysis_options)
+                yield from finish(
+                    i, WorkerFailure(f"unreadable ({exc.strerror or exc})"), "", False
+                )
+                continue
+            known = cache.get(cache_key(hashes[i], item.kind, analysis_options)) if cache else None
+            if known is not None:
+                yield from finish(i, known, hashes[i], True)
+            else:
+                misses.append(i)
 
-    t0 = time.monotonic()
-    with WorkerPool(analyze_file, processes=options.processes, timeout_s=options.timeout_s) as pool:
-        for key, outcome in pool.run(tasks(), lambda: cancel.cancelled):
-            item = found[key]
-            analysis: FileAnalysis | WorkerFailure = outcome
-            if key in hash_errors:
-                analysis = WorkerFailure(hash_errors[key])
-            elif not isinstance(outcome, FileAnalysis | WorkerFailure):
-                analysis = WorkerFailure(f"unexpected result {type(outcome).__name__}")
-            captions = _safe_captions(item.path, item.root)
-            assessment = assess(analysis, captions, references, names, settings)
-            result = FileResult(
-                path=item.path,
-                rel=item.rel,
-                sha256=hashes.get(key, ""),
-                kind=item.kind,
-                assessment=assessment,
-            )
-            results.append(result)
-            recorder.add(result, force=options.approve_by is not None)
-            done = len(results)
-            elapsed = time.monotonic() - t0
-            eta = elapsed / done * (len(found) - done) if done else None
-            yield FileChecked(result, done, len(found), eta)
-            if options.approve_by is not None:
-                decided = _decide(ws, result, options.approve_by)
-                if decided is not None:
-                    yield decided
-            if cancel.cancelled:
-                break
+        # 2. Decode and search the rest in worker processes. A video is split between
+        #    the workers (each searches every n-th sample), so one long clip uses every core.
+        processes = max(1, options.processes or os.cpu_count() or 1)
+        parts_of: dict[int, int] = {}
+        tasks: list[tuple[tuple[int, int], tuple[object, ...]]] = []
+        for i in misses:
+            item = found[i]
+            n = processes if item.kind == "video" else 1
+            parts_of[i] = n
+            tasks.extend(((i, k), (item.path, item.kind, analysis_options, k, n)) for k in range(n))
+        collected: dict[int, list[FileAnalysis | WorkerFailure]] = {}
+        if tasks and not cancel.cancelled:
+            with WorkerPool(analyze_file, processes=processes, timeout_s=options.timeout_s) as pool:
+                for (i, _k), outcome in pool.run(iter(tasks), stopped):
+                    if not isinstance(outcome, FileAnalysis | WorkerFailure):
+                        outcome = WorkerFailure(f"unexpected result {type(outcome).__name__}")
+                    got = collected.setdefault(i, [])
+                    got.append(outcome)
+                    if len(got) < parts_of[i]:
+                        continue
+                    failure = next((g for g in got if isinstance(g, WorkerFailure)), None)
+                    analysis: FileAnalysis | WorkerFailure
+                    if failure is not None:
+                        analysis = failure
+                    else:
+                        analysis = merge_parts([g for g in got if isinstance(g, FileAnalysis)])
+                        if cache is not None:
+                            cache.put(
+                                cache_key(hashes[i], found[i].kind, analysis_options), analysis
+                            )
+                    yield from finish(i, analysis, hashes[i], False)
+                    if stopped():
+                        break
+    finally:
+        if cache is not None:
+            cache.close()
     cancelled = cancel.cancelled and len(results) < len(found)
     report = ScanReport(
         scan_id=scan_id,
@@ -251,7 +299,7 @@ def scan(
     yield ScanFinished(report)
 
 
-def _decide(ws: Workspace, result: FileResult, by: str) -> FileDecided | None:
+def _decide(ws: Workspace, result: FileResult, by: str) -> FileDecided:
     from photoguard.decisions import decide, decision_for_verdict
 
     decision = decision_for_verdict(result.verdict)

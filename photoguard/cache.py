@@ -1,0 +1,187 @@
+"""The scan cache: what was found in a photo or video, kept so an unchanged file is not
+decoded and searched again.
+
+Keyed by the file's SHA-256 and everything that changes what detection finds (the
+model, ``min_face_px``, the video sampling rate, faces on or off, and
+:data:`PIPELINE_VERSION`), so a rescan after a roster refresh only re-matches the
+faces against the current references. What is cached about faces is biometric
+data of whoever is in the photos: it is sealed with AES-GCM under a cache key
+kept with the other keys (never in the cache file), lives in the data folder
+(always on this machine, also in district mode), and entries older than
+``settings.cache_days`` (30) are deleted. ``photoguard cache clear`` deletes the
+file and its key.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import secrets
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from photoguard.analysis import AnalysisOptions, FaceHit, FileAnalysis
+from photoguard.facemodel import MODEL_LABEL
+from photoguard.faces import Box
+from photoguard.home import create_private_file
+from photoguard.media import Kind
+from photoguard.vault import KeyStore, key_store_for
+
+CACHE_FILE = "cache.sqlite"
+CACHE_KEY_ID = "cache-key"
+#: Bump when decoding or detection changes in a way that changes what is found.
+PIPELINE_VERSION = 1
+_NONCE = 12
+
+
+def cache_key(sha256: str, kind: Kind, options: AnalysisOptions) -> str:
+    parts = [
+        sha256,
+        kind,
+        MODEL_LABEL,
+        str(PIPELINE_VERSION),
+        str(options.min_face_px),
+        str(options.encode),
+    ]
+    if kind == "video":
+        parts.append(f"{options.frames_per_second:g}")
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def _encode(a: FileAnalysis) -> bytes:
+    faces = []
+    for hit in a.faces:
+        faces.append(
+            {
+                "box": hit.box.as_list(),
+                "t": hit.time_s,
+                "e": None
+                if hit.encoding is None
+                else base64.b64encode(hit.encoding.astype("<f4").tobytes()).decode(),
+            }
+        )
+    doc = {
+        "kind": a.kind,
+        "w": a.width,
+        "h": a.height,
+        "n": a.frames_checked,
+        "d": a.duration_s,
+        "faces": faces,
+    }
+    return json.dumps(doc, separators=(",", ":")).encode()
+
+
+def _decode(data: bytes) -> FileAnalysis:
+    doc: dict[str, Any] = json.loads(data)
+    faces = tuple(
+        FaceHit(
+            box=Box(*[int(v) for v in f["box"]]),
+            encoding=None
+            if f["e"] is None
+            else np.frombuffer(base64.b64decode(f["e"]), dtype="<f4").astype(np.float64),
+            time_s=f["t"],
+        )
+        for f in doc["faces"]
+    )
+    return FileAnalysis(
+        kind=doc["kind"],
+        width=int(doc["w"]),
+        height=int(doc["h"]),
+        frames_checked=int(doc["n"]),
+        duration_s=doc["d"],
+        faces=faces,
+    )
+
+
+class ScanCache:
+    """One process's handle on the cache file. Not shared between threads."""
+
+    def __init__(self, home: Path, max_age_days: int, store: KeyStore | None = None) -> None:
+        self.path = home / CACHE_FILE
+        self.max_age_s = max_age_days * 86400
+        self._store = store or key_store_for(home)
+        self._key: bytes | None = None
+        create_private_file(self.path)
+        self._db = sqlite3.connect(self.path, isolation_level=None, timeout=10)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, created REAL NOT NULL, "
+            "sealed BLOB NOT NULL)"
+        )
+        self.hits = 0
+        self.misses = 0
+        self.expire()
+
+    def _cipher(self) -> AESGCM:
+        if self._key is None:
+            key = self._store.get(CACHE_KEY_ID)
+            if key is None:
+                key = AESGCM.generate_key(bit_length=256)
+                self._store.put(CACHE_KEY_ID, key)
+                self._db.execute("DELETE FROM entries")  # sealed under a key that is gone
+            self._key = key
+        return AESGCM(self._key)
+
+    def expire(self) -> int:
+        cur = self._db.execute(
+            "DELETE FROM entries WHERE created < ?", (time.time() - self.max_age_s,)
+        )
+        return cur.rowcount
+
+    def get(self, key: str) -> FileAnalysis | None:
+        row = self._db.execute(
+            "SELECT created, sealed FROM entries WHERE key = ?", (key,)
+        ).fetchone()
+        if row is None or row[0] < time.time() - self.max_age_s:
+            self.misses += 1
+            return None
+        sealed = bytes(row[1])
+        try:
+            plain = self._cipher().decrypt(sealed[:_NONCE], sealed[_NONCE:], key.encode())
+            found = _decode(plain)
+        except (InvalidTag, ValueError, KeyError, TypeError):
+            self._db.execute("DELETE FROM entries WHERE key = ?", (key,))
+            self.misses += 1
+            return None
+        self.hits += 1
+        return found
+
+    def put(self, key: str, analysis: FileAnalysis) -> None:
+        if analysis.error is not None:
+            return  # only complete results are worth reusing
+        nonce = secrets.token_bytes(_NONCE)
+        sealed = nonce + self._cipher().encrypt(nonce, _encode(analysis), key.encode())
+        self._db.execute(
+            "INSERT OR REPLACE INTO entries (key, created, sealed) VALUES (?, ?, ?)",
+            (key, time.time(), sealed),
+        )
+
+    def count(self) -> int:
+        return int(self._db.execute("SELECT count(*) FROM entries").fetchone()[0])
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def clear_cache(home: Path, store: KeyStore | None = None) -> int:
+    """Delete the cache file (and its WAL) and destroy its key. Returns entries deleted."""
+    path = home / CACHE_FILE
+    count = 0
+    if path.exists():
+        try:
+            db = sqlite3.connect(path)
+            count = int(db.execute("SELECT count(*) FROM entries").fetchone()[0])
+            db.close()
+        except sqlite3.Error:
+            count = 0
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    (store or key_store_for(home)).delete(CACHE_KEY_ID)
+    return count
