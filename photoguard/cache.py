@@ -110,6 +110,7 @@ class ScanCache:
         self._key: bytes | None = None
         create_private_file(self.path)
         self._db = sqlite3.connect(self.path, isolation_level=None, timeout=10)
+        self._db.text_factory = bytes  # a damaged row must not fail to decode as text
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, created REAL NOT NULL, "
@@ -142,11 +143,11 @@ class ScanCache:
         if row is None or row[0] < time.time() - self.max_age_s:
             self.misses += 1
             return None
-        sealed = bytes(row[1])
         try:
+            sealed = bytes(row[1])
             plain = self._cipher().decrypt(sealed[:_NONCE], sealed[_NONCE:], key.encode())
             found = _decode(plain)
-        except (InvalidTag, ValueError, KeyError, TypeError):
+        except (InvalidTag, ValueError, KeyError, TypeError, IndexError):
             self._db.execute("DELETE FROM entries WHERE key = ?", (key,))
             self.misses += 1
             return None

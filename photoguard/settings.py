@@ -84,6 +84,12 @@ class Settings:
             raise UserError(f"frames per second must be 0.1 to 30, not {self.frames_per_second}")
         if not 20 <= self.min_face_px <= 400:
             raise UserError(f"the smallest face must be 20 to 400 px, not {self.min_face_px}")
+        if not 0 <= self.cache_days <= 3650:
+            raise UserError(f"cache days must be 0 to 3650, not {self.cache_days}")
+        if not 1 <= self.reference_max_age_days <= 3650:
+            raise UserError(
+                f"reference age must be 1 to 3650 days, not {self.reference_max_age_days}"
+            )
         if self.caption_names not in ("initial", "remove"):
             raise UserError("caption_names must be 'initial' or 'remove'")
         if not self.school.strip():
