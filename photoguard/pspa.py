@@ -34,6 +34,7 @@ PSPA_FIELDS = (
     "Image Size",
 )
 MAX_INDEX_BYTES = 50 * 1024 * 1024
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _IMAGE_NAME = re.compile(r"\.(jpe?g|png|tiff?|heic|bmp|webp)$", re.IGNORECASE)
 
 _HEADER_ROLES = {
@@ -81,7 +82,10 @@ def read_index(path: Path) -> PspaIndex:
     except OSError as exc:
         raise UserError(f"cannot read {path}: {exc.strerror}") from exc
     text = decode_text(data)
-    lines = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
+    # Lines end at CR, LF or CRLF only: str.splitlines() would also cut a name at
+    # U+2028, U+0085 or a form feed and shift every column after it.
+    numbered = enumerate(_LINE_BREAK.split(text), start=1)
+    lines = [(n, line) for n, line in numbered if line.strip()]
     if not lines:
         raise UserError(f"{path.name} is empty")
     first = lines[0][1].split("\t")
