@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING, Any
 
 from photoguard.audit import default_actor
 from photoguard.cli.output import plural, print_json, table
-from photoguard.enroll import EnrollResult, enroll, plan_folder, plan_student, status
 from photoguard.errors import UserError
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported when a command runs: numpy and dlib slow every start-up
     from photoguard.cli.main import Context
+    from photoguard.enroll import EnrollResult
 
 MAX_LISTED = 30
 
@@ -35,6 +35,8 @@ def register(sub: Any) -> None:
 
 
 def cmd_enroll(args: argparse.Namespace, ctx: Context) -> int:
+    from photoguard.enroll import enroll, plan_folder, plan_student
+
     ws = ctx.ws
     if args.status:
         if args.sources or args.student:
@@ -96,6 +98,8 @@ def _print_result(result: EnrollResult) -> None:
 
 
 def _status(ctx: Context, as_json: bool) -> int:
+    from photoguard.enroll import status
+
     rows = status(ctx.ws)
     if as_json:
         print_json(

@@ -7,20 +7,11 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from photoguard.report import ScanReport, summary_lines, write_json, write_report_csv
-from photoguard.scan import (
-    FileChecked,
-    FileDecided,
-    FileSkipped,
-    ScanFinished,
-    ScanOptions,
-    ScanStarted,
-    scan,
-)
 from photoguard.settings import with_overrides
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported when the command runs: numpy and dlib slow every start-up
     from photoguard.cli.main import Context
+    from photoguard.report import ScanReport
 
 
 def register(sub: Any) -> None:
@@ -57,6 +48,16 @@ def _progress(done: int, total: int, eta: float | None, name: str) -> None:
 
 def cmd_scan(args: argparse.Namespace, ctx: Context) -> int:
     from photoguard.audit import default_actor
+    from photoguard.report import summary_lines, write_json, write_report_csv
+    from photoguard.scan import (
+        FileChecked,
+        FileDecided,
+        FileSkipped,
+        ScanFinished,
+        ScanOptions,
+        ScanStarted,
+        scan,
+    )
 
     ws = ctx.ws.with_settings(
         with_overrides(
