@@ -29,6 +29,7 @@ from typing import Any, Literal, get_args
 
 from photoguard import audit
 from photoguard.errors import UserError
+from photoguard.pathtext import stored
 from photoguard.store import rosters as roster_store
 from photoguard.store import scans as scan_store
 from photoguard.store.engine import Tx
@@ -260,7 +261,7 @@ def check(
     absolute = Path(path).resolve()
     current = _current_sha256(absolute, decision, sha256)
     with ws.db.snapshot() as tx:
-        _plan(tx, ws.school, str(absolute), decision, name, why, current)
+        _plan(tx, ws.school, stored(absolute), decision, name, why, current)
 
 
 def decide(
@@ -282,7 +283,7 @@ def decide(
     absolute = Path(path).resolve()
     current = _current_sha256(absolute, decision, sha256)
     with ws.db.transaction() as tx:
-        plan = _plan(tx, ws.school, str(absolute), decision, name, why, current)
+        plan = _plan(tx, ws.school, stored(absolute), decision, name, why, current)
         record = audit.append(tx, ws.school, name, ACTION_PREFIX + decision, plan.body)
     audit.write_head(ws.home, ws.school, record)
     return _result(record)
@@ -309,12 +310,12 @@ def _result(record: audit.Record) -> DecisionResult:
 def scanned(ws: Workspace, path: Path) -> scan_store.ScannedFile | None:
     """What the newest scan of the file at ``path`` found, or None if never scanned."""
     with ws.db.snapshot() as tx:
-        return scan_store.last_scan_of(tx, ws.school, str(Path(path).resolve()))
+        return scan_store.last_scan_of(tx, ws.school, stored(Path(path).resolve()))
 
 
 def latest_decision(ws: Workspace, path: Path) -> DecisionResult | None:
     """The newest decision recorded about the file at ``path`` (any bytes), or None."""
-    absolute = str(Path(path).resolve())
+    absolute = stored(Path(path).resolve())
     with ws.db.snapshot() as tx:
         for record in audit.records(tx, ws.school, action_prefix=ACTION_PREFIX, newest_first=True):
             if record.body.get("path") == absolute:

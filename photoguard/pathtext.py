@@ -23,6 +23,13 @@ def display(text: str | os.PathLike[str]) -> str:
     return BIDI_CONTROLS.sub(lambda m: f"[U+{ord(m.group()):04X}]", s)
 
 
+def stored(path: str | os.PathLike[str]) -> str:
+    """A path as text every store accepts (valid UTF-8): bytes that are not UTF-8 as
+    ``\\xNN``, everything else, bidirectional controls included, as it is. The one key
+    under which scans, decisions and the approval log record a file."""
+    return _SURROGATE.sub(lambda m: f"\\x{ord(m.group()) - 0xDC00:02x}", os.fspath(path))
+
+
 def has_hidden_characters(text: str | os.PathLike[str]) -> bool:
     s = os.fspath(text)
     return bool(_SURROGATE.search(s) or BIDI_CONTROLS.search(s))

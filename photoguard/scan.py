@@ -30,6 +30,7 @@ from photoguard.facemodel import MODEL_LABEL
 from photoguard.faces import ReferenceSet
 from photoguard.metadata import CaptionFields, FieldError, read_caption_fields
 from photoguard.names import NameIndex
+from photoguard.pathtext import stored
 from photoguard.report import FileResult, ScanReport
 from photoguard.roster import Student
 from photoguard.store import rosters as roster_store
@@ -176,7 +177,7 @@ def scan(
             "scan.start",
             {
                 "scan_id": scan_id,
-                "paths": [str(Path(p).resolve()) for p in paths],
+                "paths": [stored(Path(p).resolve()) for p in paths],
                 "roster_version": version.label,
                 "settings": report_settings,
                 "model": MODEL_LABEL,
@@ -340,7 +341,7 @@ class _Recorder:
         records: list[audit.Record] = []
         with self.ws.db.transaction() as tx:
             for r in self.pending:
-                path = str(r.path.resolve())
+                path = stored(r.path.resolve())
                 scan_store.record_file(
                     tx, self.scan_id, path, r.sha256, r.verdict, r.assessment.reason
                 )
