@@ -515,7 +515,7 @@ def _xlsx_sheet(
     data: bytes, sheet: str | None, formulas: bool = False
 ) -> tuple[list[Line], list[str]]:
     """The non-blank rows of the named sheet, or of the first visible one; the other sheets."""
-    import openpyxl  # type: ignore[import-untyped]
+    import openpyxl
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # openpyxl warns about styles it does not know
