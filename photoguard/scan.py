@@ -30,7 +30,7 @@ from photoguard.facemodel import MODEL_LABEL
 from photoguard.faces import ReferenceSet
 from photoguard.metadata import CaptionFields, FieldError, read_caption_fields
 from photoguard.names import NameIndex
-from photoguard.pathtext import stored
+from photoguard.pathtext import display, stored
 from photoguard.report import FileResult, ScanReport
 from photoguard.roster import Student
 from photoguard.store import rosters as roster_store
@@ -141,6 +141,9 @@ def scan(
     cancel = cancel or CancelToken()
     settings = ws.settings
     actor = options.actor or options.approve_by or audit.default_actor()
+    for given in paths:
+        if not os.path.lexists(given):
+            raise UserError(f"{display(given)} does not exist")
     with ws.db.snapshot() as tx:
         version = roster_store.current_version(tx, ws.school)
         students = roster_store.current_students(tx, ws.school)
