@@ -5,6 +5,11 @@ command line prints it; the app shows it in a dialog). Applying stores a new
 roster version, deletes the reference faces of students who left or opted back
 in, and appends the approval-log records, all in one transaction: if any part
 fails, the previous roster stays in force, whole.
+
+Deleting reference faces goes through the vault (vault.py): the students' data
+keys are deleted and the master key is rotated in that same transaction, and the
+old master key is destroyed once it has committed, so a copy of the database
+made before the import cannot yield those students' encodings either.
 """
 
 from __future__ import annotations
@@ -18,8 +23,8 @@ from photoguard import audit
 from photoguard.errors import UserError
 from photoguard.roster import Roster, RosterDiff, RosterVersion, Student, diff_rosters
 from photoguard.roster_file import read_roster
-from photoguard.store import references as ref_store
 from photoguard.store import rosters as roster_store
+from photoguard.vault import Vault
 from photoguard.workspace import Workspace
 
 #: Warn when an import drops at least this share of the roster in force (and at least
@@ -114,6 +119,7 @@ def _refuse_lost_zeros(before: list[str], after: list[str]) -> None:
 
 def apply_import(ws: Workspace, preview: ImportPreview, by: str) -> ImportResult:
     """Make the previewed roster the one in force."""
+    vault = Vault(ws.db, ws.home, ws.school)
     with ws.db.transaction() as tx:
         current = roster_store.current_version(tx, ws.school)
         if (current.id if current else None) != (preview.base.id if preview.base else None):
@@ -121,7 +127,7 @@ def apply_import(ws: Workspace, preview: ImportPreview, by: str) -> ImportResult
                 "the roster changed since this preview was made; preview the file again"
             )
         version = roster_store.insert_version(tx, ws.school, preview.roster, preview.diff, by)
-        deleted = ref_store.forget_students(tx, ws.school, preview.diff.loses_references)
+        deleted, retired = vault.forget(tx, preview.diff.loses_references)
         record = audit.append(
             tx,
             ws.school,
@@ -153,4 +159,8 @@ def apply_import(ws: Workspace, preview: ImportPreview, by: str) -> ImportResult
                 },
             )
     audit.write_head(ws.home, ws.school, record)
+    if retired:
+        # Not destroyed now (a crash, a locked keyring): the vault still names it and
+        # the next deletion, or 'photoguard keys status', destroys it.
+        vault.destroy_retired()
     return ImportResult(preview=preview, version=version, references_deleted=tuple(deleted))

@@ -21,6 +21,7 @@ import contextlib
 import os
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -65,11 +66,20 @@ class FileKeyStore:
         return self.folder / f"{key_id}.key"
 
     def get(self, key_id: str) -> bytes | None:
+        path = self._path(key_id)
         try:
-            data = self._path(key_id).read_bytes()
+            data = path.read_bytes()
         except FileNotFoundError:
             return None
-        return bytes.fromhex(data.decode("ascii").strip())
+        except OSError as exc:
+            raise UserError(f"the key file {path} cannot be read ({exc.strerror})") from exc
+        try:
+            key = bytes.fromhex(data.decode("ascii").strip())
+        except ValueError as exc:
+            raise UserError(f"the key file {path} is damaged (not a key)") from exc
+        if len(key) != 32:
+            raise UserError(f"the key file {path} is damaged (not a 256-bit key)")
+        return key
 
     def put(self, key_id: str, key: bytes) -> None:
         self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -106,15 +116,31 @@ class KeyringKeyStore:
         self._keyring = keyring
 
     def get(self, key_id: str) -> bytes | None:
-        value = self._keyring.get_password(KEYRING_SERVICE, key_id)
-        return bytes.fromhex(value) if value else None
+        try:
+            value = self._keyring.get_password(KEYRING_SERVICE, key_id)
+        except Exception as exc:  # locked, no backend, D-Bus gone: say so in one line
+            raise UserError(f"the OS keyring could not be read ({_first_line(exc)})") from exc
+        if not value:
+            return None
+        try:
+            return bytes.fromhex(value)
+        except ValueError as exc:
+            raise UserError(f"the keyring entry {key_id} is damaged (not a key)") from exc
 
     def put(self, key_id: str, key: bytes) -> None:
-        self._keyring.set_password(KEYRING_SERVICE, key_id, key.hex())
+        try:
+            self._keyring.set_password(KEYRING_SERVICE, key_id, key.hex())
+        except Exception as exc:
+            raise UserError(f"the OS keyring refused a new key ({_first_line(exc)})") from exc
 
     def delete(self, key_id: str) -> None:
-        with contextlib.suppress(Exception):  # already gone
+        with contextlib.suppress(Exception):  # already gone; destroy_retired checks
             self._keyring.delete_password(KEYRING_SERVICE, key_id)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def keyring_usable() -> bool:
@@ -133,7 +159,7 @@ def keyring_usable() -> bool:
 
 def key_store_for(home: Path, wanted: str | None = None) -> KeyStore:
     choice = wanted or os.environ.get(KEY_STORE_ENV, "")
-    folder = Path(os.environ.get(KEY_DIR_ENV) or home / "keys")
+    folder = key_folder(home)
     if choice == "file":
         return FileKeyStore(folder)
     if choice == "keyring":
@@ -157,6 +183,30 @@ def _open(key: bytes, sealed: bytes, aad: bytes) -> bytes:
 
 def _aad(kind: str, school: str, student_id: str) -> bytes:
     return f"photoguard:{kind}\x00{school}\x00{student_id}".encode()
+
+
+@dataclass(frozen=True)
+class KeyStatus:
+    """Where the master key is and whether this machine has it (``photoguard keys status``)."""
+
+    #: "keyring" or "file"; None before anything was enrolled.
+    store: str | None
+    master_key_id: str | None
+    #: True when this machine's key store holds the master key.
+    master_present: bool
+    #: A master key replaced by a rotation and not yet destroyed (a crash in between).
+    retired_key_id: str | None
+    rotated_at: str | None
+    #: Students (all schools in this database) with a data key.
+    students_with_keys: int
+    #: Where file keys live (shown even when the keyring is used, for the cache key).
+    key_folder: Path
+    #: One plain sentence.
+    reason: str
+
+
+def key_folder(home: Path) -> Path:
+    return Path(os.environ.get(KEY_DIR_ENV) or home / "keys")
 
 
 class Vault:
@@ -197,7 +247,8 @@ class Vault:
         if found is None:
             raise UserError(
                 f"the key that unlocks the reference faces ({row['master_key_id']}) is missing "
-                f"from the {row['key_store']} key store; restore it, or purge and re-enroll"
+                f"from the {row['key_store']} key store; restore it, or delete every reference "
+                "face with 'photoguard purge --all' and enroll again"
             )
         self._master = (row["master_key_id"], found)
         return self._master
@@ -246,7 +297,9 @@ class Vault:
         """Delete these students' keys and references; re-wrap everyone else's keys.
 
         Returns the students that had data and the retired master key id, which
-        the caller destroys with :meth:`destroy_retired` after the commit.
+        the caller destroys with :meth:`destroy_retired` after the commit. Raises
+        UserError (changing nothing once the transaction rolls back) when other
+        students' keys remain and the master key to re-wrap them is missing.
         """
         forgotten = ref_store.forget_students(tx, self.school, student_ids)
         for sid in forgotten:
@@ -256,32 +309,93 @@ class Vault:
         return forgotten, self._rotate(tx)
 
     def _rotate(self, tx: Tx) -> str | None:
-        """Re-wrap every data key (all schools) under a new master key."""
-        old = self._master_key(tx, create=False)
-        if old is None:
+        """Re-wrap every data key (all schools) under a new master key.
+
+        With no data key left the old master key is not needed (it may even be
+        lost): it is retired all the same, so a copy of the database from before
+        cannot be opened by any key that exists once it is destroyed.
+        """
+        row = tx.row("SELECT master_key_id, key_store FROM vault WHERE id = 1")
+        if row is None:
             return None
-        store = self._store(tx.scalar("SELECT key_store FROM vault WHERE id = 1"))
+        remaining = tx.rows("SELECT school, student_id, wrapped_key FROM student_keys")
+        old = self._master_key(tx, create=False) if remaining else None
+        store = self._store(row["key_store"])
         new_id, new_key = f"master-{secrets.token_hex(8)}", AESGCM.generate_key(bit_length=256)
         store.put(new_id, new_key)
-        for row in tx.rows("SELECT school, student_id, wrapped_key FROM student_keys"):
-            aad = _aad("data-key", row["school"], row["student_id"])
-            key = _open(old[1], bytes(row["wrapped_key"]), aad)
+        for r in remaining:
+            assert old is not None
+            aad = _aad("data-key", r["school"], r["student_id"])
+            try:
+                key = _open(old[1], bytes(r["wrapped_key"]), aad)
+            except SealError as exc:
+                raise UserError(
+                    f"the key of student {r['student_id']} (school {r['school']}) is damaged, so "
+                    "the other keys cannot be re-sealed; purge that student too"
+                ) from exc
             tx.execute(
                 "UPDATE student_keys SET wrapped_key = ? WHERE school = ? AND student_id = ?",
-                (_seal(new_key, key, aad), row["school"], row["student_id"]),
+                (_seal(new_key, key, aad), r["school"], r["student_id"]),
             )
         tx.execute(
             "UPDATE vault SET master_key_id = ?, retired_key_id = ?, rotated_at = ? WHERE id = 1",
-            (new_id, old[0], utcnow()),
+            (new_id, row["master_key_id"], utcnow()),
         )
         self._master = (new_id, new_key)
-        return old[0]
+        return str(row["master_key_id"])
 
-    def destroy_retired(self) -> None:
-        """After the commit: destroy the master key a rotation replaced."""
+    def destroy_retired(self) -> bool:
+        """After the commit: destroy the master key a rotation replaced.
+
+        True when no retired key is left (destroyed now, or there was none).
+        False when the key store still holds it: the vault keeps naming it, so
+        the next call (or ``photoguard keys status``) tries again.
+        """
         with self.db.transaction() as tx:
             row = tx.row("SELECT key_store, retired_key_id FROM vault WHERE id = 1")
             if row is None or not row["retired_key_id"]:
-                return
-            self._store(row["key_store"]).delete(row["retired_key_id"])
+                return True
+            store = self._store(row["key_store"])
+            try:
+                store.delete(row["retired_key_id"])
+                if store.get(row["retired_key_id"]) is not None:
+                    return False
+            except UserError:  # the key store cannot be read now: try again later
+                return False
             tx.execute("UPDATE vault SET retired_key_id = NULL WHERE id = 1")
+            return True
+
+    # -- status ----------------------------------------------------------------
+
+    def status(self) -> KeyStatus:
+        with self.db.snapshot() as tx:
+            row = tx.row(
+                "SELECT master_key_id, key_store, retired_key_id, rotated_at FROM vault "
+                "WHERE id = 1"
+            )
+            students = int(tx.scalar("SELECT count(*) FROM student_keys") or 0)
+        folder = key_folder(self.home)
+        if row is None:
+            return KeyStatus(
+                None, None, False, None, None, students, folder,
+                "no reference face has been enrolled, so there is no master key yet",
+            )  # fmt: skip
+        store = self._store(row["key_store"])
+        present = store.get(row["master_key_id"]) is not None
+        where = "the OS keyring" if store.name == "keyring" else f"key files in {folder}"
+        reason = (
+            f"the master key {row['master_key_id']} is in {where}"
+            if present
+            else f"the master key {row['master_key_id']} is MISSING from {where}: the reference "
+            "faces cannot be unlocked until it is restored"
+        )
+        return KeyStatus(
+            store=str(row["key_store"]),
+            master_key_id=str(row["master_key_id"]),
+            master_present=present,
+            retired_key_id=row["retired_key_id"] or None,
+            rotated_at=row["rotated_at"],
+            students_with_keys=students,
+            key_folder=folder,
+            reason=reason,
+        )
