@@ -34,9 +34,11 @@ $(VENV)/.installed-test: $(VENV)/.installed-run pyproject.toml
 run: $(VENV)/.installed-run
 	$(BIN)/photoguard gui
 
+LINTED := $(wildcard photoguard ui tests benchmarks)
+
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check photoguard ui tests benchmarks
-	$(BIN)/ruff format --check photoguard ui tests benchmarks
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
 	$(BIN)/mypy
 
 test: lint

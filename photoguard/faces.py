@@ -10,8 +10,8 @@ that must be found to :data:`DETECTOR_FACE_PX`:
 
 A class photo of 30 children at 4000 px has faces of 80-100 px, 2 % of the long
 side: it is detected at 0.8x (3200 px). A 1000 px web image is detected at 1.33x
-so that faces of 48 px (the default ``min_face_px``) are found. Small faces cost pixels; they are spent only
-where needed.
+so that faces of 48 px (the default ``min_face_px``) are found. Small faces cost
+pixels; they are spent only where needed.
 
 Encodings are 128 numbers per face; two faces of one person are close together
 (see settings.py for the distances and how they were chosen).
