@@ -1,0 +1,155 @@
+"""``photoguard safe-copy PATH... --out DIR``: copies that are safe to post.
+
+Every opted-out face covered, GPS and device fields removed, full names in
+captions and file names cut down to first names, the copy rescanned clear, and
+one ``safecopy`` record per copy in the approval log. The originals are only read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from photoguard.cli.output import plural
+from photoguard.errors import UserError
+from photoguard.safecopy_cover import STYLES
+from photoguard.walk import Found, walk
+
+if TYPE_CHECKING:
+    from photoguard.cli.main import Context
+    from photoguard.safecopy import SafeCopyPreview, SavedCopy
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "safe-copy",
+        help="make copies of photos and videos with opted-out faces covered and names cut down",
+        description="Make a copy of each photo and video (folders are searched recursively) "
+        "that is safe to post: every face of an opted-out student covered (in videos, in "
+        "every frame), GPS and camera fields removed, full names in captions and the file "
+        "name cut down to the first name and last initial. Each copy is rescanned and saved "
+        "only if it comes out clear; the originals are never changed. JPEG, HEIC and WebP "
+        "photos are saved as JPEG, other photos as PNG, videos as MP4 without audio. "
+        "Exit status: 0 every copy was made, 1 some could not be made, 2 bad usage.",
+    )
+    p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    p.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        metavar="DIR",
+        help="folder for the copies (created if missing; never the originals' folder)",
+    )
+    p.add_argument(
+        "--style",
+        choices=STYLES,
+        default="blur",
+        help="how faces are covered (default: blur)",
+    )
+    p.add_argument("--by", metavar="NAME", help="who is making the copies (default: user name)")
+    p.add_argument("--workers", type=int, metavar="N", help="worker processes (default: cores)")
+    p.set_defaults(handler=cmd_safe_copy)
+
+
+def _name(ctx_names: dict[str, str], student_id: str | None) -> str:
+    if not student_id:
+        return "a face (faces-off mode)"
+    name = ctx_names.get(student_id)
+    return f"{name} ({student_id})" if name else student_id
+
+
+def describe(preview: SafeCopyPreview, saved: SavedCopy, names: dict[str, str]) -> list[str]:
+    """What a person reads about one copy."""
+    lines = [f"Saved {saved.path} (copy of {preview.source.name})"]
+    if preview.faces:
+        who = []
+        for f in preview.faces:
+            when = ""
+            if f.time_s is not None:
+                when = f" at {f.time_s:.1f}-{(f.until_s or f.time_s):.1f} s"
+            who.append(_name(names, f.student_id) + when)
+        lines.append(
+            f"  covered {plural(len(preview.faces), 'face')} ({preview.style}): " + "; ".join(who)
+        )
+    else:
+        lines.append("  no face needed covering")
+    rewritten = [f for f in preview.fields if f.action == "rewritten"]
+    if rewritten:
+        lines.append("  full names cut down in: " + ", ".join(f.field for f in rewritten))
+    dropped = sorted({f.field for f in preview.fields if f.action != "rewritten"})
+    if dropped:
+        lines.append("  not carried over: " + ", ".join(dropped))
+    if preview.removed:
+        lines.append("  removed: " + ", ".join(preview.removed))
+    r = preview.rescan
+    checked = plural(r.frames_checked, "frame")
+    lines.append(f"  rescan of the copy: {r.verdict} ({r.reason}; {checked} checked)")
+    lines.extend(f"  {note}" for note in preview.notes)
+    return lines
+
+
+def cmd_safe_copy(args: argparse.Namespace, ctx: Context) -> int:
+    from photoguard.audit import default_actor
+    from photoguard.enroll import coverage_gaps
+    from photoguard.safecopy import check_destination, make_safe_copy, save_safe_copy
+    from photoguard.store import rosters as roster_store
+
+    ws = ctx.ws
+    by = args.by or default_actor()
+    found: list[Found] = []
+    skipped = 0
+    for item in walk(args.paths):
+        if isinstance(item, Found):
+            found.append(item)
+        else:
+            skipped += 1
+            print(f"  skipped  {item.rel}: {item.reason}", file=sys.stderr)
+    if not found:
+        raise UserError("no photo or video was found to copy")
+    for item in found:  # refuse before any work: never into the originals' folder
+        check_destination(item.path, args.out)
+    with ws.db.snapshot() as tx:
+        if roster_store.current_version(tx, ws.school) is None:
+            raise UserError(
+                "no roster has been imported, so nothing can be checked: run "
+                "'photoguard roster import FILE' first"
+            )
+        names = {s.student_id: s.display_name for s in roster_store.current_students(tx, ws.school)}
+    tty = sys.stderr.isatty()
+    made = failed = 0
+    for n, item in enumerate(found, 1):
+        if tty:
+            print(f"\r\x1b[2KCopying {n} of {len(found)}: {item.rel}", end="", file=sys.stderr)
+        try:
+            with make_safe_copy(
+                ws, item.path, args.style, out_dir=args.out, processes=args.workers
+            ) as preview:
+                saved = save_safe_copy(ws, preview, args.out, by)
+                if tty:
+                    print("\r\x1b[2K", end="", file=sys.stderr)
+                for line in describe(preview, saved, names):
+                    print(line)
+                made += 1
+        except UserError as exc:
+            if tty:
+                print("\r\x1b[2K", end="", file=sys.stderr)
+            print(f"NOT COPIED {item.rel}: {exc}")
+            failed += 1
+    gaps = coverage_gaps(ws) if ws.settings.faces else []
+    if gaps:
+        listed = ", ".join(f"{s.display_name} ({s.student_id})" for s in gaps[:10])
+        print(
+            f"WARNING: {plural(len(gaps), 'opted-out student')} have no reference face and "
+            f"cannot be recognised, so their faces were not covered: {listed}"
+            + (f" and {len(gaps) - 10} more" if len(gaps) > 10 else "")
+            + ". Add them with 'photoguard enroll'."
+        )
+    print(
+        f"Made {plural(made, 'safe copy', 'safe copies')} in {args.out}"
+        + (f"; {failed} could not be made" if failed else "")
+        + (f"; {skipped} skipped" if skipped else "")
+        + (f". Each is recorded in the approval log as made by {by}." if made else ".")
+    )
+    return 1 if failed else 0
