@@ -1,0 +1,1 @@
+"""GUI tests: the real app driven offscreen with pytest-qt."""
