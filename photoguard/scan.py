@@ -205,6 +205,7 @@ def scan(
 
     def stopped() -> bool:
         return cancel.cancelled
+
     t0 = time.monotonic()
 
     def finish(
