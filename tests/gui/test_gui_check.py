@@ -1,0 +1,196 @@
+"""The teacher's and the yearbook's job: drop photos, see the verdicts, decide, in the app.
+
+Real scans on the real fixture photos (worker processes started from the
+app's scan thread), on a private copy of the enrolled data folder.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+from gui.guitools import drop_paths, idle, wait_for_check
+from photoguard.log_view import LogFilter, read_records
+from ui.models.results import RESULT_ROLE, VERDICT_ROLE
+
+pytestmark = [pytest.mark.gui, pytest.mark.faces]
+
+
+def photo_folder(tmp_path: Path, fixtures_dir: Path) -> Path:
+    """kit_rose.jpg (Kit is opted out), biden.jpg (clear), a damaged JPEG, a text file."""
+    folder = tmp_path / "field day"
+    folder.mkdir()
+    faces = fixtures_dir / "faces"
+    shutil.copyfile(faces / "groups" / "kit_rose.jpg", folder / "kit_rose.jpg")
+    shutil.copyfile(faces / "biden" / "biden.jpg", folder / "biden.jpg")
+    (folder / "damaged.jpg").write_bytes((faces / "biden" / "biden2.jpg").read_bytes()[:3000])
+    (folder / "notes.txt").write_text("bring sunscreen", "utf-8")
+    return folder
+
+
+def verdicts(window) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    model = window.check.model
+    return {
+        model.index(r, 0).data(Qt.ItemDataRole.DisplayRole): model.index(r, 0).data(VERDICT_ROLE)
+        for r in range(model.rowCount())
+    }
+
+
+def select(window, name: str) -> None:  # type: ignore[no-untyped-def]
+    proxy = window.check.proxy
+    for row in range(proxy.rowCount()):
+        if proxy.index(row, 0).data(Qt.ItemDataRole.DisplayRole) == name:
+            window.check.select_row(row)
+            return
+    raise AssertionError(f"{name} is not in the grid")
+
+
+def test_drop_a_folder_and_see_a_badge_per_file(  # type: ignore[no-untyped-def]
+    qtbot, make_window, copy_home: Path, tmp_path: Path, fixtures_dir: Path
+) -> None:
+    folder = photo_folder(tmp_path, fixtures_dir)
+    window = make_window(copy_home)
+    idle(qtbot, window)
+    check = window.check
+    assert check.drop.isEnabled()
+    drop_paths(check.drop, [folder])
+    assert check.job is not None  # the check runs on its own thread
+    assert check.stack.currentIndex() == 1 and check.progress_row.isVisible()
+    wait_for_check(qtbot, window)
+    assert verdicts(window) == {
+        "kit_rose.jpg": "flagged",
+        "biden.jpg": "clear",
+        "damaged.jpg": "error",
+    }
+    buttons = check.filter_buttons
+    assert [buttons[k].text() for k in ("all", "flagged", "review", "error", "clear")] == [
+        "All (3)",
+        "Flagged (1)",
+        "Review (0)",
+        "Not checked (1)",
+        "Clear (1)",
+    ]
+    assert check.skipped_label.text() == "1 file skipped (not photos or videos)"
+    assert "1 flagged" in check.message.text()
+    assert "Nemo Nobody" in check.message.text()  # the coverage gap is said again
+    # Flagged first in the grid; the filter shows one verdict at a time.
+    assert check.proxy.index(0, 0).data(VERDICT_ROLE) == "flagged"
+    buttons["clear"].click()
+    assert check.proxy.rowCount() == 1
+    assert check.proxy.index(0, 0).data(Qt.ItemDataRole.DisplayRole) == "biden.jpg"
+    buttons["all"].click()
+    # The flagged photo large, with Kit's face boxed and named.
+    select(window, "kit_rose.jpg")
+    qtbot.waitUntil(lambda: check.detail.image.has_image(), timeout=10_000)
+    (box,) = check.detail.image.boxes
+    assert box.verdict == "flagged"
+    assert box.label.startswith("Kit Harington · 0.")
+    assert "Face of opted-out Kit Harington (1003)" in check.detail.found.text()
+    assert not check.detail.approve.isEnabled()  # a flagged file is never simply approved
+    assert check.detail.with_reason.isEnabled()
+    # The window's own record of the check, to run it again.
+    assert check.recent.count() == 1
+    assert "field day" in check.recent.item(0).text()
+
+
+def test_approve_block_and_override_are_written_to_the_approval_log(  # type: ignore[no-untyped-def]
+    qtbot, make_window, copy_home: Path, tmp_path: Path, fixtures_dir: Path
+) -> None:
+    folder = photo_folder(tmp_path, fixtures_dir)
+    (folder / "damaged.jpg").unlink()
+    window = make_window(copy_home, user="Ms. Tan (yearbook)")
+    idle(qtbot, window)
+    window.start_check([folder])
+    wait_for_check(qtbot, window)
+    idle(qtbot, window)
+    check = window.check
+    detail = check.detail
+
+    # Approve the clear photo with its keyboard shortcut.
+    select(window, "biden.jpg")
+    window.activateWindow()
+    qtbot.waitUntil(lambda: detail.approve.isEnabled())
+    qtbot.keyClick(check.grid, Qt.Key.Key_A)
+    idle(qtbot, window)
+    assert check.message.kind == "success", check.message.text()
+    assert "approve recorded by Ms. Tan (yearbook)" in check.message.text()
+    assert check.model.decision(str(folder / "biden.jpg")) == "approve"
+
+    # A flagged photo: approving it needs a reason; the core's sentence is shown.
+    select(window, "kit_rose.jpg")
+    detail.with_reason.click()
+    assert detail.reason_box.isVisible()
+    detail.reason_ok.click()
+    idle(qtbot, window)
+    assert check.message.kind == "error"
+    assert check.message.text() == "Approving kit_rose.jpg as an override needs a reason."
+    select(window, "kit_rose.jpg")
+    detail.with_reason.click()
+    qtbot.keyClicks(detail.reason_edit, "Kit is in the background; cropped out before posting")
+    qtbot.keyClick(detail.reason_edit, Qt.Key.Key_Return)
+    idle(qtbot, window)
+    assert check.message.kind == "success", check.message.text()
+
+    # Block it after all: decisions are appended, never replaced.
+    select(window, "kit_rose.jpg")
+    detail.block.click()
+    idle(qtbot, window)
+    assert check.model.decision(str(folder / "kit_rose.jpg")) == "block"
+
+    records = read_records(window.session.ws, LogFilter(action="decision"))
+    got = [(r.action, Path(r.body["path"]).name, r.body.get("reason"), r.actor) for r in records]
+    assert got == [
+        ("decision.approve", "biden.jpg", None, "Ms. Tan (yearbook)"),
+        (
+            "decision.override",
+            "kit_rose.jpg",
+            "Kit is in the background; cropped out before posting",
+            "Ms. Tan (yearbook)",
+        ),
+        ("decision.block", "kit_rose.jpg", None, "Ms. Tan (yearbook)"),
+    ]
+    assert all(r.body["sha256"] for r in records)
+    # The log page shows them too.
+    window.show_page("log")
+    idle(qtbot, window)
+    actions = [window.log.proxy.index(r, 3).data() for r in range(window.log.proxy.rowCount())]
+    assert actions[:3] == ["decision.block", "decision.override", "decision.approve"]
+
+
+def test_cancel_a_running_check(  # type: ignore[no-untyped-def]
+    qtbot, make_window, copy_home: Path, tmp_path: Path, fixtures_dir: Path
+) -> None:
+    folder = tmp_path / "assembly"
+    folder.mkdir()
+    for name in ("obama.jpg", "obama2.jpg", "obama3.jpg", "obama4.jpg", "obama-1080p.jpg"):
+        shutil.copyfile(fixtures_dir / "faces" / "obama" / name, folder / name)
+    window = make_window(copy_home)
+    idle(qtbot, window)
+    check = window.check
+    window.start_check([folder])
+    job = check.job
+    assert job is not None
+    with qtbot.waitSignal(job.started, timeout=60_000):
+        pass
+    assert check.cancel_button.isEnabled()
+    qtbot.mouseClick(check.cancel_button, Qt.MouseButton.LeftButton)
+    assert not check.cancel_button.isEnabled()
+    wait_for_check(qtbot, window)
+    report = check.report
+    assert report is not None and report.cancelled
+    assert len(report.files) < 5
+    assert check.message.kind == "warning"
+    assert "The check was cancelled" in check.message.text()
+    assert "must not be posted" in check.message.text()
+    assert check.heading.text().startswith("Cancelled: ")
+    (finish,) = read_records(window.session.ws, LogFilter(action="scan.finish"))
+    assert finish.body["cancelled"] is True
+    # Nothing not checked can be approved: files not reached are not in the grid.
+    assert all(
+        check.model.index(r, 0).data(RESULT_ROLE).path.name in {f.path.name for f in report.files}
+        for r in range(check.model.rowCount())
+    )
+    assert check.new_button.isEnabled()

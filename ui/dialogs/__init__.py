@@ -1,0 +1,1 @@
+"""Dialogs: roster import preview, column mapping, the policy ("Why") panel, summary report."""

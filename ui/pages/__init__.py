@@ -1,0 +1,1 @@
+"""One page per job: check photos, roster, reference faces, approval log, settings."""

@@ -1,0 +1,606 @@
+"""Check photos (the home page): drop a folder, watch it being checked, decide on each file.
+
+The check is the core's scan generator on a worker thread (:class:`ScanJob`);
+results stream into the grid as each file is done, and the window stays
+responsive. Decisions go through :func:`photoguard.decisions.decide`, which
+refuses what the policy does not allow (approving a flagged file without a
+reason, a file changed since its check) with a sentence shown here.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime
+from pathlib import Path
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QStackedWidget,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from photoguard.decisions import DecisionResult, decide
+from photoguard.pathtext import display
+from photoguard.report import FileResult, ScanReport, summary_lines, write_json, write_report_csv
+from photoguard.scan import FileChecked, FileSkipped, ScanOptions, ScanStarted
+from ui import qsettings
+from ui.images import ThumbnailCache
+from ui.models.results import (
+    RESULT_ROLE,
+    ResultsModel,
+    VerdictFilter,
+)
+from ui.policy import POLICY_3D1, POLICY_3D3
+from ui.qsettings import RECENT_KEY, RECENT_MAX
+from ui.session import Session
+from ui.state import DataState, gap_sentence, load_state
+from ui.verdicts import STYLES, VERDICT_ORDER, verdict_icon
+from ui.widgets.caption_check import CaptionCheck
+from ui.widgets.drop_zone import DropZone
+from ui.widgets.file_detail import FileDetail
+from ui.widgets.getting_started import GettingStarted
+from ui.widgets.message_bar import MessageBar
+from ui.widgets.result_grid import ResultGrid
+from ui.workers import ScanJob
+
+HOME_VIEW = 0
+RESULTS_VIEW = 1
+
+
+def eta_text(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    s = max(0, round(seconds))
+    return f"about {s // 60}:{s % 60:02d} left" if s >= 60 else f"about {s} s left"
+
+
+def why_text() -> str:
+    """The first-run panel: what the app is for, in the policy's words."""
+    return (
+        "<h3>Why check before posting?</h3>"
+        f"<p>Policy 3.d.1: <i>“{html.escape(POLICY_3D1)}”</i></p>"
+        f"<p>Policy 3.d.3: <i>“{html.escape(POLICY_3D3)}”</i></p>"
+        "<p>photoguard looks for both, in photos and videos, before you share them. It helps; "
+        "you decide, and each decision is kept in the approval log (policy section 4: public "
+        "records). More under Help ▸ Why photoguard.</p>"
+    )
+
+
+def check_label(paths: list[str]) -> str:
+    names = [display(Path(p).name) or display(p) for p in paths]
+    return names[0] if len(names) == 1 else f"{names[0]} and {len(names) - 1} more"
+
+
+class CheckPage(QWidget):
+    #: A check finished (for the window title / tests).
+    check_finished = Signal(object)
+
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.setAccessibleName("Check photos")
+        self.job: ScanJob | None = None
+        self.report: ScanReport | None = None
+        self.state: DataState | None = None
+        self.skipped: list[FileSkipped] = []
+        self.paths: list[Path] = []
+
+        self.thumbnails = ThumbnailCache(self)
+        self.model = ResultsModel(self)
+        self.model.set_thumbnails(self.thumbnails)
+        self.proxy = VerdictFilter(self)
+        self.proxy.setSourceModel(self.model)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 12, 16, 12)
+        self.message = MessageBar()
+        layout.addWidget(self.message)
+        self.stack = QStackedWidget()
+        layout.addWidget(self.stack, 1)
+        self.caption = CaptionCheck()
+        self._build_home()
+        self._build_results()
+        self.stack.setCurrentIndex(HOME_VIEW)
+
+        cancel = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
+        cancel.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        cancel.activated.connect(self.cancel)
+
+        session.roster_changed.connect(self.refresh)
+        session.references_changed.connect(self.refresh)
+        session.workspace_changed.connect(self._workspace_changed)
+        session.settings_changed.connect(self.refresh)
+        self.refresh()
+
+    # ------------------------------------------------------------------ building
+
+    def _build_home(self) -> None:
+        page = QWidget()
+        row = QHBoxLayout(page)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(16)
+        left = QVBoxLayout()
+        self.guide = GettingStarted()
+        self.guide.go.connect(self.session.show_page)
+        left.addWidget(self.guide)
+        self.drop = DropZone(
+            "Drop photos or folders here to check them before you post",
+            "Every face is compared with the opted-out students' reference faces, and every "
+            "caption, description and file name is read for students' full names.",
+            accessible_name="Drop photos or folders to check",
+        )
+        self.drop.setMinimumHeight(240)
+        self.drop.dropped.connect(self.start_check)
+        self.choose_folder_button = self.drop.add_button("Choose a &folder…")
+        self.choose_folder_button.clicked.connect(self.choose_folder)
+        self.choose_files_button = self.drop.add_button("Choose &photos or videos…")
+        self.choose_files_button.clicked.connect(self.choose_files)
+        left.addWidget(self.drop, 1)
+        holder = QWidget()
+        holder.setLayout(left)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(holder)
+        row.addWidget(scroll, 3)
+
+        right = QVBoxLayout()
+        self.why = QLabel(why_text())
+        self.why.setWordWrap(True)
+        self.why.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.why.setAccessibleName("Why photoguard")
+        right.addWidget(self.why)
+        self.work = QWidget()
+        work = QVBoxLayout(self.work)
+        work.setContentsMargins(0, 0, 0, 0)
+        recent_title = QLabel("<b>Recent checks</b>")
+        work.addWidget(recent_title)
+        self.recent = QListWidget()
+        self.recent.setAccessibleName("Recent checks")
+        self.recent.setToolTip("Double-click or press Enter to check these files again")
+        self.recent.itemActivated.connect(self._recent_chosen)
+        work.addWidget(self.recent, 2)
+        self.recent_empty = QLabel("Checks you run appear here, to run again after changes.")
+        self.recent_empty.setWordWrap(True)
+        work.addWidget(self.recent_empty)
+        self.home_caption_slot = QVBoxLayout()
+        work.addLayout(self.home_caption_slot, 3)
+        right.addWidget(self.work, 1)
+        row.addLayout(right, 2)
+        self.stack.addWidget(page)
+
+    def _build_results(self) -> None:
+        page = QWidget()
+        col = QVBoxLayout(page)
+        col.setContentsMargins(0, 0, 0, 0)
+        top = QHBoxLayout()
+        self.heading = QLabel()
+        font = self.heading.font()
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.25)
+        self.heading.setFont(font)
+        self.heading.setTextFormat(Qt.TextFormat.PlainText)
+        top.addWidget(self.heading, 1)
+        self.save_button = QPushButton("&Save report…")
+        self.save_button.setAccessibleName("Save the check's report")
+        self.save_button.clicked.connect(self.save_report)
+        top.addWidget(self.save_button)
+        self.new_button = QPushButton("&New check")
+        self.new_button.setAccessibleName("Start a new check")
+        self.new_button.clicked.connect(self.new_check)
+        top.addWidget(self.new_button)
+        col.addLayout(top)
+
+        # Progress: bar, count, ETA, cancel.
+        self.progress_row = QWidget()
+        pr = QHBoxLayout(self.progress_row)
+        pr.setContentsMargins(0, 0, 0, 0)
+        self.progress = QProgressBar()
+        self.progress.setAccessibleName("Check progress")
+        self.progress.setTextVisible(False)
+        pr.addWidget(self.progress, 2)
+        self.progress_text = QLabel()
+        self.progress_text.setAccessibleName("Files checked")
+        self.progress_text.setTextFormat(Qt.TextFormat.PlainText)
+        pr.addWidget(self.progress_text, 3)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setAccessibleName("Cancel the check")
+        self.cancel_button.setToolTip("Stop checking (Esc); files not reached are not checked")
+        self.cancel_button.clicked.connect(self.cancel)
+        pr.addWidget(self.cancel_button)
+        col.addWidget(self.progress_row)
+
+        # Verdict filters with counts.
+        filters = QHBoxLayout()
+        self.filter_group = QButtonGroup(self)
+        self.filter_group.setExclusive(True)
+        self.filter_buttons: dict[str, QPushButton] = {}
+        for key in ("all", *VERDICT_ORDER):
+            b = QPushButton()
+            b.setCheckable(True)
+            if key != "all":
+                b.setIcon(verdict_icon(key, self.palette(), 32))
+            self.filter_group.addButton(b)
+            self.filter_buttons[key] = b
+            b.clicked.connect(lambda _=False, k=key: self.set_filter(k))
+            filters.addWidget(b)
+        self.filter_buttons["all"].setChecked(True)
+        filters.addStretch(1)
+        self.skipped_label = QLabel()
+        self.skipped_label.setTextFormat(Qt.TextFormat.PlainText)
+        filters.addWidget(self.skipped_label)
+        col.addLayout(filters)
+        self._update_counts()
+
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.setChildrenCollapsible(False)
+        self.grid = ResultGrid()
+        self.grid.setModel(self.proxy)
+        self.grid.selectionModel().currentChanged.connect(self._current_changed)
+        split.addWidget(self.grid)
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("File and caption")
+        self.detail = FileDetail(self.session.tasks)
+        self.detail.decide.connect(self.decide_current)
+        self.tabs.addTab(self.detail, "Selected file")
+        caption_tab = QWidget()
+        self.results_caption_slot = QVBoxLayout(caption_tab)
+        self.tabs.addTab(caption_tab, "Check a caption")
+        split.addWidget(self.tabs)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 1)
+        split.setSizes([570, 478])
+        self.split = split
+        col.addWidget(split, 1)
+        self.stack.addWidget(page)
+        self.stack.currentChanged.connect(self._place_caption)
+        self._place_caption(HOME_VIEW)
+
+    def _place_caption(self, view: int) -> None:
+        slot = self.home_caption_slot if view == HOME_VIEW else self.results_caption_slot
+        slot.addWidget(self.caption)
+
+    # ------------------------------------------------------------------ state
+
+    def refresh(self) -> None:
+        self.detail.set_user(self.session.user_name)
+        self._load_recent()
+        self.session.tasks.run(
+            load_state,
+            self.session.ws,
+            on_done=self._state_loaded,
+            on_error=self.message.error,
+        )
+
+    def _state_loaded(self, state: DataState) -> None:
+        self.state = state
+        self.guide.set_state(state.version, state.opted_out, state.with_faces)
+        self.guide.setVisible(not self.guide.ready)
+        self.drop.setEnabled(state.version is not None)
+        self.why.setVisible(state.version is None)
+        self.work.setVisible(state.version is not None)
+        self.caption.set_students(state.students, self.session.ws.settings.caption_names)  # type: ignore[arg-type]
+        self.model.set_names(state.names)
+
+    def _workspace_changed(self) -> None:
+        if self.job is None:
+            self.new_check()
+        self.refresh()
+
+    # ------------------------------------------------------------------ starting
+
+    def choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Choose a folder of photos to check")
+        if folder:
+            self.start_check([Path(folder)])
+
+    def choose_files(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(
+            self,
+            "Choose photos or videos to check",
+            "",
+            "Photos and videos (*.jpg *.jpeg *.png *.heic *.heif *.webp *.tif *.tiff *.gif "
+            "*.bmp *.mp4 *.mov *.m4v *.avi *.mkv);;All files (*)",
+        )
+        if files:
+            self.start_check([Path(f) for f in files])
+
+    def start_check(self, paths: list[Path]) -> None:
+        if self.job is not None:
+            self.message.warning("A check is already running: cancel it or wait for it to end.")
+            return
+        gone = [p for p in paths if not p.exists()]
+        if gone:
+            self.message.error(f"{display(gone[0])} does not exist (any more).")
+            return
+        self.message.hide()
+        self.paths = list(paths)
+        self.report = None
+        self.skipped = []
+        self.model.clear()
+        self.thumbnails.clear()
+        self.detail.show_result(None)
+        self.set_filter("all")
+        self.heading.setText(f"Checking {check_label([str(p) for p in paths])}")
+        self.progress.setRange(0, 0)
+        self.progress_text.setText("Starting: preparing the face checker…")
+        self.progress_row.show()
+        self.cancel_button.setEnabled(True)
+        self.new_button.setEnabled(False)
+        self.save_button.setEnabled(False)
+        self.skipped_label.clear()
+        self.stack.setCurrentIndex(RESULTS_VIEW)
+        ws = self.session.ws
+        job = ScanJob(ws, paths, ScanOptions(actor=self.session.user_name), self)
+        job.started.connect(self._started)
+        job.skipped.connect(self._skipped)
+        job.checked.connect(self._checked)
+        job.finished.connect(self._finished)
+        job.failed.connect(self._failed)
+        job.stopped.connect(self._stopped)
+        self.job = job
+        job.start()
+
+    def cancel(self) -> None:
+        if self.job is not None and self.job.running and not self.job.cancelled:
+            self.job.cancel()
+            self.cancel_button.setEnabled(False)
+            self.progress_text.setText(self.progress_text.text() + " · stopping…")
+
+    # ------------------------------------------------------------------ events
+
+    def _started(self, ev: ScanStarted) -> None:
+        self.progress.setRange(0, max(1, ev.total))
+        self.progress.setValue(0)
+        self.progress_text.setText(f"Checked 0 of {ev.total}")
+        if ev.coverage_gaps:
+            self.message.warning(gap_sentence(ev.coverage_gaps))
+        if ev.total == 0:
+            self.progress_text.setText("No photos or videos found")
+
+    def _skipped(self, ev: FileSkipped) -> None:
+        self.skipped.append(ev)
+        n = len(self.skipped)
+        self.skipped_label.setText(
+            f"{n} file{'s' if n != 1 else ''} skipped (not photos or videos)"
+        )
+        self.skipped_label.setToolTip(
+            "\n".join(f"{display(s.skipped.rel)}: {s.skipped.reason}" for s in self.skipped[:40])
+        )
+
+    def _checked(self, ev: FileChecked) -> None:
+        self.model.add(ev.result)
+        self.progress.setRange(0, max(1, ev.total))
+        self.progress.setValue(ev.done)
+        eta = eta_text(ev.eta_s)
+        self.progress_text.setText(
+            f"Checked {ev.done} of {ev.total}"
+            + (f" · {eta}" if eta else "")
+            + f" · {display(ev.result.rel)}"
+        )
+        self._update_counts()
+        if not self.grid.currentIndex().isValid():
+            self.select_row(0)
+
+    def _finished(self, report: ScanReport) -> None:
+        self.report = report
+        self.model.set_names({sid: s.display_name for sid, s in report.students.items()})
+        self._update_counts()
+        c = report.counts
+        first = summary_lines(report)[0]
+        if report.cancelled:
+            self.message.warning(
+                f"The check was cancelled: {len(report.files)} file(s) were checked; the files "
+                "not reached were not checked and must not be posted. " + first
+            )
+        else:
+            gaps = " " + gap_sentence(report.coverage_gaps) if report.coverage_gaps else ""
+            if c["flagged"] or c["review"] or c["error"]:
+                self.message.warning(
+                    f"{first} Look at each file that is not clear before posting.{gaps}"
+                )
+            elif gaps:
+                self.message.warning(first + gaps)
+            else:
+                self.message.success(first + " All files are clear.")
+        label = check_label([str(p) for p in self.paths])
+        self.heading.setText(
+            f"{'Cancelled: ' if report.cancelled else ''}{label} · {len(report.files)} file(s)"
+        )
+        self._remember(report)
+        self.select_row(0)
+        self.check_finished.emit(report)
+
+    def _failed(self, text: str) -> None:
+        self.message.error(text)
+        if self.model.rowCount() == 0:
+            self.stack.setCurrentIndex(HOME_VIEW)
+
+    def _stopped(self) -> None:
+        self.progress_row.hide()
+        self.new_button.setEnabled(True)
+        self.save_button.setEnabled(self.report is not None)
+        job, self.job = self.job, None
+        if job is not None:
+            job.deleteLater()
+        self.session.notify_log()
+
+    # ------------------------------------------------------------------ results
+
+    def _update_counts(self) -> None:
+        counts = self.model.counts()
+        total = sum(counts.values())
+        self.filter_buttons["all"].setText(f"All ({total})")
+        self.filter_buttons["all"].setAccessibleName(f"Show all {total} files")
+        for v in VERDICT_ORDER:
+            label = STYLES[v].label
+            self.filter_buttons[v].setText(f"{label} ({counts[v]})")
+            self.filter_buttons[v].setAccessibleName(f"Show only {label.lower()}: {counts[v]}")
+
+    def set_filter(self, key: str) -> None:
+        self.filter_buttons[key].setChecked(True)
+        self.proxy.set_verdicts(None if key == "all" else [key])
+        if self.proxy.rowCount() and not self.grid.currentIndex().isValid():
+            self.select_row(0)
+
+    def select_row(self, row: int) -> None:
+        index = self.proxy.index(row, 0)
+        if index.isValid():
+            self.grid.selectionModel().setCurrentIndex(
+                index, QItemSelectionModel.SelectionFlag.ClearAndSelect
+            )
+
+    def current_result(self) -> FileResult | None:
+        index = self.grid.currentIndex()
+        found = index.data(RESULT_ROLE) if index.isValid() else None
+        return found if isinstance(found, FileResult) else None
+
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        result = current.data(RESULT_ROLE) if current.isValid() else None
+        decision = self.model.decision(str(result.path)) if result is not None else None
+        self.detail.show_result(result, self.model.names, decision)
+        if result is not None:
+            self.tabs.setCurrentWidget(self.detail)
+
+    # ------------------------------------------------------------------ decisions
+
+    def decide_current(self, decision: str, reason: str) -> None:
+        result = self.current_result()
+        if result is None:
+            return
+        if self.job is not None:
+            self.message.warning("Wait for the check to finish before deciding.")
+            return
+        ws = self.session.ws
+        by = self.session.user_name
+        path = result.path
+        self.detail.approve.setEnabled(False)
+        self.detail.with_reason.setEnabled(False)
+        self.detail.block.setEnabled(False)
+
+        def done(got: DecisionResult) -> None:
+            self.model.set_decision(str(path), got.decision)
+            when = got.at.replace("T", " ")[:16]
+            self.message.success(
+                f"{display(result.rel)}: {got.decision} recorded by {got.by} at {when} UTC "
+                f"(approval log record {got.record_seq})."
+            )
+            self.session.notify_log()
+            self._after_decision(result)
+
+        def failed(text: str) -> None:
+            self.message.error(text)
+            self._current_changed(self.grid.currentIndex(), QModelIndex())
+
+        self.session.tasks.run(
+            decide, ws, path, decision, by, reason or None, on_done=done, on_error=failed
+        )
+
+    def _after_decision(self, result: FileResult) -> None:
+        """Move on to the next file not yet decided (checking hundreds of photos)."""
+        current = self.grid.currentIndex()
+        rows = self.proxy.rowCount()
+        for step in range(1, rows + 1):
+            row = (current.row() + step) % rows
+            index = self.proxy.index(row, 0)
+            r = index.data(RESULT_ROLE)
+            if r is not None and self.model.decision(str(r.path)) is None:
+                self.select_row(row)
+                return
+        self._current_changed(current, QModelIndex())
+
+    # ------------------------------------------------------------------ the rest
+
+    def new_check(self) -> None:
+        if self.job is not None:
+            return
+        self.stack.setCurrentIndex(HOME_VIEW)
+        self.refresh()
+
+    def save_report(self) -> None:
+        if self.report is None:
+            return
+        name, chosen = QFileDialog.getSaveFileName(
+            self,
+            "Save the check's report",
+            f"photoguard-check-{self.report.scan_id}.csv",
+            "Spreadsheet (CSV) (*.csv);;JSON report (*.json)",
+        )
+        if not name:
+            return
+        path = Path(name)
+        try:
+            if path.suffix.lower() == ".json" or "json" in chosen.lower():
+                write_json(self.report, path)
+            else:
+                write_report_csv(self.report, path)
+        except Exception as exc:  # shown, never a traceback
+            from ui.workers import error_text
+
+            self.message.error(error_text(exc))
+            return
+        self.message.success(f"Report saved as {display(path)}.")
+
+    def _remember(self, report: ScanReport) -> None:
+        entries = [e for e in qsettings.read_json(RECENT_KEY, []) if isinstance(e, dict)]
+        paths = [str(p) for p in self.paths]
+        entries = [e for e in entries if e.get("paths") != paths]
+        entries.insert(
+            0,
+            {
+                "paths": paths,
+                "at": datetime.now().isoformat(timespec="minutes"),
+                "counts": report.counts,
+                "files": len(report.files),
+                "cancelled": report.cancelled,
+            },
+        )
+        qsettings.write_json(RECENT_KEY, entries[:RECENT_MAX])
+        self._load_recent()
+
+    def _load_recent(self) -> None:
+        self.recent.clear()
+        for e in qsettings.read_json(RECENT_KEY, []):
+            if not isinstance(e, dict) or not isinstance(e.get("paths"), list):
+                continue
+            counts = e.get("counts") or {}
+            found = ", ".join(
+                f"{counts.get(v, 0)} {STYLES[v].label.lower()}"
+                for v in VERDICT_ORDER
+                if counts.get(v)
+            )
+            when = str(e.get("at", "")).replace("T", " ")
+            text = (
+                f"{check_label(e['paths'])}\n{when} · {e.get('files', 0)} file(s)"
+                + (f": {found}" if found else "")
+                + (" · cancelled" if e.get("cancelled") else "")
+            )
+            item = QListWidgetItem(text)
+            item.setData(Qt.ItemDataRole.UserRole, e["paths"])
+            item.setToolTip("\n".join(display(p) for p in e["paths"]))
+            self.recent.addItem(item)
+        self.recent_empty.setVisible(self.recent.count() == 0)
+
+    def _recent_chosen(self, item: QListWidgetItem) -> None:
+        paths = [Path(p) for p in item.data(Qt.ItemDataRole.UserRole)]
+        self.start_check(paths)
+
+    def shutdown(self, wait_ms: int = 15000) -> None:
+        """Stop a running check (closing the window)."""
+        if self.job is not None:
+            self.job.cancel()
+            self.job.wait(wait_ms)
+        self.thumbnails.wait(wait_ms)

@@ -1,0 +1,84 @@
+"""What every page shares: the open data folder, who is using the app, and change signals.
+
+Passed explicitly to each page (no global object). When one page changes
+something others show (a roster import, an enrollment, a decision, new
+settings), it calls the matching ``notify_*`` and the others refresh.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+
+from photoguard.audit import default_actor
+from photoguard.settings import Settings, save_settings
+from photoguard.workspace import Workspace, open_workspace
+from ui.qsettings import app_settings
+from ui.workers import TaskRunner
+
+USER_NAME_KEY = "user/name"
+
+
+class Session(QObject):
+    roster_changed = Signal()
+    references_changed = Signal()
+    log_changed = Signal()
+    settings_changed = Signal()
+    #: A different data folder was opened: everything reloads.
+    workspace_changed = Signal()
+    #: Ask the window to show a page by its key ("check", "roster", "faces", "log", "settings").
+    show_page = Signal(str)
+
+    def __init__(self, ws: Workspace, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._ws = ws
+        self._owned: list[Workspace] = []
+        self.tasks = TaskRunner(parent=self)
+
+    @property
+    def ws(self) -> Workspace:
+        return self._ws
+
+    # ------------------------------------------------------------------ who decides
+
+    @property
+    def user_name(self) -> str:
+        value = app_settings().value(USER_NAME_KEY, "")
+        return str(value or "").strip() or default_actor()
+
+    def set_user_name(self, name: str) -> None:
+        app_settings().setValue(USER_NAME_KEY, " ".join(name.split()))
+
+    # ------------------------------------------------------------------ changes
+
+    def save_settings(self, settings: Settings) -> None:
+        """Validate, write settings.json, and use them from now on (raises UserError)."""
+        settings = settings.validate()
+        save_settings(self._ws.home, settings)
+        self._ws = self._ws.with_settings(settings)
+        self.settings_changed.emit()
+
+    def open_home(self, home: Path) -> None:
+        """Switch to another data folder (raises UserError if it cannot be opened)."""
+        new = open_workspace(home)
+        self._owned.append(new)
+        self._ws = new
+        self.workspace_changed.emit()
+
+    def notify_roster(self) -> None:
+        self.roster_changed.emit()
+        self.log_changed.emit()
+
+    def notify_references(self) -> None:
+        self.references_changed.emit()
+        self.log_changed.emit()
+
+    def notify_log(self) -> None:
+        self.log_changed.emit()
+
+    def close(self) -> None:
+        self.tasks.wait(10000)
+        for ws in self._owned:
+            ws.close()
+        self._owned = []

@@ -1,0 +1,1 @@
+"""Reusable widgets: drop target, verdict badges, image view with face boxes, empty states."""

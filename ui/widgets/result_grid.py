@@ -1,0 +1,136 @@
+"""The results grid: a thumbnail per file with its verdict badge, name and decision."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, QSize, Qt
+from PySide6.QtGui import QImage, QPainter, QPalette, QPen
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QListView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QWidget,
+)
+
+from ui.models.results import (
+    COL_FOUND,
+    DECISION_LABELS,
+    DECISION_ROLE,
+    THUMBNAIL_ROLE,
+    VERDICT_ROLE,
+)
+from ui.verdicts import paint_badge
+
+CARD_W = 172
+CARD_H = 184
+THUMB_H = 112
+BADGE_H = 22
+
+
+class ResultDelegate(QStyledItemDelegate):
+    def sizeHint(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
+        return QSize(CARD_W, CARD_H)
+
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        pal: QPalette = option.palette
+        rect = QRectF(option.rect).adjusted(4, 4, -4, -4)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        focused = bool(option.state & QStyle.StateFlag.State_HasFocus)
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        # The card.
+        edge = pal.color(QPalette.ColorRole.Highlight if selected else QPalette.ColorRole.Mid)
+        painter.setPen(QPen(edge, 3 if selected else 1))
+        painter.setBrush(pal.color(QPalette.ColorRole.Base))
+        painter.drawRoundedRect(rect, 8, 8)
+        # The thumbnail, letterboxed.
+        thumb_area = QRectF(rect.x() + 6, rect.y() + 6, rect.width() - 12, THUMB_H)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(pal.color(QPalette.ColorRole.AlternateBase))
+        painter.drawRoundedRect(thumb_area, 4, 4)
+        thumb = index.data(THUMBNAIL_ROLE)
+        if isinstance(thumb, QImage) and not thumb.isNull():
+            s = min(thumb_area.width() / thumb.width(), thumb_area.height() / thumb.height())
+            w, h = thumb.width() * s, thumb.height() * s
+            target = QRectF(
+                thumb_area.x() + (thumb_area.width() - w) / 2,
+                thumb_area.y() + (thumb_area.height() - h) / 2,
+                w,
+                h,
+            )
+            painter.drawImage(target, thumb)
+        else:
+            painter.setPen(pal.color(QPalette.ColorRole.PlaceholderText))
+            text = "Loading…" if thumb is None else "No preview"
+            painter.drawText(thumb_area, Qt.AlignmentFlag.AlignCenter, text)
+        # The verdict badge over the thumbnail's corner.
+        verdict = index.data(VERDICT_ROLE) or "error"
+        paint_badge(painter, thumb_area.x() + 4, thumb_area.y() + 4, BADGE_H, verdict, pal)
+        # Name and what was found.
+        text_color = pal.color(QPalette.ColorRole.Text)
+        y = thumb_area.bottom() + 6
+        fm = painter.fontMetrics()
+        line = fm.height()
+        name = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
+        painter.setPen(text_color)
+        font = painter.font()
+        font.setBold(True)
+        painter.setFont(font)
+        bold = painter.fontMetrics()
+        painter.drawText(
+            QRectF(rect.x() + 8, y, rect.width() - 16, line),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            bold.elidedText(name, Qt.TextElideMode.ElideMiddle, int(rect.width() - 16)),
+        )
+        font.setBold(False)
+        painter.setFont(font)
+        found = str(index.sibling(index.row(), COL_FOUND).data(Qt.ItemDataRole.DisplayRole) or "")
+        painter.setPen(pal.color(QPalette.ColorRole.PlaceholderText))
+        painter.drawText(
+            QRectF(rect.x() + 8, y + line + 2, rect.width() - 16, line),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            fm.elidedText(found, Qt.TextElideMode.ElideRight, int(rect.width() - 16)),
+        )
+        decision = index.data(DECISION_ROLE)
+        if decision:
+            label = DECISION_LABELS.get(decision, decision)
+            chip = QRectF(
+                rect.x() + 8, y + 2 * line + 6, fm.horizontalAdvance(label) + 14, line + 4
+            )
+            good = decision in ("approve", "override")
+            painter.setPen(QPen(pal.color(QPalette.ColorRole.Text), 1))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(chip, 6, 6)
+            painter.setPen(pal.color(QPalette.ColorRole.Text))
+            painter.drawText(chip, Qt.AlignmentFlag.AlignCenter, ("✓ " if good else "✕ ") + label)
+        if focused and not selected:
+            painter.setPen(QPen(pal.color(QPalette.ColorRole.Highlight), 1, Qt.PenStyle.DashLine))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(rect.adjusted(2, 2, -2, -2), 6, 6)
+        painter.restore()
+
+
+class ResultGrid(QListView):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Checked files")
+        self.setViewMode(QListView.ViewMode.IconMode)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setMovement(QListView.Movement.Static)
+        self.setUniformItemSizes(True)
+        self.setSpacing(4)
+        self.setGridSize(QSize(CARD_W + 8, CARD_H + 8))
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setItemDelegate(ResultDelegate(self))
+        self.setWordWrap(False)
+        self.setMouseTracking(False)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
