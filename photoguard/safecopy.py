@@ -31,6 +31,7 @@ parent holds the references and the database.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -216,6 +217,12 @@ def _work(task: str, *args: Any) -> Any:
     raise ValueError(f"unknown task {task!r}")
 
 
+def open_pool(processes: int | None = None) -> WorkerPool:
+    """Worker processes for safe copies (use with ``with``; share across many copies)."""
+    procs = max(1, processes or os.cpu_count() or 1)
+    return WorkerPool(_work, processes=procs, timeout_s=TASK_TIMEOUT_S)
+
+
 class _Runner:
     def __init__(self, pool: WorkerPool, cancel: CancelToken, source: Path) -> None:
         self.pool = pool
@@ -293,6 +300,7 @@ def make_safe_copy(
     *,
     out_dir: Path | str | None = None,
     processes: int | None = None,
+    pool: WorkerPool | None = None,
     cancel: CancelToken | None = None,
     progress: Progress | None = None,
 ) -> SafeCopyPreview:
@@ -300,6 +308,8 @@ def make_safe_copy(
 
     With ``out_dir``, first check that the copy may be saved there (not the original's
     folder, no file of that name yet), so no time is spent on a copy that cannot be saved.
+    Making many copies, pass one ``pool`` from :func:`open_pool` to all of them: its
+    workers load the face models once.
     Raises UserError (one sentence) when no clear copy can be made: the file cannot
     be read, it is animated, or a face was still recognised after the strongest cover.
     """
@@ -338,9 +348,11 @@ def make_safe_copy(
         check_destination(source, Path(out_dir), name)
     tmp = Path(tempfile.mkdtemp(prefix="photoguard-safecopy-"))
     target = tmp / name
-    procs = max(1, processes or os.cpu_count() or 1)
     try:
-        with WorkerPool(_work, processes=procs, timeout_s=TASK_TIMEOUT_S) as pool:
+        with contextlib.ExitStack() as stack:
+            if pool is None:
+                pool = stack.enter_context(open_pool(processes))
+            procs = pool.processes
             ctx = _Context(
                 ws,
                 source,

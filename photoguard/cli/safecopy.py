@@ -20,6 +20,8 @@ from photoguard.walk import Found, walk
 if TYPE_CHECKING:
     from photoguard.cli.main import Context
     from photoguard.safecopy import SafeCopyPreview, SavedCopy
+    from photoguard.workers import WorkerPool
+    from photoguard.workspace import Workspace
 
 
 def register(sub: Any) -> None:
@@ -93,7 +95,7 @@ def describe(preview: SafeCopyPreview, saved: SavedCopy, names: dict[str, str]) 
 def cmd_safe_copy(args: argparse.Namespace, ctx: Context) -> int:
     from photoguard.audit import default_actor
     from photoguard.enroll import coverage_gaps
-    from photoguard.safecopy import check_destination, make_safe_copy, save_safe_copy
+    from photoguard.safecopy import check_destination, open_pool
     from photoguard.store import rosters as roster_store
 
     ws = ctx.ws
@@ -119,29 +121,17 @@ def cmd_safe_copy(args: argparse.Namespace, ctx: Context) -> int:
         names = {s.student_id: s.display_name for s in roster_store.current_students(tx, ws.school)}
     tty = sys.stderr.isatty()
     made = failed = 0
-    for n, item in enumerate(found, 1):
-        if tty:
-            print(f"\r\x1b[2KCopying {n} of {len(found)}: {item.rel}", end="", file=sys.stderr)
-        try:
-            with make_safe_copy(
-                ws, item.path, args.style, out_dir=args.out, processes=args.workers
-            ) as preview:
-                saved = save_safe_copy(ws, preview, args.out, by)
-                if tty:
-                    print("\r\x1b[2K", end="", file=sys.stderr)
-                for line in describe(preview, saved, names):
-                    print(line)
-                made += 1
-        except UserError as exc:
-            if tty:
-                print("\r\x1b[2K", end="", file=sys.stderr)
-            print(f"NOT COPIED {item.rel}: {exc}")
-            failed += 1
+    with open_pool(args.workers) as pool:
+        for n, item in enumerate(found, 1):
+            ok = _copy_one(ws, item, n, len(found), args, by, names, pool, tty)
+            made += ok
+            failed += not ok
     gaps = coverage_gaps(ws) if ws.settings.faces else []
     if gaps:
         listed = ", ".join(f"{s.display_name} ({s.student_id})" for s in gaps[:10])
         print(
-            f"WARNING: {plural(len(gaps), 'opted-out student')} have no reference face and "
+            f"WARNING: {plural(len(gaps), 'opted-out student')} "
+            f"{'has' if len(gaps) == 1 else 'have'} no reference face and "
             f"cannot be recognised, so their faces were not covered: {listed}"
             + (f" and {len(gaps) - 10} more" if len(gaps) > 10 else "")
             + ". Add them with 'photoguard enroll'."
@@ -153,3 +143,34 @@ def cmd_safe_copy(args: argparse.Namespace, ctx: Context) -> int:
         + (f". Each is recorded in the approval log as made by {by}." if made else ".")
     )
     return 1 if failed else 0
+
+
+def _copy_one(
+    ws: Workspace,
+    item: Found,
+    n: int,
+    total: int,
+    args: argparse.Namespace,
+    by: str,
+    names: dict[str, str],
+    pool: WorkerPool,
+    tty: bool,
+) -> bool:
+    """Make, save and describe one copy; False (and one line) if it could not be made."""
+    from photoguard.safecopy import make_safe_copy, save_safe_copy
+
+    if tty:
+        print(f"\r\x1b[2KCopying {n} of {total}: {item.rel}", end="", file=sys.stderr)
+    try:
+        with make_safe_copy(ws, item.path, args.style, out_dir=args.out, pool=pool) as preview:
+            saved = save_safe_copy(ws, preview, args.out, by)
+    except UserError as exc:
+        if tty:
+            print("\r\x1b[2K", end="", file=sys.stderr)
+        print(f"NOT COPIED {item.rel}: {exc}")
+        return False
+    if tty:
+        print("\r\x1b[2K", end="", file=sys.stderr)
+    for line in describe(preview, saved, names):
+        print(line)
+    return True
