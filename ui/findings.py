@@ -68,7 +68,7 @@ def summary(result: FileResult, names: Mapping[str, str]) -> str:
         elif kind == ERROR:
             parts.append("not fully checked")
     if not parts:
-        return result.assessment.reason or "nothing found"
+        return "nothing found" if result.verdict == "clear" else result.assessment.reason
     return "; ".join(dict.fromkeys(parts))
 
 

@@ -49,7 +49,7 @@ class MainWindow(QMainWindow):
         self.setObjectName("photoguard-main")
         self.setWindowTitle("photoguard")
         self.resize(1280, 800)
-        self.setMinimumSize(QSize(900, 600))
+        self.setMinimumSize(QSize(760, 520))
 
         central = QWidget()
         row = QHBoxLayout(central)

@@ -81,9 +81,9 @@ def test_import_a_roster_through_the_preview(
     assert page.count.text() == "1 of 5 students"
     records = read_records(window.session.ws, LogFilter(action="roster.import"))
     assert [(r.actor, r.body["source_name"]) for r in records] == [("Ms. Tan", "aspen export.csv")]
-    # The check page now asks for reference faces next.
-    assert not window.check.guide.faces.done
-    assert window.check.guide.roster.done
+    # The check page's guide now asks for reference faces next.
+    assert window.check.guide.isVisibleTo(window.check)
+    assert window.check.guide.roster.done and not window.check.guide.faces.done
 
 
 def test_a_new_roster_shows_what_changes_and_cancel_keeps_the_old_one(  # type: ignore[no-untyped-def]

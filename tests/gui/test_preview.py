@@ -61,7 +61,7 @@ def test_what_cannot_be_shown_says_why(tmp_path: Path) -> None:
     junk.write_bytes(b"not a picture at all")
     with pytest.raises(PreviewError, match="cannot be shown"):
         upright_image(junk)
-    with pytest.raises(PreviewError, match="not a readable video|would not decode"):
+    with pytest.raises(PreviewError, match=r"not a readable video|would not decode"):
         video_frame(junk, 1.0)
     truncated = tmp_path / "cut.jpg"
     buffer = io.BytesIO()

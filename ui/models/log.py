@@ -40,25 +40,36 @@ ACTION_FILTERS: tuple[tuple[str, str | None], ...] = (
 _Index = QModelIndex | QPersistentModelIndex
 
 
+Row = tuple[str, str, str, str, str]
+
+
+def row_text(records: Sequence[audit.Record]) -> list[Row]:
+    """What each record shows in the table (worth computing off the UI thread for big logs)."""
+    return [
+        (
+            str(r.seq),
+            short_time(r.at),
+            printable(r.actor),
+            printable(r.action),
+            display(printable(describe(r))),
+        )
+        for r in records
+    ]
+
+
 class LogModel(QAbstractTableModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._records: list[audit.Record] = []
-        self._text: list[tuple[str, ...]] = []
+        self._text: list[Row] = []
 
-    def set_records(self, records: Sequence[audit.Record]) -> None:
+    def set_records(
+        self, records: Sequence[audit.Record], text: Sequence[Row] | None = None
+    ) -> None:
+        """``text``: :func:`row_text` of the records, if already computed."""
         self.beginResetModel()
         self._records = list(records)
-        self._text = [
-            (
-                str(r.seq),
-                short_time(r.at),
-                printable(r.actor),
-                printable(r.action),
-                display(printable(describe(r))),
-            )
-            for r in self._records
-        ]
+        self._text = list(text) if text is not None else row_text(self._records)
         self.endResetModel()
 
     def record(self, row: int) -> audit.Record:

@@ -35,11 +35,17 @@ PATH_ROLE = Qt.ItemDataRole.UserRole + 4
 #: A thumbnail QImage, a string saying why there is none, or None while it loads.
 THUMBNAIL_ROLE = Qt.ItemDataRole.UserRole + 5
 
-#: How a recorded decision reads on a file.
+#: How a recorded decision reads on a file (and, shorter, on its card).
 DECISION_LABELS = {
     "approve": "Approved",
     "override": "Approved with reason",
     "block": "Blocked",
+    "pending": "Pending",
+}
+CHIP_LABELS = {
+    "approve": "✓ Approved",
+    "override": "✓ Approved*",
+    "block": "✕ Blocked",
     "pending": "Pending",
 }
 
@@ -52,6 +58,8 @@ class ResultsModel(QAbstractTableModel):
         self._results: list[FileResult] = []
         self._rows: dict[str, int] = {}
         self._decisions: dict[str, str] = {}
+        self._notes: dict[str, str] = {}
+        self._counts: Counter[str] = Counter()
         self.names: dict[str, str] = {}
         self._thumbnails: ThumbnailCache | None = None
 
@@ -69,12 +77,15 @@ class ResultsModel(QAbstractTableModel):
         self._results = []
         self._rows = {}
         self._decisions = {}
+        self._counts = Counter()
         self.endResetModel()
 
     def add(self, result: FileResult) -> None:
         key = str(result.path)
         if key in self._rows:  # checked again: replace
             row = self._rows[key]
+            self._counts[self._results[row].verdict] -= 1
+            self._counts[result.verdict] += 1
             self._results[row] = result
             self._decisions.pop(key, None)
             self.dataChanged.emit(self.index(row, 0), self.index(row, len(HEADERS) - 1))
@@ -83,6 +94,7 @@ class ResultsModel(QAbstractTableModel):
         self.beginInsertRows(QModelIndex(), row, row)
         self._results.append(result)
         self._rows[key] = row
+        self._counts[result.verdict] += 1
         self.endInsertRows()
 
     def extend(self, results: Iterable[FileResult]) -> None:
@@ -99,17 +111,21 @@ class ResultsModel(QAbstractTableModel):
         return self._rows.get(path)
 
     def counts(self) -> dict[str, int]:
-        c: Counter[str] = Counter(r.verdict for r in self._results)
-        return {v: c.get(v, 0) for v in VERDICT_ORDER}
+        return {v: self._counts.get(v, 0) for v in VERDICT_ORDER}
 
     def decision(self, path: str) -> str | None:
         return self._decisions.get(path)
 
-    def set_decision(self, path: str, decision: str) -> None:
+    def decision_note(self, path: str) -> str:
+        """Who decided when, and why (for the detail panel)."""
+        return self._notes.get(path, "")
+
+    def set_decision(self, path: str, decision: str, note: str = "") -> None:
         row = self._rows.get(path)
         if row is None:
             return
         self._decisions[path] = decision
+        self._notes[path] = note
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(HEADERS) - 1))
 
     # ------------------------------------------------------------------ Qt model

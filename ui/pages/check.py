@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from photoguard.decisions import DecisionResult, decide
+from photoguard.names import NameIndex
 from photoguard.pathtext import display
 from photoguard.report import FileResult, ScanReport, summary_lines, write_json, write_report_csv
 from photoguard.scan import FileChecked, FileSkipped, ScanOptions, ScanStarted
@@ -136,6 +137,13 @@ class CheckPage(QWidget):
         self.guide = GettingStarted()
         self.guide.go.connect(self.session.show_page)
         left.addWidget(self.guide)
+        self.gap_bar = MessageBar()
+        self.gap_bar.setAccessibleName("Coverage gaps")
+        gap_button = QPushButton("Add reference faces…")
+        gap_button.setAccessibleName("Add reference faces for students missing one")
+        gap_button.clicked.connect(lambda: self.session.show_page.emit("faces"))
+        self.gap_bar.add_widget(gap_button)
+        left.addWidget(self.gap_bar)
         self.drop = DropZone(
             "Drop photos or folders here to check them before you post",
             "Every face is compared with the opted-out students' reference faces, and every "
@@ -171,6 +179,9 @@ class CheckPage(QWidget):
         self.recent = QListWidget()
         self.recent.setAccessibleName("Recent checks")
         self.recent.setToolTip("Double-click or press Enter to check these files again")
+        self.recent.setWordWrap(True)
+        self.recent.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.recent.setSpacing(2)
         self.recent.itemActivated.connect(self._recent_chosen)
         work.addWidget(self.recent, 2)
         self.recent_empty = QLabel("Checks you run appear here, to run again after changes.")
@@ -288,12 +299,24 @@ class CheckPage(QWidget):
     def _state_loaded(self, state: DataState) -> None:
         self.state = state
         self.guide.set_state(state.version, state.opted_out, state.with_faces)
-        self.guide.setVisible(not self.guide.ready)
+        # The whole guide until the folder can check anything; then a line about any gap.
+        first_steps = state.version is None or (state.opted_out > 0 and state.with_faces == 0)
+        self.guide.setVisible(first_steps)
+        if state.gaps and not first_steps:
+            self.gap_bar.warning(gap_sentence(state.gaps))
+        else:
+            self.gap_bar.hide()
         self.drop.setEnabled(state.version is not None)
         self.why.setVisible(state.version is None)
         self.work.setVisible(state.version is not None)
-        self.caption.set_students(state.students, self.session.ws.settings.caption_names)  # type: ignore[arg-type]
         self.model.set_names(state.names)
+        style = self.session.ws.settings.caption_names
+        self.session.tasks.run(
+            NameIndex,
+            state.students,
+            on_done=lambda index: self.caption.set_students(state.students, style, index),  # type: ignore[arg-type]
+            on_error=self.message.error,
+        )
 
     def _workspace_changed(self) -> None:
         if self.job is None:
@@ -470,8 +493,13 @@ class CheckPage(QWidget):
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         result = current.data(RESULT_ROLE) if current.isValid() else None
-        decision = self.model.decision(str(result.path)) if result is not None else None
-        self.detail.show_result(result, self.model.names, decision)
+        key = str(result.path) if result is not None else ""
+        self.detail.show_result(
+            result,
+            self.model.names,
+            self.model.decision(key),
+            detail=self.model.decision_note(key),
+        )
         if result is not None:
             self.tabs.setCurrentWidget(self.detail)
 
@@ -492,8 +520,13 @@ class CheckPage(QWidget):
         self.detail.block.setEnabled(False)
 
         def done(got: DecisionResult) -> None:
-            self.model.set_decision(str(path), got.decision)
             when = got.at.replace("T", " ")[:16]
+            why = f": {got.reason}" if got.reason else ""
+            self.model.set_decision(
+                str(path),
+                got.decision,
+                f"by {got.by} at {when} UTC (log record {got.record_seq}){why}",
+            )
             self.message.success(
                 f"{display(result.rel)}: {got.decision} recorded by {got.by} at {when} UTC "
                 f"(approval log record {got.record_seq})."

@@ -27,8 +27,17 @@ from PySide6.QtWidgets import (
 from photoguard import audit
 from photoguard.log_view import LogFilter, export_csv, read_records
 from photoguard.pathtext import display
+from photoguard.workspace import Workspace
 from ui.dialogs.summary import SummaryDialog
-from ui.models.log import ACTION_FILTERS, COL_WHAT, RECORD_ROLE, LogModel, LogSearch
+from ui.models.log import (
+    ACTION_FILTERS,
+    COL_WHAT,
+    RECORD_ROLE,
+    LogModel,
+    LogSearch,
+    Row,
+    row_text,
+)
 from ui.policy import POLICY_4
 from ui.session import Session
 from ui.widgets.message_bar import MessageBar
@@ -60,6 +69,12 @@ def verification_text(v: audit.Verification) -> tuple[bool, str]:
         f"The approval log does NOT verify{where}: {v.reason}. {notes} Keep this computer as "
         "it is and tell the district's data protection lead."
     ).replace("  ", " ")
+
+
+def load_rows(ws: Workspace, where: LogFilter) -> tuple[list[audit.Record], list[Row]]:
+    """Records newest first (what a person looks for is usually what just happened)."""
+    records = list(reversed(read_records(ws, where)))
+    return records, row_text(records)
 
 
 class LogPage(QWidget):
@@ -130,8 +145,9 @@ class LogPage(QWidget):
         self.table.setWordWrap(False)
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(COL_WHAT, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setResizeContentsPrecision(100)  # a big log must not freeze the window
+        header.setStretchLastSection(True)
         self.table.selectionModel().currentRowChanged.connect(self._record_chosen)
         split.addWidget(self.table)
         self.body = QPlainTextEdit()
@@ -161,17 +177,19 @@ class LogPage(QWidget):
 
     def refresh(self) -> None:
         self.session.tasks.run(
-            read_records,
+            load_rows,
             self.session.ws,
             self.current_filter(),
             on_done=self._loaded,
             on_error=self.message.error,
         )
 
-    def _loaded(self, records: list[audit.Record]) -> None:
-        # Newest first: what a person looks for is usually what just happened.
-        self.model.set_records(list(reversed(records)))
+    def _loaded(self, got: tuple[list[audit.Record], list[Row]]) -> None:
+        records, text = got
+        self.model.set_records(records, text)
         self._search()
+        for col in range(COL_WHAT):
+            self.table.resizeColumnToContents(col)
         if self.proxy.rowCount() and not self.table.currentIndex().isValid():
             self.table.selectRow(0)
 

@@ -88,8 +88,12 @@ class CaptionCheck(QWidget):
         self.editor.textChanged.connect(self._timer.start)
         self.check_now()
 
-    def set_students(self, students: Sequence[Student], style: Style = "initial") -> None:
-        self._index = NameIndex(students)
+    def set_students(
+        self, students: Sequence[Student], style: Style = "initial", index: NameIndex | None = None
+    ) -> None:
+        """``index``: the students' NameIndex if already built (it takes a while for a big
+        school, so the page builds it off the UI thread)."""
+        self._index = index if index is not None else NameIndex(students)
         self._names = {s.student_id: s.display_name for s in students}
         self._has_roster = bool(students)
         self.style_name = style

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QSplitter,
     QTextBrowser,
@@ -114,6 +115,7 @@ class FileDetail(QWidget):
         self.result: FileResult | None = None
         self.names: dict[str, str] = {}
         self._request = 0
+        self._has_captions = False
         self.user_name = ""
 
         layout = QVBoxLayout(self)
@@ -136,6 +138,18 @@ class FileDetail(QWidget):
         self.reason.setWordWrap(True)
         self.reason.setTextFormat(Qt.TextFormat.PlainText)
         layout.addWidget(self.reason)
+        self.found = QLabel()
+        self.found.setWordWrap(True)
+        self.found.setAccessibleName("What was found")
+        self.found.setTextFormat(Qt.TextFormat.RichText)
+        self.found.setAlignment(Qt.AlignmentFlag.AlignTop)
+        found_scroll = QScrollArea()
+        found_scroll.setWidget(self.found)
+        found_scroll.setWidgetResizable(True)
+        found_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        found_scroll.setMaximumHeight(92)
+        found_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        layout.addWidget(found_scroll)
 
         split = QSplitter(Qt.Orientation.Vertical)
         split.setChildrenCollapsible(False)
@@ -151,17 +165,12 @@ class FileDetail(QWidget):
         self.times.setMaximumHeight(110)
         self.times.currentRowChanged.connect(self._time_chosen)
         lower_layout.addWidget(self.times)
-        self.found = QLabel()
-        self.found.setWordWrap(True)
-        self.found.setAccessibleName("What was found")
-        self.found.setTextFormat(Qt.TextFormat.RichText)
-        self.found.setAlignment(Qt.AlignmentFlag.AlignTop)
-        lower_layout.addWidget(self.found)
         self.captions = QTextBrowser()
         self.captions.setAccessibleName("Captions with full names marked")
         self.captions.setMaximumHeight(120)
         lower_layout.addWidget(self.captions)
         split.addWidget(lower)
+        self.lower_panel = lower
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 1)
         layout.addWidget(split, 1)
@@ -237,6 +246,7 @@ class FileDetail(QWidget):
         names: Mapping[str, str] | None = None,
         decision: str | None = None,
         busy: bool = False,
+        detail: str = "",
     ) -> None:
         same = result is not None and self.result is not None and result.path == self.result.path
         self.result = result
@@ -253,6 +263,8 @@ class FileDetail(QWidget):
             self.times_label.hide()
             self.found.clear()
             self.captions.hide()
+            self._has_captions = False
+            self.lower_panel.hide()
             self.decided.clear()
             for b in (self.approve, self.with_reason, self.block):
                 b.setEnabled(False)
@@ -264,18 +276,16 @@ class FileDetail(QWidget):
         self.reason.setText(f"{STYLES[result.verdict].meaning}: {result.assessment.reason}.")
         unique = words.grouped_lines(result, self.names)
         self.found.setText(
-            "<b>What was found</b><ul>"
-            + "".join(f"<li>{html.escape(x)}</li>" for x in unique[:30])
-            + (f"<li>… and {len(unique) - 30} more</li>" if len(unique) > 30 else "")
-            + "</ul>"
-            if unique
-            else f"<b>What was found</b><br>{html.escape(result.assessment.reason)}."
+            "<br>".join(f"• {html.escape(x)}" for x in unique[:40])
+            + (f"<br>… and {len(unique) - 40} more" if len(unique) > 40 else "")
         )
+        self.found.setVisible(bool(unique))
         fill, ink = colors("flagged", self.palette())
         caption_text = captions_html(list(result.findings), fill.name(), ink.name())
         self.captions.setHtml(caption_text)
         self.captions.setVisible(bool(caption_text))
-        self.set_decision(decision)
+        self._has_captions = bool(caption_text)
+        self.set_decision(decision, detail)
         verdict = result.verdict
         self.approve.setEnabled(not busy and verdict == "clear")
         self.with_reason.setEnabled(not busy and verdict != "clear")
@@ -300,6 +310,7 @@ class FileDetail(QWidget):
         self.times.blockSignals(False)
         self.times.setVisible(bool(times))
         self.times_label.setVisible(bool(times))
+        self.lower_panel.setVisible(bool(times) or self._has_captions)
         if times:
             self.times.setCurrentRow(0)
         else:
@@ -307,7 +318,8 @@ class FileDetail(QWidget):
 
     def set_decision(self, decision: str | None, detail: str = "") -> None:
         if decision:
-            self.decided.setText(f"{DECISION_LABELS.get(decision, decision)}. {detail}".strip())
+            label = DECISION_LABELS.get(decision, decision)
+            self.decided.setText(f"{label}{' ' + detail if detail else ''}.")
         elif self.result is not None and self.result.verdict != "clear":
             self.decided.setText(
                 "Not approved. Look at it yourself: block it, or approve it with a reason."

@@ -14,8 +14,8 @@ from PySide6.QtWidgets import (
 )
 
 from ui.models.results import (
+    CHIP_LABELS,
     COL_FOUND,
-    DECISION_LABELS,
     DECISION_ROLE,
     THUMBNAIL_ROLE,
     VERDICT_ROLE,
@@ -102,16 +102,17 @@ class ResultDelegate(QStyledItemDelegate):
         )
         decision = index.data(DECISION_ROLE)
         if decision:
-            label = DECISION_LABELS.get(decision, decision)
-            chip = QRectF(
-                rect.x() + 8, y + 2 * line + 6, fm.horizontalAdvance(label) + 14, line + 4
-            )
-            good = decision in ("approve", "override")
+            label = CHIP_LABELS.get(decision, decision)
+            width = min(fm.horizontalAdvance(label) + 14, rect.width() - 16)
+            chip = QRectF(rect.x() + 8, y + 2 * line + 6, width, line + 4)
             painter.setPen(QPen(pal.color(QPalette.ColorRole.Text), 1))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRoundedRect(chip, 6, 6)
-            painter.setPen(pal.color(QPalette.ColorRole.Text))
-            painter.drawText(chip, Qt.AlignmentFlag.AlignCenter, ("✓ " if good else "✕ ") + label)
+            painter.drawText(
+                chip,
+                Qt.AlignmentFlag.AlignCenter,
+                fm.elidedText(label, Qt.TextElideMode.ElideRight, int(width - 8)),
+            )
         if focused and not selected:
             painter.setPen(QPen(pal.color(QPalette.ColorRole.Highlight), 1, Qt.PenStyle.DashLine))
             painter.setBrush(Qt.BrushStyle.NoBrush)

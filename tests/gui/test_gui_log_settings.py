@@ -1,0 +1,148 @@
+"""The approval log page (verify, export, summary), settings, the caption box, the command."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from gui.guitools import idle
+from photoguard.cli.main import main as cli_main
+from photoguard.roster_import import apply_import, preview_import
+from photoguard.workspace import open_workspace
+
+pytestmark = pytest.mark.gui
+
+ROSTER = (
+    "Student ID,Last Name,First Name,Preferred Name,Privacy Law Opt-Out\n"
+    "1001,O'Brien,Liam,,Y\n"
+    "1002,Martínez,Zoë,,N\n"
+    "1003,Harington,Christopher,Kit,Y\n"
+)
+
+
+@pytest.fixture
+def roster_home(home: Path, tmp_path: Path) -> Path:
+    roster = tmp_path / "roster.csv"
+    roster.write_text(ROSTER, "utf-8")
+    with open_workspace(home) as ws:
+        apply_import(ws, preview_import(ws, roster), "office")
+    return home
+
+
+def test_verify_and_export_the_log(qtbot, make_window, roster_home: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(roster_home)
+    window.show_page("log")
+    page = window.log
+    idle(qtbot, window)
+    assert page.model.rowCount() == 1
+    assert "roster 1:" in page.body.toPlainText() or "roster.import" in page.body.toPlainText()
+    with qtbot.waitSignal(page.verified, timeout=10_000) as verified:
+        page.verify_button.click()
+    assert verified.args[0].ok
+    assert page.message.kind == "success"
+    assert page.message.text().startswith("The approval log is intact: 1 records verified")
+    target = tmp_path / "log.csv"
+    with qtbot.waitSignal(page.exported, timeout=10_000):
+        page.export(target)
+    rows = list(csv.reader(target.read_text("utf-8-sig").splitlines()))
+    assert rows[0][:4] == ["seq", "at", "actor", "action"]
+    assert [r[3] for r in rows[1:]] == ["roster.import"]
+    # Filters: no decisions yet; the search looks in every column.
+    page.action.setCurrentIndex(page.action.findText("Decisions"))
+    idle(qtbot, window)
+    assert page.model.rowCount() == 0
+    page.action.setCurrentIndex(0)
+    idle(qtbot, window)
+    page.search.setText("office roster.csv")
+    assert page.proxy.rowCount() == 1
+    page.search.setText("nobody")
+    assert page.count.text() == "0 of 1 records shown"
+
+
+def test_summary_report_for_the_superintendent(qtbot, make_window, roster_home: Path) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(roster_home)
+    window.show_page("log")
+    idle(qtbot, window)
+    window.log.summary_button.click()
+    dialog = window.log.summary_dialog
+    assert dialog is not None
+    with qtbot.waitSignal(dialog.made, timeout=10_000) as made:
+        dialog.make.click()
+    summary = made.args[0]
+    assert summary.verification.ok
+    assert len(summary.roster_imports) == 1
+    assert "Photo consent checks" in dialog.html
+    assert "2.a.3" in dialog.view.toPlainText()
+    assert dialog.save_html.isEnabled() and dialog.save_csv.isEnabled()
+
+
+def test_settings_are_validated_and_saved(qtbot, make_window, roster_home: Path) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(roster_home)
+    window.show_page("settings")
+    page = window.settings
+    page.match.setValue(0.7)
+    page.review.setValue(0.65)
+    page.save.click()
+    assert page.message.kind == "error"
+    assert page.message.text().startswith("Distances must satisfy 0 < match distance")
+    assert not (roster_home / "settings.json").exists()
+    page.match.setValue(0.58)
+    page.review.setValue(0.66)
+    page.fps.setValue(2.0)
+    page.user.setText("  Mr.  Okafor ")
+    page.save.click()
+    assert page.message.kind == "success", page.message.text()
+    saved = json.loads((roster_home / "settings.json").read_text("utf-8"))
+    assert (saved["match_distance"], saved["review_distance"], saved["frames_per_second"]) == (
+        0.58,
+        0.66,
+        2.0,
+    )
+    assert window.session.ws.settings.match_distance == 0.58  # used from now on
+    assert window.session.user_name == "Mr. Okafor"
+    page.defaults.click()
+    assert page.match.value() == pytest.approx(0.6)
+
+
+def test_caption_box_marks_full_names_and_suggests_first_names(  # type: ignore[no-untyped-def]
+    qtbot, make_window, roster_home: Path
+) -> None:
+    window = make_window(roster_home)
+    idle(qtbot, window)
+    caption = window.check.caption
+    assert caption.isVisible()
+    caption.set_text("Great work at the science fair, Liam O’Brien and zoe martinez!")
+    assert [m.student_id for m in caption.matches] == ["1001", "1002"]
+    assert "Full name of Liam O'Brien, Zoë Martínez" in caption.result.text()
+    assert caption.suggestion == "Great work at the science fair, Liam O. and zoe M.!"
+    assert caption.copy.isEnabled()
+    caption.set_text("Great work, Liam and Kit!")
+    assert caption.matches == []
+    assert caption.result.text() == "No student's full name found in this text."
+
+
+def test_photoguard_gui_is_a_command(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        cli_main(["gui", "--help"])
+    assert exit_.value.code == 0
+    assert "Open the photoguard app" in capsys.readouterr().out
+
+
+def test_photoguard_gui_refuses_a_missing_path(
+    capsys: pytest.CaptureFixture[str], home: Path
+) -> None:
+    status = cli_main(["--home", str(home), "gui", str(home / "nope")])
+    assert status == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_the_window_remembers_its_size(qtbot, make_window, home: Path) -> None:  # type: ignore[no-untyped-def]
+    first = make_window(home)
+    first.resize(780, 540)  # the offscreen screen is 800 x 600
+    first.close()  # closing saves the window's state
+    second = make_window(home)
+    second.restore_state()
+    assert (second.width(), second.height()) == (780, 540)
