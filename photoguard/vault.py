@@ -306,10 +306,13 @@ class Vault:
             self._data_keys.pop(sid, None)
         if not forgotten:
             return forgotten, None
-        return forgotten, self._rotate(tx)
+        return forgotten, self.rotate(tx)
 
-    def _rotate(self, tx: Tx) -> str | None:
-        """Re-wrap every data key (all schools) under a new master key.
+    def rotate(self, tx: Tx) -> str | None:
+        """Re-wrap every data key (all schools) under a new master key; the old key's id.
+
+        Returns None when nothing was ever enrolled (there is no master key).
+        Call :meth:`destroy_retired` after the commit.
 
         With no data key left the old master key is not needed (it may even be
         lost): it is retired all the same, so a copy of the database from before
