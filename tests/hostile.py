@@ -119,6 +119,19 @@ def mp4_with_empty_track(path: Path) -> Path:
     return path
 
 
+def video_cut_short(path: Path, source: Path, keep: float) -> Path:
+    """``source`` (an MP4 with its index at the end) with only the first ``keep`` share of
+    its frame data: the index still promises every frame, the later ones are gone."""
+    data = source.read_bytes()
+    mdat = data.find(b"mdat") - 4
+    moov = data.find(b"moov") - 4
+    assert 0 < mdat < moov, "needs frame data before the index"
+    cut = int((moov - mdat - 8) * keep)
+    body = data[mdat + 8 : mdat + 8 + cut]
+    path.write_bytes(data[:mdat] + struct.pack(">I", 8 + cut) + b"mdat" + body + data[moov:])
+    return path
+
+
 def non_utf8_name(folder: Path, raw_name: bytes, content: bytes) -> Path:
     """Write ``content`` under a file name that is not valid UTF-8 (Linux allows it)."""
     target = os.path.join(os.fsencode(folder), raw_name)
