@@ -27,10 +27,16 @@ Row = dict[str, Any]
 SQLITE_FILE = "photoguard.sqlite"
 
 
+class PermissionDenied(UserError):
+    """The database refused the connection's login (PostgreSQL roles and row-level security)."""
+
+
 class Tx(ABC):
     """One open transaction. Rows come back as plain dicts on both engines."""
 
     dialect: Dialect
+    #: The database's identity (see :attr:`Database.identity`).
+    identity: str = ""
 
     @abstractmethod
     def execute(self, sql: str, params: Params = ()) -> int:
@@ -59,6 +65,9 @@ class Database(ABC):
     dialect: Dialect
     #: What to show a person: a file path, or a URL without its password.
     display_name: str
+    #: A random ID stored in the database when it is created (copies keep it), so
+    #: what a data folder witnessed is kept apart per database (see audit.py).
+    identity: str = ""
 
     @abstractmethod
     @contextmanager
@@ -86,8 +95,9 @@ class Database(ABC):
 class _SqliteTx(Tx):
     dialect: Dialect = "sqlite"
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, identity: str) -> None:
         self._conn = conn
+        self.identity = identity
 
     def execute(self, sql: str, params: Params = ()) -> int:
         return self._conn.execute(sql, tuple(params)).rowcount
@@ -133,7 +143,7 @@ class SqliteDatabase(Database):
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
-                yield _SqliteTx(self._conn)
+                yield _SqliteTx(self._conn, self.identity)
             except BaseException:
                 self._conn.execute("ROLLBACK")
                 raise
@@ -144,7 +154,7 @@ class SqliteDatabase(Database):
         with self._lock:
             self._conn.execute("BEGIN")
             try:
-                yield _SqliteTx(self._conn)
+                yield _SqliteTx(self._conn, self.identity)
             finally:
                 self._conn.execute("ROLLBACK")
 
@@ -180,8 +190,9 @@ def to_pyformat(sql: str) -> str:
 class _PostgresTx(Tx):
     dialect: Dialect = "postgresql"
 
-    def __init__(self, conn: Any) -> None:
+    def __init__(self, conn: Any, identity: str) -> None:
         self._conn = conn
+        self.identity = identity
 
     def execute(self, sql: str, params: Params = ()) -> int:
         with self._conn.cursor() as cur:
@@ -208,7 +219,14 @@ class _PostgresTx(Tx):
 
 
 class PostgresDatabase(Database):
-    """A district's shared database on a PostgreSQL server (psycopg 3)."""
+    """A district's shared database on a PostgreSQL server (psycopg 3).
+
+    The URL's user is the login every query runs as; what it may read and
+    change is decided by the server (roles and row-level security, see
+    :mod:`photoguard.district`). A refusal raises :class:`PermissionDenied`.
+    A connection the server dropped (a restart, a network blip) is opened
+    again when the next transaction starts.
+    """
 
     dialect: Dialect = "postgresql"
 
@@ -219,50 +237,86 @@ class PostgresDatabase(Database):
             raise UserError(
                 "PostgreSQL support is not installed: pip install 'photoguard[postgres]'"
             ) from exc
+        self._psycopg = psycopg
+        self._url = url
         self.display_name = _redact(url)
-        try:
-            self._conn = psycopg.connect(url, autocommit=True)
-        except psycopg.Error as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise UserError(f"cannot connect to {self.display_name}: {first}") from exc
+        self._conn = self._connect()
         self._lock = threading.RLock()
+        self.login: str = str(self._conn.execute("SELECT current_user").fetchone()[0])
+
+    def _connect(self) -> Any:
+        psycopg = self._psycopg
+        try:
+            return psycopg.connect(self._url, autocommit=True)
+        except psycopg.Error as exc:
+            raise UserError(f"cannot connect to {self.display_name}: {_first_line(exc)}") from exc
+
+    @contextmanager
+    def _refusals(self) -> Iterator[None]:
+        """Turn the server's permission errors into one plain sentence."""
+        try:
+            yield
+        except self._psycopg.errors.InsufficientPrivilege as exc:
+            raise PermissionDenied(
+                f"the database does not let login '{self.login}' do this ({_first_line(exc)})"
+            ) from exc
+
+    def _ready(self) -> None:
+        if self._conn.broken:
+            self._conn = self._connect()
 
     @contextmanager
     def transaction(self) -> Iterator[Tx]:
-        with self._lock, self._conn.transaction():
-            yield _PostgresTx(self._conn)
+        with self._lock, self._refusals():
+            self._ready()
+            with self._conn.transaction():
+                yield _PostgresTx(self._conn, self.identity)
 
     @contextmanager
     def snapshot(self) -> Iterator[Tx]:
-        with self._lock, self._conn.transaction():
-            self._conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            yield _PostgresTx(self._conn)
+        with self._lock, self._refusals():
+            self._ready()
+            # Rolled back at the end, like SQLite's: a write made in a snapshot is never kept.
+            with self._conn.transaction(force_rollback=True):
+                self._conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                yield _PostgresTx(self._conn, self.identity)
 
     def close(self) -> None:
         with self._lock:
             self._conn.close()
 
 
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def _redact(url: str) -> str:
-    return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", url)
+    url = re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", url)
+    return re.sub(r"([?&]password=)[^&]*", r"\1***", url)
+
+
+def connect(home: Path, url: str | None = None) -> Database:
+    """Open PostgreSQL at ``url``, or else the SQLite file in ``home``, as it is (no migration)."""
+    if url:
+        if not url.startswith(("postgresql://", "postgres://")):
+            raise UserError(f"--db must be a postgresql:// URL, not {_redact(url)!r}")
+        return PostgresDatabase(url)
+    return SqliteDatabase(home / SQLITE_FILE)
 
 
 def open_database(home: Path, url: str | None = None) -> Database:
     """Open (creating if needed) PostgreSQL at ``url``, or else the SQLite file in ``home``.
 
-    The schema is brought up to date by :func:`photoguard.store.migrations.migrate`.
+    The schema is brought up to date by :func:`photoguard.store.migrations.migrate`,
+    and the database gets its identity on first use.
     """
-    from photoguard.store.migrations import migrate
+    from photoguard.store.migrations import ensure_identity, migrate
 
-    db: Database
-    if url:
-        if not url.startswith(("postgresql://", "postgres://")):
-            raise UserError(f"--db must be a postgresql:// URL, not {_redact(url)!r}")
-        db = PostgresDatabase(url)
-    else:
-        db = SqliteDatabase(home / SQLITE_FILE)
+    db = connect(home, url)
     try:
         migrate(db, backup_dir=home)
+        db.identity = ensure_identity(db)
     except BaseException:
         db.close()
         raise

@@ -6,18 +6,29 @@ SQLite database is migrated it is backed up next to itself.
 
 Shared DDL is written once with two placeholders, ``{ID}`` (an auto-numbered
 primary key) and ``{BLOB}`` (raw bytes); anything engine-specific (triggers,
-row-level security) is given per engine.
+row-level security) is given per engine. PostgreSQL statements may name
+``{SCHEMA}``, the schema the tables are created in, so that functions never
+look a name up through a search path a login could change.
+
+District mode (PostgreSQL) keeps every school's rows apart in the server itself:
+three group roles (``photoguard_office``, ``photoguard_staff``,
+``photoguard_records``) get table privileges, and row-level security lets a
+login see and write only the rows of the schools ``school_members`` lists for it
+(by ``current_user``, which a login cannot change). A new table that holds a
+school's data must get its grants and policies in the migration that creates it
+(see :data:`_ACCESS`), and a place in :data:`DATA_TABLES`.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from photoguard.errors import UserError
-from photoguard.store.engine import Database, SqliteDatabase, Tx
+from photoguard.store.engine import Database, PermissionDenied, SqliteDatabase, Tx
 
 _TYPES = {
     "sqlite": {"ID": "INTEGER PRIMARY KEY", "BLOB": "BLOB"},
@@ -33,13 +44,167 @@ class Migration:
     sqlite: Sequence[str] = field(default_factory=tuple)
     postgresql: Sequence[str] = field(default_factory=tuple)
 
-    def statements(self, dialect: str) -> list[str]:
+    def statements(self, dialect: str, schema: str = "") -> list[str]:
         types = _TYPES[dialect]
         own = self.sqlite if dialect == "sqlite" else self.postgresql
-        return [s.format(**types) for s in self.shared] + list(own)
+        return [s.format(**types) for s in self.shared] + [
+            s.replace("{SCHEMA}", schema) for s in own
+        ]
 
 
 _APPEND_ONLY_MESSAGE = "the approval log is append-only: records are never changed or deleted"
+
+
+# ------------------------------------------------------------------ district roles
+
+#: The group role of each photoguard role. A login gets its privileges by being
+#: granted one of these, and its rows by a ``school_members`` entry.
+GROUP_ROLES = {
+    "office": "photoguard_office",  # import rosters, enroll, purge
+    "staff": "photoguard_staff",  # scan, decide
+    "records": "photoguard_records",  # read and export the approval log
+}
+#: ``school_members.school`` value that means every school in the database.
+ALL_SCHOOLS = "*"
+
+#: What each role may do to each table, and the column that names the row's school
+#: (or an expression that finds it). UPDATE is limited to the columns listed.
+_ACCESS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
+    ("schools", "office", ("SELECT", "INSERT"), "code"),
+    ("schools", "staff", ("SELECT",), "code"),
+    ("schools", "records", ("SELECT",), "code"),
+    ("roster_versions", "office", ("SELECT", "INSERT"), "school"),
+    ("roster_versions", "staff", ("SELECT",), "school"),
+    ("roster_students", "office", ("SELECT", "INSERT"), "school"),
+    ("roster_students", "staff", ("SELECT",), "school"),
+    ("student_keys", "office", ("SELECT", "INSERT", "UPDATE", "DELETE"), "school"),
+    ("student_keys", "staff", ("SELECT",), "school"),
+    ("face_references", "office", ("SELECT", "INSERT", "DELETE"), "school"),
+    ("face_references", "staff", ("SELECT",), "school"),
+    ("audit_log", "office", ("SELECT", "INSERT"), "school"),
+    ("audit_log", "staff", ("SELECT", "INSERT"), "school"),
+    ("audit_log", "records", ("SELECT",), "school"),
+    ("scans", "staff", ("SELECT", "INSERT", "UPDATE"), "school"),
+    (
+        "scan_files",
+        "staff",
+        ("SELECT", "INSERT", "UPDATE"),
+        "(SELECT s.school FROM {SCHEMA}.scans s WHERE s.id = scan_id)",
+    ),
+)
+_UPDATE_COLUMNS = {
+    "student_keys": "wrapped_key",
+    "scans": "finished_at, counts",
+    "scan_files": "sha256, verdict, summary",
+}
+
+
+def _member(role: str, school: str) -> str:
+    """True for a row whose school the current login holds ``role`` in (or every school)."""
+    return f"(SELECT {{SCHEMA}}.photoguard_schools('{role}')) && ARRAY[{school}, '{ALL_SCHOOLS}']"
+
+
+def _access_statements() -> list[str]:
+    out = [
+        f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY"
+        for table in dict.fromkeys(t for t, *_ in _ACCESS)
+    ]
+    for table, role, commands, school in _ACCESS:
+        group = GROUP_ROLES[role]
+        for command in commands:
+            columns = f" ({_UPDATE_COLUMNS[table]})" if command == "UPDATE" else ""
+            out.append(f"GRANT {command}{columns} ON {table} TO {group}")
+            check = _member(role, school)
+            clause = {
+                "SELECT": f"USING ({check})",
+                "DELETE": f"USING ({check})",
+                "INSERT": f"WITH CHECK ({check})",
+                "UPDATE": f"USING ({check}) WITH CHECK ({check})",
+            }[command]
+            out.append(
+                f"CREATE POLICY {table}_{role}_{command.lower()} ON {table} "
+                f"FOR {command} TO {group} {clause}"
+            )
+    return out
+
+
+_EVERY_GROUP = ", ".join(GROUP_ROLES.values())
+_IDENTITY_MESSAGE = "the database identity is fixed when the database is created"
+
+_DISTRICT_ROLES = (
+    # Roles belong to the whole server: create them once, whoever comes first.
+    f"""DO $$
+    DECLARE r text;
+    BEGIN
+        FOREACH r IN ARRAY ARRAY['{"', '".join(GROUP_ROLES.values())}'] LOOP
+            IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = r) THEN
+                BEGIN
+                    EXECUTE format('CREATE ROLE %I NOLOGIN', r);
+                EXCEPTION WHEN duplicate_object OR unique_violation THEN
+                    NULL;  -- another first run created it a moment ago
+                END;
+            END IF;
+        END LOOP;
+    END $$""",
+    f"GRANT USAGE ON SCHEMA {{SCHEMA}} TO {_EVERY_GROUP}",
+    # Who may do what where. ALL_SCHOOLS ('*') is every school.
+    """CREATE TABLE school_members (
+        login TEXT NOT NULL,
+        school TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('office', 'staff', 'records')),
+        granted_at TEXT NOT NULL,
+        granted_by TEXT NOT NULL,
+        PRIMARY KEY (login, school, role))""",
+    "ALTER TABLE school_members ENABLE ROW LEVEL SECURITY",
+    f"GRANT SELECT ON school_members TO {_EVERY_GROUP}",
+    f"""CREATE POLICY school_members_own ON school_members FOR SELECT TO {_EVERY_GROUP}
+        USING (login = current_user)""",
+    # The schools the current login holds a role in. Schema-qualified with a fixed
+    # search path: a login cannot slip in a table of its own (say a temporary
+    # school_members) to widen what it sees.
+    """CREATE FUNCTION {SCHEMA}.photoguard_schools(wanted text) RETURNS text[]
+        LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+        AS $$ SELECT coalesce(array_agg(m.school), '{}'::text[])
+              FROM {SCHEMA}.school_members m
+              WHERE m.login = current_user AND m.role = wanted $$""",
+    # Changing the master key re-wraps every school's data keys, so only a login
+    # that sees them all may do it: the owner, or an office login for every school.
+    f"""CREATE FUNCTION {{SCHEMA}}.photoguard_vault_guard() RETURNS trigger
+        LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+        BEGIN
+            IF pg_has_role(current_user,
+                           (SELECT c.relowner FROM pg_class c WHERE c.oid = TG_RELID), 'USAGE')
+               OR '{ALL_SCHOOLS}' = ANY ({{SCHEMA}}.photoguard_schools('office')) THEN
+                RETURN NEW;
+            END IF;
+            RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege', MESSAGE =
+                'only the database owner or an office login for every school may change '
+                || 'the master key';
+        END $$""",
+    """CREATE TRIGGER vault_guard BEFORE UPDATE ON vault
+        FOR EACH ROW EXECUTE FUNCTION {SCHEMA}.photoguard_vault_guard()""",
+    # Even from psql, a record must follow the last one of its school.
+    """CREATE FUNCTION {SCHEMA}.photoguard_audit_log_chain() RETURNS trigger
+        LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+        DECLARE last_seq bigint; last_hash text;
+        BEGIN
+            SELECT a.seq, a.hash INTO last_seq, last_hash FROM {SCHEMA}.audit_log a
+                WHERE a.school = NEW.school ORDER BY a.seq DESC LIMIT 1;
+            IF NEW.seq <> coalesce(last_seq, 0) + 1
+               OR NEW.prev_hash <> coalesce(last_hash, repeat('0', 64)) THEN
+                RAISE EXCEPTION 'record % of school % does not follow the last record of its chain',
+                    NEW.seq, NEW.school;
+            END IF;
+            RETURN NEW;
+        END $$""",
+    """CREATE TRIGGER audit_log_chain BEFORE INSERT ON audit_log
+        FOR EACH ROW EXECUTE FUNCTION {SCHEMA}.photoguard_audit_log_chain()""",
+    f"GRANT SELECT ON schema_version, database_identity TO {_EVERY_GROUP}",
+    "GRANT SELECT ON vault TO photoguard_office, photoguard_staff",
+    "GRANT INSERT, UPDATE (master_key_id, key_store, retired_key_id, rotated_at) ON vault "
+    "TO photoguard_office",
+    *_access_statements(),
+)
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
@@ -160,6 +325,34 @@ MIGRATIONS: tuple[Migration, ...] = (
                 FOR EACH STATEMENT EXECUTE FUNCTION photoguard_audit_log_append_only()""",
         ),
     ),
+    Migration(
+        2,
+        "database identity; district roles and row-level security (PostgreSQL)",
+        shared=(
+            # A random ID per database, so a data folder that witnessed two databases'
+            # logs (say before and after 'db migrate-to') keeps them apart.
+            """CREATE TABLE database_identity (
+                id INTEGER PRIMARY KEY CHECK (id = 1),
+                identity TEXT NOT NULL,
+                created_at TEXT NOT NULL)""",
+        ),
+        sqlite=(
+            f"""CREATE TRIGGER database_identity_no_update BEFORE UPDATE ON database_identity
+                BEGIN SELECT RAISE(ABORT, '{_IDENTITY_MESSAGE}'); END""",
+            f"""CREATE TRIGGER database_identity_no_delete BEFORE DELETE ON database_identity
+                BEGIN SELECT RAISE(ABORT, '{_IDENTITY_MESSAGE}'); END""",
+        ),
+        postgresql=(
+            f"""CREATE FUNCTION {{SCHEMA}}.photoguard_identity_fixed() RETURNS trigger
+                LANGUAGE plpgsql AS $$
+                BEGIN RAISE EXCEPTION '{_IDENTITY_MESSAGE}'; END $$""",
+            """CREATE TRIGGER database_identity_fixed BEFORE UPDATE OR DELETE ON database_identity
+                FOR EACH ROW EXECUTE FUNCTION {SCHEMA}.photoguard_identity_fixed()""",
+            """CREATE TRIGGER database_identity_no_truncate BEFORE TRUNCATE ON database_identity
+                FOR EACH STATEMENT EXECUTE FUNCTION {SCHEMA}.photoguard_identity_fixed()""",
+            *_DISTRICT_ROLES,
+        ),
+    ),
 )
 
 LATEST = MIGRATIONS[-1].version
@@ -174,11 +367,24 @@ def current_version(tx: Tx) -> int:
         exists = tx.scalar(
             "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='schema_version'"
         )
-    else:
-        exists = tx.scalar("SELECT count(*) FROM pg_tables WHERE tablename='schema_version'")
+    else:  # the schema_version of the schema in use, not of any other on the server
+        exists = tx.scalar("SELECT to_regclass('schema_version') IS NOT NULL")
     if not exists:
         return 0
     return int(tx.scalar("SELECT coalesce(max(version), 0) FROM schema_version"))
+
+
+def _schema(tx: Tx) -> str:
+    """The quoted name of the PostgreSQL schema the tables are created in."""
+    if tx.dialect == "sqlite":
+        return ""
+    found = tx.scalar("SELECT quote_ident(current_schema())")
+    if not found:
+        raise UserError(
+            "the database has no schema to create photoguard's tables in: check the "
+            "search_path of the login (or the URL's options)"
+        )
+    return str(found)
 
 
 def migrate(db: Database, backup_dir: Path | None = None) -> int:
@@ -194,21 +400,91 @@ def migrate(db: Database, backup_dir: Path | None = None) -> int:
         return version
     if version > 0 and backup_dir is not None and isinstance(db, SqliteDatabase):
         db.backup_to(backup_dir / f"photoguard.sqlite.before-v{LATEST}.bak")
-    for step in MIGRATIONS:
-        with db.transaction() as tx:
-            if tx.dialect == "postgresql":
-                # Two first runs racing on one server: the second waits, then skips.
-                tx.execute("SELECT pg_advisory_xact_lock(7170001)")
-            tx.execute(
-                "CREATE TABLE IF NOT EXISTS schema_version ("
-                "version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)"
-            )
-            if step.version <= current_version(tx):
-                continue
-            for statement in step.statements(tx.dialect):
-                tx.execute(statement)
-            tx.execute(
-                "INSERT INTO schema_version (version, description, applied_at) VALUES (?, ?, ?)",
-                (step.version, step.description, _utcnow()),
-            )
+    try:
+        for step in MIGRATIONS:
+            _apply(db, step)
+    except PermissionDenied as exc:
+        login = getattr(db, "login", "?")
+        raise UserError(
+            f"the database {db.display_name} needs schema version {LATEST} (it has {version}) "
+            f"and login '{login}' may not make that change ({_detail(exc)}); run "
+            "'photoguard db init' as the database's owner"
+        ) from exc
     return LATEST
+
+
+def _detail(exc: PermissionDenied) -> str:
+    cause = exc.__cause__
+    text = str(cause).strip().splitlines()[0] if cause and str(cause).strip() else str(exc)
+    return text
+
+
+def _apply(db: Database, step: Migration) -> None:
+    with db.transaction() as tx:
+        if tx.dialect == "postgresql":
+            # Two first runs racing on one server: the second waits, then skips.
+            tx.execute("SELECT pg_advisory_xact_lock(7170001)")
+        if step.version <= current_version(tx):
+            return
+        tx.execute(
+            "CREATE TABLE IF NOT EXISTS schema_version ("
+            "version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)"
+        )
+        for statement in step.statements(tx.dialect, _schema(tx)):
+            tx.execute(statement)
+        tx.execute(
+            "INSERT INTO schema_version (version, description, applied_at) VALUES (?, ?, ?)",
+            (step.version, step.description, _utcnow()),
+        )
+
+
+def read_identity(tx: Tx) -> str | None:
+    found = tx.scalar("SELECT identity FROM database_identity WHERE id = 1")
+    return str(found) if found else None
+
+
+def ensure_identity(db: Database, identity: str | None = None) -> str:
+    """The database's identity, stored on first use (a new random one unless given)."""
+    with db.snapshot() as tx:
+        found = read_identity(tx)
+    if found:
+        return found
+    with db.transaction() as tx:
+        tx.execute(
+            "INSERT INTO database_identity (id, identity, created_at) VALUES (1, ?, ?) "
+            "ON CONFLICT (id) DO NOTHING",
+            (identity or uuid.uuid4().hex, _utcnow()),
+        )
+        found = read_identity(tx)
+    assert found
+    return found
+
+
+# ----------------------------------------------------------------- copying rows
+
+#: Every table that holds photoguard's data, in an order that satisfies the
+#: foreign keys, with the order its rows are copied in (a log in sequence).
+DATA_TABLES: dict[str, str] = {
+    "schools": "code",
+    "roster_versions": "id",
+    "roster_students": "version_id, student_id",
+    "vault": "id",
+    "student_keys": "school, student_id",
+    "face_references": "id",
+    "audit_log": "school, seq",
+    "scans": "id",
+    "scan_files": "scan_id, path",
+}
+#: Tables whose ``id`` is numbered by the database.
+_NUMBERED = ("roster_versions", "face_references", "scans")
+
+
+def renumber_after_copy(tx: Tx) -> None:
+    """After rows were copied in with their ids, new rows continue after the highest."""
+    if tx.dialect == "sqlite":
+        return  # INTEGER PRIMARY KEY already continues after the largest id
+    for table in _NUMBERED:
+        tx.execute(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+            f"coalesce(max(id), 0) + 1, false) FROM {table}"
+        )
