@@ -19,6 +19,18 @@ this machine is also witnessed outside the database, in the data folder:
 Both are written after the transaction commits (:func:`write_head`); a crash in
 between only leaves the witness one record behind, which verifies.
 
+Both name the database too (its identity, a random ID stored in it when it was
+created, see store/migrations.py): one data folder may witness several
+databases' logs, e.g. its SQLite file and, after ``db migrate-to``, the
+district's PostgreSQL database, and each is compared only with its own. Lines
+written before identities existed name none; they belong to the data folder's
+SQLite file.
+
+On PostgreSQL many machines append to one school's chain at once: each append
+takes a transaction-scoped advisory lock for the school before it reads the
+chain head, so appends to one chain are serialised and appends to different
+schools' chains are not. On SQLite ``BEGIN IMMEDIATE`` already serialises them.
+
 Records hold student IDs and names, file paths and hashes; never face encodings.
 """
 
@@ -30,7 +42,7 @@ import json
 import os
 import tempfile
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -42,10 +54,21 @@ GENESIS = "0" * 64
 HEAD_FILE = "audit-head.json"
 WITNESS_FILE = "audit-witness.jsonl"
 
-#: The triggers that make ``audit_log`` append-only (see store/migrations.py).
+#: The triggers that make ``audit_log`` append-only and the database's identity
+#: fixed (see store/migrations.py).
 GUARD_TRIGGERS = {
-    "sqlite": ("audit_log_no_update", "audit_log_no_delete"),
-    "postgresql": ("audit_log_no_change", "audit_log_no_truncate"),
+    "sqlite": (
+        "audit_log_no_update",
+        "audit_log_no_delete",
+        "database_identity_no_update",
+        "database_identity_no_delete",
+    ),
+    "postgresql": (
+        "audit_log_no_change",
+        "audit_log_no_truncate",
+        "database_identity_fixed",
+        "database_identity_no_truncate",
+    ),
 }
 
 
@@ -76,6 +99,9 @@ class Record:
     body: Mapping[str, Any]
     prev_hash: str
     hash: str
+    #: The identity of the database it was appended to (not part of the record:
+    #: it tells the witness which database's chain this is).
+    database: str = field(default="", compare=False, repr=False)
 
     def expected_hash(self) -> str:
         return record_hash(
@@ -140,7 +166,7 @@ def append(tx: Tx, school: str, actor: str, action: str, body: Mapping[str, Any]
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         (school, seq, at, actor, action, canonical_json(body), prev, digest),
     )
-    return Record(school, seq, at, actor, action, body, prev, digest)
+    return Record(school, seq, at, actor, action, body, prev, digest, tx.identity)
 
 
 def log_action(
@@ -153,7 +179,7 @@ def log_action(
     return record
 
 
-def _record(row: Row) -> Record:
+def _record(row: Row, database: str = "") -> Record:
     return Record(
         school=row["school"],
         seq=int(row["seq"]),
@@ -163,6 +189,7 @@ def _record(row: Row) -> Record:
         body=json.loads(row["body"]),
         prev_hash=row["prev_hash"],
         hash=row["hash"],
+        database=database,
     )
 
 
@@ -180,23 +207,24 @@ def records(
         params += [len(action_prefix), action_prefix]
     sql += " ORDER BY seq DESC" if newest_first else " ORDER BY seq"
     for row in tx.rows(sql, params):
-        yield _readable_record(row)
+        yield _readable_record(row, tx.identity)
 
 
-def _readable_record(row: Row) -> Record:
+def _readable_record(row: Row, database: str = "") -> Record:
     """A record for reading and exporting, even if its body was damaged (verify says so)."""
     try:
-        record = _record(row)
+        record = _record(row, database)
         if isinstance(record.body, dict):
             return record
     except ValueError:
         pass
-    return _record(row | {"body": canonical_json({"unreadable_body": str(row["body"])})})
+    unreadable = canonical_json({"unreadable_body": str(row["body"])})
+    return _record(row | {"body": unreadable}, database)
 
 
 def last_record(tx: Tx, school: str) -> Record | None:
     row = tx.row("SELECT * FROM audit_log WHERE school = ? ORDER BY seq DESC LIMIT 1", (school,))
-    return _readable_record(row) if row else None
+    return _readable_record(row, tx.identity) if row else None
 
 
 # ------------------------------------------------------------------ the head witness
@@ -212,18 +240,30 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def _write_head_file(home: Path, school: str, record: Record) -> None:
-    path = home / HEAD_FILE
+def _read_heads(home: Path) -> dict[str, Any]:
     try:
-        heads = json.loads(path.read_text("utf-8")) if path.exists() else {}
+        heads = json.loads((home / HEAD_FILE).read_text("utf-8"))
     except (OSError, ValueError):
-        heads = {}
-    if not isinstance(heads, dict):
-        heads = {}
-    known = read_head(home, school)
+        return {}
+    return heads if isinstance(heads, dict) else {}
+
+
+def _write_head_file(home: Path, school: str, record: Record) -> None:
+    """The head file: per school, the newest record written by this data folder
+    (``seq``, ``hash`` and ``db``, the database it went to) and, under
+    ``databases``, the newest per database."""
+    heads = _read_heads(home)
+    known = read_head(home, school, record.database)
     if known is not None and known[0] >= record.seq:
         return
-    heads[school] = {"seq": record.seq, "hash": record.hash}
+    entry = heads.get(school)
+    per_db = entry.get("databases") if isinstance(entry, dict) else None
+    per_db = dict(per_db) if isinstance(per_db, dict) else {}
+    if record.database:
+        per_db[record.database] = [record.seq, record.hash]
+    heads[school] = {"seq": record.seq, "hash": record.hash, "db": record.database}
+    if per_db:
+        heads[school]["databases"] = per_db
     # A private temporary name per writer: the app and the command line may append at once.
     fd, tmp = tempfile.mkstemp(dir=home, prefix=HEAD_FILE + ".", suffix=".tmp")
     try:
@@ -231,7 +271,7 @@ def _write_head_file(home: Path, school: str, record: Record) -> None:
             f.write(canonical_json(heads))
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
+        os.replace(tmp, home / HEAD_FILE)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -240,15 +280,20 @@ def _write_head_file(home: Path, school: str, record: Record) -> None:
 
 def _append_witness(home: Path, school: str, records: tuple[Record, ...]) -> None:
     # Each line starts with a newline, so a line torn by a crash never runs into the next.
-    text = "".join(
-        "\n" + canonical_json({"school": school, "seq": r.seq, "hash": r.hash}) for r in records
-    )
+    text = "".join("\n" + canonical_json(_witness_line(school, r)) for r in records)
     fd = os.open(home / WITNESS_FILE, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     try:
         os.write(fd, text.encode("utf-8"))  # one write: appends of concurrent writers stay whole
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _witness_line(school: str, record: Record) -> dict[str, Any]:
+    line: dict[str, Any] = {"school": school, "seq": record.seq, "hash": record.hash}
+    if record.database:
+        line["db"] = record.database
+    return line
 
 
 def write_head(home: Path, school: str, *records: Record) -> None:
@@ -269,24 +314,45 @@ def write_head(home: Path, school: str, *records: Record) -> None:
         ) from exc
 
 
-def read_head(home: Path, school: str) -> tuple[int, str] | None:
-    path = home / HEAD_FILE
-    try:
-        known = json.loads(path.read_text("utf-8")).get(school)
-    except (OSError, ValueError, AttributeError):
+def _same_database(found: object, database: str | None, legacy: bool) -> bool:
+    """Whether a witness entry naming database ``found`` (or none) is about ``database``."""
+    if database is None:
+        return True
+    if not found:
+        return legacy
+    return found == database
+
+
+def read_head(
+    home: Path, school: str, database: str | None = None, *, legacy: bool = True
+) -> tuple[int, str] | None:
+    """The newest record this data folder witnessed for ``school`` (in ``database``, if given).
+
+    ``legacy``: whether entries that name no database (written before databases
+    had identities) count as this database's.
+    """
+    known = _read_heads(home).get(school)
+    if not isinstance(known, dict):
         return None
-    if not known:
-        return None
+    per_db = known.get("databases")
     try:
+        if database and isinstance(per_db, dict) and database in per_db:
+            seq, digest = per_db[database]
+            return int(seq), str(digest)
+        if not _same_database(known.get("db"), database, legacy):
+            return None
         return int(known["seq"]), str(known["hash"])
     except (KeyError, TypeError, ValueError):
         return None
 
 
-def read_witness(home: Path, school: str) -> dict[int, str]:
+def read_witness(
+    home: Path, school: str, database: str | None = None, *, legacy: bool = True
+) -> dict[int, str]:
     """Every (sequence number -> hash) witnessed for this school, head file included.
 
-    Lines torn by a crash are skipped.
+    With ``database``, only what was witnessed for that database (see
+    :func:`read_head` for ``legacy``). Lines torn by a crash are skipped.
     """
     seen: dict[int, str] = {}
     try:
@@ -296,11 +362,11 @@ def read_witness(home: Path, school: str) -> dict[int, str]:
     for line in text.splitlines():
         try:
             item = json.loads(line)
-            if item["school"] == school:
+            if item["school"] == school and _same_database(item.get("db"), database, legacy):
                 seen[int(item["seq"])] = str(item["hash"])
-        except (ValueError, TypeError, KeyError):
+        except (ValueError, TypeError, KeyError, AttributeError):
             continue
-    head = read_head(home, school)
+    head = read_head(home, school, database, legacy=legacy)
     if head is not None:
         seen.setdefault(head[0], head[1])
     return seen
@@ -331,7 +397,8 @@ def _missing_guards(tx: Tx) -> list[str]:
         present = {r["name"] for r in rows}
     else:
         rows = tx.rows(
-            "SELECT tgname FROM pg_trigger WHERE tgrelid = 'audit_log'::regclass "
+            "SELECT tgname FROM pg_trigger WHERE tgrelid IN "
+            "('audit_log'::regclass, 'database_identity'::regclass) "
             "AND NOT tgisinternal AND tgenabled <> 'D'"
         )
         present = {r["tgname"] for r in rows}
@@ -399,7 +466,9 @@ def verify(db: Database, school: str, home: Path | None = None) -> Verification:
     with db.snapshot() as tx:
         rows = tx.rows("SELECT * FROM audit_log WHERE school = ? ORDER BY seq", (school,))
         missing = _missing_guards(tx)
-    witness = read_witness(home, school) if home is not None else {}
+    witness = {}
+    if home is not None:
+        witness = read_witness(home, school, db.identity or None, legacy=db.dialect == "sqlite")
     result = _check_chain(rows, witness)
     if not missing:
         return result
