@@ -41,8 +41,17 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff format --check $(LINTED)
 	$(BIN)/mypy
 
+# The suite runs on SQLite, then again on PostgreSQL when $$PHOTOGUARD_TEST_PG names a
+# server (.ci/run starts one): every data folder a test opens gets a schema of its
+# own there. Tests the SQLite run saw never open a database are not run twice.
 test: lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
+	@if [ -n "$$PHOTOGUARD_TEST_PG" ]; then \
+		echo "== the suite again on PostgreSQL"; \
+		QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest --engine postgresql $(PYTEST_ARGS); \
+	else \
+		echo "== PHOTOGUARD_TEST_PG is not set: the suite did not run on PostgreSQL"; \
+	fi
 
 # The benchmark also needs the face_recognition CLI. Its metadata asks for the
 # dlib sdist (an 8-minute compile), so it is installed without dependencies;

@@ -3,13 +3,30 @@
 Face tests read the real photos in ../shared/fixtures (never copied into the
 project). In a clone without that folder they skip with a message; CI sets
 PHOTOGUARD_REQUIRE_FIXTURES=1 so a missing folder fails instead.
+
+The whole suite runs on either engine. ``pytest`` uses SQLite, the embedded
+default. ``pytest --engine postgresql`` (or PHOTOGUARD_TEST_ENGINE=postgresql)
+with PHOTOGUARD_TEST_PG=postgresql://... creates a scratch database on that
+server for the session, and every data folder a test opens (through ``ws``,
+``home``, ``enrolled_home``, ``copy_home``, open_workspace() or a photoguard
+process it starts) gets a schema of its own in it; a copied folder gets a copy
+(photoguard/store/per_folder.py). Tests that read or change the SQLite file
+themselves are skipped there: those marked ``sqlite_only``, and those whose code
+(or the helpers of their module it calls) mentions ``sqlite3``, ``SQLITE_FILE``
+or ``photoguard.sqlite``.
 """
 
 from __future__ import annotations
 
+import inspect
 import os
-from collections.abc import Iterator
+import secrets
+import sys
+import types
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -22,6 +39,201 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(os.environ.get("PHOTOGUARD_FIXTURES", ROOT.parent / "shared" / "fixtures"))
 FACES = FIXTURES / "faces"
 VIDEO = FIXTURES / "video" / "short_hamilton_clip.mp4"
+
+
+ENGINE_ENV = "PHOTOGUARD_TEST_ENGINE"
+PG_ENV = "PHOTOGUARD_TEST_PG"
+_SCRATCH = pytest.StashKey[tuple[str, str]]()
+
+
+# ------------------------------------------------------------------ engines
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--engine",
+        choices=("sqlite", "postgresql"),
+        default=os.environ.get(ENGINE_ENV) or "sqlite",
+        help="run the suite's databases on this engine (postgresql needs $PHOTOGUARD_TEST_PG)",
+    )
+    parser.addoption(
+        "--every-test",
+        action="store_true",
+        help="with --engine postgresql, also run the tests the last SQLite run of this "
+        "checkout saw pass without opening any database",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "sqlite_only: reads or changes the SQLite file itself (skipped with --engine postgresql)",
+    )
+    if config.getoption("engine") != "postgresql":
+        return
+    url = os.environ.get(PG_ENV)
+    if not url:
+        raise pytest.UsageError(f"--engine postgresql needs {PG_ENV}=postgresql://...")
+    import psycopg
+
+    from photoguard.store import per_folder
+
+    name = f"photoguard_suite_{os.getpid()}_{secrets.token_hex(3)}"
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    config.stash[_SCRATCH] = (url, name)
+    os.environ[per_folder.ENV] = urlunsplit(urlsplit(url)._replace(path="/" + name))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    scratch = config.stash.get(_SCRATCH, None)
+    if scratch is None:
+        return
+    import psycopg
+
+    from photoguard.store import per_folder
+
+    os.environ.pop(per_folder.ENV, None)
+    url, name = scratch
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("engine") != "postgresql":
+        return
+    skip = pytest.mark.skip(reason="reads or changes the SQLite file itself (sqlite_only)")
+    for item in items:
+        if item.get_closest_marker("sqlite_only") or _uses_the_sqlite_file(item):
+            item.add_marker(skip)
+    # What never opens a database runs the same on either engine: the SQLite run
+    # just did it (make test runs that first), so it is not run again.
+    cache = getattr(config, "cache", None)
+    if cache is None or config.getoption("every_test"):
+        return
+    engine_free = set(cache.get(_ENGINE_FREE_KEY, []))
+    dropped = [i for i in items if i.nodeid in engine_free and not _database_fixtures(i)]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [i for i in items if i not in set(dropped)]
+
+
+# Which tests open a database, learnt on every SQLite run: a database file (or a
+# PostgreSQL schema marker) appeared under the test's tmp_path, sqlite3 opened a
+# file in the test's process, or the test uses a data-folder fixture.
+_ENGINE_FREE_KEY = "photoguard/engine-free-tests"
+_OPENED = pytest.StashKey[bool]()
+_PASSED = pytest.StashKey[bool]()
+_sqlite_opens = [0]
+
+
+def _count_sqlite_opens(event: str, args: tuple[Any, ...]) -> None:
+    if event == "sqlite3.connect":
+        _sqlite_opens[0] += 1
+
+
+sys.addaudithook(_count_sqlite_opens)
+
+
+def _database_fixtures(item: pytest.Item) -> bool:
+    names = set(getattr(item, "fixturenames", ()))
+    return bool(names & {"ws", "copy_home", "fixture_scan"}) or any(
+        n == "home" or n.endswith("_home") for n in names
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    if report.when == "call":
+        item.stash[_PASSED] = report.passed
+    return report
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    config = session.config
+    cache = getattr(config, "cache", None)
+    if cache is None or config.getoption("engine") != "sqlite":
+        return
+    engine_free = set(cache.get(_ENGINE_FREE_KEY, []))
+    for item in session.items:
+        if _PASSED not in item.stash or _OPENED not in item.stash:
+            continue  # not run this time: what was learnt before stands
+        if item.stash[_PASSED] and not item.stash[_OPENED] and not _database_fixtures(item):
+            engine_free.add(item.nodeid)
+        else:
+            engine_free.discard(item.nodeid)
+    cache.set(_ENGINE_FREE_KEY, sorted(engine_free))
+
+
+@pytest.fixture(scope="session")
+def suite_engine(pytestconfig: pytest.Config) -> str:
+    """The engine this run of the suite puts data folders on: "sqlite" or "postgresql"."""
+    return str(pytestconfig.getoption("engine"))
+
+
+_SQLITE_WORDS = ("sqlite3", "SQLITE_FILE", "photoguard.sqlite")
+
+
+def _uses_the_sqlite_file(item: pytest.Item) -> bool:
+    """Whether the test's code, a fixture or helper of its module it uses, mentions SQLite."""
+    function = getattr(item, "function", None)
+    module = inspect.getmodule(function) if function is not None else None
+    if function is None or module is None:
+        return False
+    methods: dict[str, list[Callable[..., Any]]] = {}
+    for value in vars(module).values():
+        if inspect.isclass(value) and value.__module__ == module.__name__:
+            for name, member in vars(value).items():
+                if inspect.isfunction(member):
+                    methods.setdefault(name, []).append(member)
+    seen: set[int] = set()
+
+    def touches(func: Callable[..., Any], depth: int) -> bool:
+        func = inspect.unwrap(func)
+        if id(func) in seen or depth > 4:
+            return False
+        seen.add(id(func))
+        try:
+            source = inspect.getsource(func)
+        except (OSError, TypeError):
+            return False
+        if any(word in source for word in _SQLITE_WORDS):
+            return True
+        code = getattr(func, "__code__", None)
+        for name in _names(code) if code is not None else ():
+            found = vars(module).get(name)
+            if inspect.isclass(found) and found.__module__ == module.__name__:
+                found = vars(found).get("__init__")
+            if (
+                inspect.isfunction(found)
+                and found.__module__ == module.__name__
+                and touches(found, depth + 1)
+            ):
+                return True
+            if any(touches(m, depth + 1) for m in methods.get(name, ())):
+                return True
+        return False
+
+    if touches(function, 0):
+        return True
+    info = getattr(item, "_fixtureinfo", None)
+    for name in getattr(item, "fixturenames", ()):
+        for fixture in info.name2fixturedefs.get(name, ()) if info else ():
+            func = getattr(fixture, "func", None)
+            if func is not None and inspect.getmodule(func) is module and touches(func, 1):
+                return True
+    return False
+
+
+def _names(code: types.CodeType) -> Iterator[str]:
+    yield from code.co_names
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            yield from _names(const)
+
+
+# ------------------------------------------------------------------ data folders
 
 
 def fixtures_available() -> bool:
@@ -57,10 +269,22 @@ def ws(home: Path) -> Iterator[Workspace]:
 
 
 @pytest.fixture(autouse=True)
-def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def _isolated_env(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[None]:
     """No test touches the real user data folder or a configured district database."""
     monkeypatch.setenv("PHOTOGUARD_HOME", str(tmp_path / "default-home"))
     monkeypatch.delenv("PHOTOGUARD_DB", raising=False)
+    opens = _sqlite_opens[0]
+    yield
+    from photoguard.store import per_folder
+    from photoguard.store.engine import SQLITE_FILE
+
+    request.node.stash[_OPENED] = (
+        _sqlite_opens[0] != opens
+        or any(tmp_path.rglob(SQLITE_FILE))
+        or any(tmp_path.rglob(per_folder.MARKER))
+    )
 
 
 # ------------------------------------------------------------------ the face world
