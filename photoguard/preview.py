@@ -47,18 +47,26 @@ class Picture:
         return self.image.width / self.width if self.width else 1.0
 
 
-def _register_heif() -> None:
+_heif_registered = False
+
+
+def register_heif() -> None:
+    """Let Pillow open HEIC/HEIF (once)."""
+    global _heif_registered
+    if _heif_registered:
+        return
     try:
         import pillow_heif
 
         pillow_heif.register_heif_opener()
     except Exception:  # pragma: no cover - HEIC then shows as not previewable
-        pass
+        return
+    _heif_registered = True
 
 
 def upright_image(path: Path, max_px: int = LARGE_PX) -> Picture:
     """The photo turned upright (first frame of an animation), shrunk to ``max_px``."""
-    _register_heif()
+    register_heif()
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from photoguard import __version__
 from photoguard.errors import UserError
 from photoguard.workspace import Workspace, open_workspace
+from ui.compat import guard_singletons
 from ui.qsettings import APPLICATION, ORGANIZATION
 from ui.workers import error_text, sentence
 
@@ -38,12 +39,43 @@ def create_app(argv: Sequence[str] | None = None) -> QApplication:
             Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
         )
         app = QApplication(list(argv or sys.argv[:1]))
+    guard_singletons()
+    preload_decoders()
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
     app.setApplicationDisplayName("photoguard")
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("photoguard")
     return app
+
+
+def preload_decoders() -> None:
+    """Import the video decoder now, on the UI thread at start-up.
+
+    Its first import holds the interpreter lock for a few hundred milliseconds; done
+    later from a thumbnail thread, that would freeze the window in the middle of a check.
+    """
+    import cv2  # noqa: F401
+
+    from photoguard.preview import register_heif
+
+    register_heif()
+
+
+def start_worker_server() -> None:
+    """Start the scan's worker-process server now, so the first check starts quickly.
+
+    On Linux the scan's worker processes fork from a server that has already imported
+    the face model; starting it (and its imports, about 4 s) happens in the background
+    while a person reads the window, not when they drop their first folder.
+    """
+    from photoguard import workers
+
+    ctx = workers._context()
+    if ctx.get_start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
 
 
 def _excepthook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
@@ -64,6 +96,7 @@ def build_window(ws: Workspace, paths: Sequence[Path] = ()):  # type: ignore[no-
     session = Session(ws)
     window = MainWindow(session)
     session.setParent(window)
+    session.tasks.run(start_worker_server)
     if paths:
         QTimer.singleShot(0, lambda: window.start_check(list(paths)))
     return window

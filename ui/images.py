@@ -34,15 +34,21 @@ def to_qimage(image: Image.Image) -> QImage:
     return qimage.copy()
 
 
-def load_thumbnail(path: Path, kind: Kind, max_px: int = THUMBNAIL_PX) -> QImage | str:
-    """The thumbnail, or why it cannot be shown."""
+def load_thumbnail(
+    path: Path, kind: Kind, max_px: int = THUMBNAIL_PX, box: tuple[int, int] | None = None
+) -> QImage | str:
+    """The thumbnail (fitted into ``box`` if given), or why it cannot be shown."""
     try:
         picture = thumbnail(path, kind, max_px)
     except PreviewError as exc:
         return str(exc)
     except OSError as exc:
         return f"cannot be read ({exc.strerror or exc})"
-    return to_qimage(picture.image)
+    image = picture.image
+    if box is not None:
+        image = image.copy()
+        image.thumbnail(box, Image.Resampling.LANCZOS)
+    return to_qimage(image)
 
 
 def load_picture(
@@ -68,9 +74,17 @@ class ThumbnailCache(QObject):
 
     ready = Signal(str)
 
-    def __init__(self, parent: QObject | None = None, max_px: int = THUMBNAIL_PX) -> None:
+    def __init__(
+        self,
+        parent: QObject | None = None,
+        max_px: int = THUMBNAIL_PX,
+        box: tuple[int, int] | None = None,
+    ) -> None:
+        """``box``: fit thumbnails into this size (logical pixels), scaled in the loading
+        thread rather than when painting."""
         super().__init__(parent)
         self.max_px = max_px
+        self.box = box
         self._runner = TaskRunner(threads=2, parent=self)
         self._images: OrderedDict[str, QImage | str] = OrderedDict()
         self._loading: set[str] = set()
@@ -93,10 +107,23 @@ class ThumbnailCache(QObject):
                 path,
                 kind,
                 self.max_px,
+                self._device_box(),
                 on_done=partial(self._store, key),
                 on_error=partial(self._store, key),
             )
         return None
+
+    def _device_box(self) -> tuple[int, int] | None:
+        if self.box is None:
+            return None
+        from PySide6.QtGui import QGuiApplication
+
+        ratio = (
+            QGuiApplication.primaryScreen().devicePixelRatio()
+            if QGuiApplication.primaryScreen()
+            else 1.0
+        )
+        return (round(self.box[0] * ratio), round(self.box[1] * ratio))
 
     @Slot()
     def _store(self, key: str, result: QImage | str) -> None:

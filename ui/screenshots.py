@@ -223,6 +223,7 @@ def shoot(out: Path, fixtures: Path, work: Path) -> list[Path]:
     dialog.reject()  # type: ignore[attr-defined]
     # 3. The roster in force, with its coverage gap.
     shooter.settle(window)
+    window.roster.message.hide()
     shooter.save("03-roster.png", window)
     # 4. Reference faces.
     window.show_page("faces")

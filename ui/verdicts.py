@@ -10,7 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPainterPath, QPalette, QPen, QPixmap
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QIcon,
+    QPainter,
+    QPainterPath,
+    QPalette,
+    QPen,
+    QPixmap,
+)
 
 VERDICT_ORDER = ("flagged", "review", "error", "clear")
 
@@ -85,14 +95,20 @@ def draw_glyph(painter: QPainter, rect: QRectF, verdict: str, color: QColor) -> 
     painter.restore()
 
 
-def badge_size(painter: QPainter, verdict: str, height: int) -> tuple[int, int]:
-    font = QFont(painter.font())
-    font.setBold(True)
-    font.setPixelSize(max(9, round(height * 0.6)))
-    from PySide6.QtGui import QFontMetrics
+_badge_widths: dict[tuple[str, int, str], int] = {}
 
-    width = QFontMetrics(font).horizontalAdvance(STYLES[verdict].label)
-    return height + width + round(height * 0.7), height
+
+def badge_size(painter: QPainter, verdict: str, height: int) -> tuple[int, int]:
+    key = (verdict, height, painter.font().key())
+    width = _badge_widths.get(key)
+    if width is None:
+        font = QFont(painter.font())
+        font.setBold(True)
+        font.setPixelSize(max(9, round(height * 0.6)))
+        label = STYLES.get(verdict, STYLES["error"]).label
+        width = QFontMetrics(font).horizontalAdvance(label) + height + round(height * 0.8)
+        _badge_widths[key] = width
+    return width, height
 
 
 def paint_badge(
@@ -108,13 +124,13 @@ def paint_badge(
     painter.setPen(Qt.PenStyle.NoPen)
     painter.setBrush(fill)
     painter.drawRoundedRect(rect, height / 2, height / 2)
-    draw_glyph(painter, QRectF(x + height * 0.15, y, height, height), style.verdict, text)
+    draw_glyph(painter, QRectF(x + height * 0.2, y, height * 0.9, height), style.verdict, text)
     font = QFont(painter.font())
     font.setBold(True)
     font.setPixelSize(max(9, round(height * 0.6)))
     painter.setFont(font)
     painter.setPen(text)
-    label_rect = QRectF(x + height * 1.05, y, width - height * 1.05, height)
+    label_rect = QRectF(x + height * 1.15, y, width - height * 1.15, height)
     painter.drawText(
         label_rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, style.label
     )

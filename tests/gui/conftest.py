@@ -18,6 +18,11 @@ import pytest
 from PySide6.QtCore import QSettings
 
 from photoguard.workspace import Workspace, open_workspace
+from ui.compat import guard_singletons
+
+# PySide6 6.12.0 under Python 3.11 drops a reference to None on each void call; without
+# this the test process aborts ("none_dealloc") after a few thousand Qt calls.
+guard_singletons()
 
 WindowFactory = Callable[..., "object"]
 

@@ -13,7 +13,7 @@ import html
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -54,8 +54,11 @@ from ui.widgets.drop_zone import DropZone
 from ui.widgets.file_detail import FileDetail
 from ui.widgets.getting_started import GettingStarted
 from ui.widgets.message_bar import MessageBar
-from ui.widgets.result_grid import ResultGrid
+from ui.widgets.result_grid import THUMB_H, THUMB_W, ResultGrid
 from ui.workers import ScanJob
+
+#: Results arriving within this many milliseconds are added to the grid together.
+UI_BATCH_MS = 120
 
 HOME_VIEW = 0
 RESULTS_VIEW = 1
@@ -99,7 +102,12 @@ class CheckPage(QWidget):
         self.skipped: list[FileSkipped] = []
         self.paths: list[Path] = []
 
-        self.thumbnails = ThumbnailCache(self)
+        self.thumbnails = ThumbnailCache(self, box=(THUMB_W, THUMB_H))
+        self._pending: list[FileChecked] = []
+        self._batch = QTimer(self)
+        self._batch.setSingleShot(True)
+        self._batch.setInterval(UI_BATCH_MS)
+        self._batch.timeout.connect(self._flush)
         self.model = ResultsModel(self)
         self.model.set_thumbnails(self.thumbnails)
         self.proxy = VerdictFilter(self)
@@ -355,6 +363,7 @@ class CheckPage(QWidget):
         self.skipped = []
         self.model.clear()
         self.thumbnails.clear()
+        self.grid.delegate.forget()
         self.detail.show_result(None)
         self.set_filter("all")
         self.heading.setText(f"Checking {check_label([str(p) for p in paths])}")
@@ -405,7 +414,20 @@ class CheckPage(QWidget):
         )
 
     def _checked(self, ev: FileChecked) -> None:
-        self.model.add(ev.result)
+        """Results are shown in batches (every UI_BATCH_MS): a fast check of many small
+        files must not repaint the window for each one."""
+        self._pending.append(ev)
+        if not self._batch.isActive():
+            self._batch.start()
+
+    def _flush(self) -> None:
+        self._batch.stop()
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, []
+        for item in pending:
+            self.model.add(item.result)
+        ev = pending[-1]
         self.progress.setRange(0, max(1, ev.total))
         self.progress.setValue(ev.done)
         eta = eta_text(ev.eta_s)
@@ -419,6 +441,7 @@ class CheckPage(QWidget):
             self.select_row(0)
 
     def _finished(self, report: ScanReport) -> None:
+        self._flush()
         self.report = report
         self.model.set_names({sid: s.display_name for sid, s in report.students.items()})
         self._update_counts()
@@ -448,6 +471,7 @@ class CheckPage(QWidget):
         self.check_finished.emit(report)
 
     def _failed(self, text: str) -> None:
+        self._flush()
         self.message.error(text)
         if self.model.rowCount() == 0:
             self.stack.setCurrentIndex(HOME_VIEW)

@@ -41,6 +41,7 @@ from ui.models.references import (
     ReferencesModel,
 )
 from ui.models.roster import full_name
+from ui.pages.lazy import LazyRefresh
 from ui.session import Session
 from ui.state import DataState, gap_sentence, load_state
 from ui.widgets.drop_zone import DropZone
@@ -100,7 +101,7 @@ def result_sentence(result: EnrollResult) -> str:
     return " ".join(parts)
 
 
-class FacesPage(QWidget):
+class FacesPage(LazyRefresh):
     enrolled = Signal(object)
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
@@ -231,9 +232,9 @@ class FacesPage(QWidget):
         fl.addWidget(split, 1)
         self.stack.addWidget(full)
 
-        session.roster_changed.connect(self.refresh)
-        session.references_changed.connect(self.refresh)
-        session.workspace_changed.connect(self.refresh)
+        session.roster_changed.connect(self.changed)
+        session.references_changed.connect(self.changed)
+        session.workspace_changed.connect(self.changed)
         self.refresh()
 
     # ------------------------------------------------------------------ showing

@@ -38,6 +38,7 @@ from ui.models.log import (
     Row,
     row_text,
 )
+from ui.pages.lazy import LazyRefresh
 from ui.policy import POLICY_4
 from ui.session import Session
 from ui.widgets.message_bar import MessageBar
@@ -77,7 +78,7 @@ def load_rows(ws: Workspace, where: LogFilter) -> tuple[list[audit.Record], list
     return records, row_text(records)
 
 
-class LogPage(QWidget):
+class LogPage(LazyRefresh):
     verified = Signal(object)
     exported = Signal(object)
 
@@ -164,8 +165,8 @@ class LogPage(QWidget):
         self.search.textChanged.connect(self._search)
         find = QShortcut(QKeySequence.StandardKey.Find, self)
         find.activated.connect(self.search.setFocus)
-        session.log_changed.connect(self.refresh)
-        session.workspace_changed.connect(self.refresh)
+        session.log_changed.connect(self.changed)
+        session.workspace_changed.connect(self.changed)
         self.refresh()
 
     def current_filter(self) -> LogFilter:

@@ -29,6 +29,7 @@ from photoguard.workspace import Workspace
 from ui.dialogs.column_mapping import ColumnMappingDialog
 from ui.dialogs.import_preview import ImportPreviewDialog
 from ui.models.roster import COL_NAME, RosterFilter, RosterModel
+from ui.pages.lazy import LazyRefresh
 from ui.policy import POLICY_3D1
 from ui.session import Session
 from ui.state import DataState, gap_sentence, load_state
@@ -68,7 +69,7 @@ def preview_or_headers(
         return NeedsMapping(path, headers, str(exc))
 
 
-class RosterPage(QWidget):
+class RosterPage(LazyRefresh):
     #: An import was applied (tests and the window listen).
     imported = Signal(object)
     #: A preview dialog opened (tests drive it).
@@ -176,9 +177,9 @@ class RosterPage(QWidget):
         self.opted_only.toggled.connect(self._filter)
         find = QShortcut(QKeySequence.StandardKey.Find, self)
         find.activated.connect(self.search.setFocus)
-        session.roster_changed.connect(self.refresh)
-        session.references_changed.connect(self.refresh)
-        session.workspace_changed.connect(self.refresh)
+        session.roster_changed.connect(self.changed)
+        session.references_changed.connect(self.changed)
+        session.workspace_changed.connect(self.changed)
         self.refresh()
 
     # ------------------------------------------------------------------ showing

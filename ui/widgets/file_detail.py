@@ -143,13 +143,14 @@ class FileDetail(QWidget):
         self.found.setAccessibleName("What was found")
         self.found.setTextFormat(Qt.TextFormat.RichText)
         self.found.setAlignment(Qt.AlignmentFlag.AlignTop)
-        found_scroll = QScrollArea()
-        found_scroll.setWidget(self.found)
-        found_scroll.setWidgetResizable(True)
-        found_scroll.setFrameShape(QFrame.Shape.NoFrame)
-        found_scroll.setMaximumHeight(92)
-        found_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        layout.addWidget(found_scroll)
+        self.found_scroll = QScrollArea()
+        self.found_scroll.setWidget(self.found)
+        self.found_scroll.setWidgetResizable(True)
+        self.found_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.found_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.found_scroll.viewport().setAutoFillBackground(False)
+        self.found.setAutoFillBackground(False)
+        layout.addWidget(self.found_scroll)
 
         split = QSplitter(Qt.Orientation.Vertical)
         split.setChildrenCollapsible(False)
@@ -262,6 +263,7 @@ class FileDetail(QWidget):
             self.times.hide()
             self.times_label.hide()
             self.found.clear()
+            self.found_scroll.hide()
             self.captions.hide()
             self._has_captions = False
             self.lower_panel.hide()
@@ -279,7 +281,9 @@ class FileDetail(QWidget):
             "<br>".join(f"• {html.escape(x)}" for x in unique[:40])
             + (f"<br>… and {len(unique) - 40} more" if len(unique) > 40 else "")
         )
-        self.found.setVisible(bool(unique))
+        self.found_scroll.setVisible(bool(unique))
+        width = max(200, self.found_scroll.viewport().width() or self.width() - 20)
+        self.found_scroll.setFixedHeight(min(96, self.found.heightForWidth(width) + 4))
         fill, ink = colors("flagged", self.palette())
         caption_text = captions_html(list(result.findings), fill.name(), ink.name())
         self.captions.setHtml(caption_text)
@@ -343,10 +347,16 @@ class FileDetail(QWidget):
             result.path,
             result.kind,
             time_s,
-            LARGE_PX,
+            self._picture_px(),
             on_done=lambda got: self._loaded(request, result, time_s, got),
             on_error=lambda text: self._failed(request, text),
         )
+
+    def _picture_px(self) -> int:
+        """Decode at about the size shown (scaling a huge picture on every paint is slow)."""
+        ratio = self.devicePixelRatioF()
+        shown = max(self.image.width(), self.image.height(), 480) * ratio
+        return int(min(LARGE_PX, shown * 1.25))
 
     def _loaded(
         self,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QFont, QFontMetrics, QImage, QPainter, QPalette, QPen
+from PySide6.QtGui import QFont, QFontMetrics, QImage, QPainter, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from ui.verdicts import colors
@@ -31,6 +31,8 @@ class ImageView(QWidget):
         self._height = 0
         self._boxes: list[FaceBox] = []
         self._message = ""
+        #: The picture scaled to the widget, made once per size (not on every paint).
+        self._scaled: QPixmap | None = None
 
     def sizeHint(self) -> QSize:
         return QSize(640, 420)
@@ -55,6 +57,7 @@ class ImageView(QWidget):
         self._height = height or image.height()
         self._boxes = list(boxes or [])
         self._message = ""
+        self._scaled = None
         labels = "; ".join(b.label for b in self._boxes)
         self.setAccessibleDescription(
             f"{len(self._boxes)} face box(es): {labels}" if self._boxes else "No face boxes"
@@ -64,6 +67,7 @@ class ImageView(QWidget):
     def set_message(self, text: str) -> None:
         """No picture: say why (loading, cannot be shown)."""
         self._image = None
+        self._scaled = None
         self._boxes = []
         self._message = text
         self.setAccessibleDescription(text)
@@ -97,7 +101,19 @@ class ImageView(QWidget):
                 self._message,
             )
             return
-        painter.drawImage(self.image_rect(), self._image)
+        target = self.image_rect()
+        ratio = self.devicePixelRatioF()
+        want = (round(target.width() * ratio), round(target.height() * ratio))
+        if self._scaled is None or (self._scaled.width(), self._scaled.height()) != want:
+            scaled = self._image.scaled(
+                want[0],
+                want[1],
+                Qt.AspectRatioMode.IgnoreAspectRatio,
+                Qt.TransformationMode.SmoothTransformation,
+            )
+            self._scaled = QPixmap.fromImage(scaled)
+            self._scaled.setDevicePixelRatio(ratio)
+        painter.drawPixmap(target.topLeft(), self._scaled)
         font = QFont(self.font())
         font.setBold(True)
         painter.setFont(font)

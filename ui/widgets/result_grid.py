@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, QSize, Qt
-from PySide6.QtGui import QImage, QPainter, QPalette, QPen
+from collections import OrderedDict
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPointF, QRectF, QSize, Qt
+from PySide6.QtGui import QImage, QPainter, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QListView,
@@ -17,6 +19,7 @@ from ui.models.results import (
     CHIP_LABELS,
     COL_FOUND,
     DECISION_ROLE,
+    PATH_ROLE,
     THUMBNAIL_ROLE,
     VERDICT_ROLE,
 )
@@ -25,10 +28,45 @@ from ui.verdicts import paint_badge
 CARD_W = 172
 CARD_H = 184
 THUMB_H = 112
+#: The thumbnail area's width inside a card (card margins 4, thumbnail inset 6).
+THUMB_W = CARD_W - 20
 BADGE_H = 22
 
 
+#: Thumbnails scaled to their card, by (path, width, height): scaling once, not every paint.
+_SCALED_MAX = 400
+
+
 class ResultDelegate(QStyledItemDelegate):
+    """Paints a card; thumbnails are scaled once per size and kept (bounded)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._scaled: OrderedDict[tuple[str, int, int, float], QPixmap] = OrderedDict()
+
+    def _fitted(self, key: str, thumb: QImage, area: QRectF, ratio: float) -> QPixmap:
+        w, h = round(area.width()), round(area.height())
+        cache_key = (key, w, h, ratio)
+        found = self._scaled.get(cache_key)
+        if found is not None:
+            self._scaled.move_to_end(cache_key)
+            return found
+        scaled = thumb.scaled(
+            round(w * ratio),
+            round(h * ratio),
+            Qt.AspectRatioMode.KeepAspectRatio,
+            Qt.TransformationMode.SmoothTransformation,
+        )
+        pixmap = QPixmap.fromImage(scaled)
+        pixmap.setDevicePixelRatio(ratio)
+        self._scaled[cache_key] = pixmap
+        while len(self._scaled) > _SCALED_MAX:
+            self._scaled.popitem(last=False)
+        return pixmap
+
+    def forget(self) -> None:
+        self._scaled.clear()
+
     def sizeHint(
         self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
     ) -> QSize:
@@ -59,15 +97,17 @@ class ResultDelegate(QStyledItemDelegate):
         painter.drawRoundedRect(thumb_area, 4, 4)
         thumb = index.data(THUMBNAIL_ROLE)
         if isinstance(thumb, QImage) and not thumb.isNull():
-            s = min(thumb_area.width() / thumb.width(), thumb_area.height() / thumb.height())
-            w, h = thumb.width() * s, thumb.height() * s
-            target = QRectF(
-                thumb_area.x() + (thumb_area.width() - w) / 2,
-                thumb_area.y() + (thumb_area.height() - h) / 2,
-                w,
-                h,
+            ratio = painter.device().devicePixelRatioF() if painter.device() else 1.0
+            pixmap = self._fitted(str(index.data(PATH_ROLE)), thumb, thumb_area, ratio)
+            w = pixmap.width() / ratio
+            h = pixmap.height() / ratio
+            painter.drawPixmap(
+                QPointF(
+                    thumb_area.x() + (thumb_area.width() - w) / 2,
+                    thumb_area.y() + (thumb_area.height() - h) / 2,
+                ),
+                pixmap,
             )
-            painter.drawImage(target, thumb)
         else:
             painter.setPen(pal.color(QPalette.ColorRole.PlaceholderText))
             text = "Loading…" if thumb is None else "No preview"
@@ -131,7 +171,8 @@ class ResultGrid(QListView):
         self.setSpacing(4)
         self.setGridSize(QSize(CARD_W + 8, CARD_H + 8))
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.setItemDelegate(ResultDelegate(self))
+        self.delegate = ResultDelegate(self)
+        self.setItemDelegate(self.delegate)
         self.setWordWrap(False)
         self.setMouseTracking(False)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
