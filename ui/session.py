@@ -7,12 +7,14 @@ settings), it calls the matching ``notify_*`` and the others refresh.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
 from photoguard.audit import default_actor
-from photoguard.settings import Settings, save_settings
+from photoguard.settings import Settings, load_settings, save_settings
 from photoguard.workspace import Workspace, open_workspace
 from ui.qsettings import app_settings
 from ui.workers import TaskRunner
@@ -52,12 +54,18 @@ class Session(QObject):
 
     # ------------------------------------------------------------------ changes
 
-    def save_settings(self, settings: Settings) -> None:
-        """Validate, write settings.json, and use them from now on (raises UserError)."""
-        settings = settings.validate()
-        save_settings(self._ws.home, settings)
-        self._ws = self._ws.with_settings(settings)
+    def save_settings(self, **changes: Any) -> Settings:
+        """Change these settings in settings.json and from now on (raises UserError).
+
+        Only the fields changed are written: what the command line set for this run
+        (``--school``, ``--no-faces``) is not made permanent by saving a distance.
+        """
+        in_use = replace(self._ws.settings, **changes).validate()
+        on_disk = replace(load_settings(self._ws.home), **changes).validate()
+        save_settings(self._ws.home, on_disk)
+        self._ws = self._ws.with_settings(in_use)
         self.settings_changed.emit()
+        return in_use
 
     def open_home(self, home: Path) -> None:
         """Switch to another data folder (raises UserError if it cannot be opened)."""

@@ -91,9 +91,15 @@ class _Task(QRunnable):
         try:
             result = self.fn(*self.args)
         except BaseException as exc:  # delivered as a sentence, never lost in the thread
-            self.signals.failed.emit(self.key, error_text(exc))
+            self._deliver(self.signals.failed, error_text(exc))
         else:
-            self.signals.done.emit(self.key, result)
+            self._deliver(self.signals.done, result)
+
+    def _deliver(self, signal: Any, value: object) -> None:
+        try:
+            signal.emit(self.key, value)
+        except RuntimeError:  # the window closed meanwhile: nobody is waiting for it
+            log.debug("result of %s dropped: its receiver is gone", self.fn)
 
 
 _Callbacks = tuple[Callable[[Any], None] | None, Callable[[str], None] | None, _TaskSignals]

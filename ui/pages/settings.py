@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl
@@ -178,15 +177,14 @@ class SettingsPage(QWidget):
         )
         self.home.setText(f"{display(self.session.ws.home)} (school {s.school})")
 
-    def edited(self) -> Settings:
-        return replace(
-            self.session.ws.settings,
-            match_distance=round(self.match.value(), 4),
-            review_distance=round(self.review.value(), 4),
-            frames_per_second=round(self.fps.value(), 2),
-            min_face_px=self.min_face.value(),
-            caption_names=str(self.caption_style.currentData()),
-        )
+    def edited(self) -> dict[str, object]:
+        return {
+            "match_distance": round(self.match.value(), 4),
+            "review_distance": round(self.review.value(), 4),
+            "frames_per_second": round(self.fps.value(), 2),
+            "min_face_px": self.min_face.value(),
+            "caption_names": str(self.caption_style.currentData()),
+        }
 
     def save_settings(self) -> None:
         name = self.user.text().strip()
@@ -195,7 +193,7 @@ class SettingsPage(QWidget):
             return
         try:
             self.session.set_user_name(name)
-            self.session.save_settings(self.edited())
+            self.session.save_settings(**self.edited())
         except UserError as exc:
             self.message.error(error_text(exc))
             return

@@ -42,6 +42,7 @@ class _Step(QFrame):
         self.detail.setTextFormat(Qt.TextFormat.PlainText)
         layout.addWidget(self.detail, 1, 1)
         self.button = QPushButton()
+        self.button.setAccessibleName(f"Step {number}: {title}")
         layout.addWidget(self.button, 0, 2, 2, 1, Qt.AlignmentFlag.AlignVCenter)
         layout.setColumnStretch(1, 1)
         self.done = False
