@@ -31,13 +31,18 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
 from photoguard import audit
-from photoguard.cache import CACHE_FILE, clear_cache
+from photoguard.cache import _NONCE as CACHE_NONCE
+from photoguard.cache import CACHE_FILE, CACHE_KEY_ID, clear_cache
+from photoguard.cache import _decode as decode_cache_entry
 from photoguard.enroll import EnrollStatus, status
 from photoguard.errors import UserError
 from photoguard.store import references as ref_store
 from photoguard.store import rosters as roster_store
-from photoguard.vault import KeyStatus, Vault
+from photoguard.vault import KeyStatus, Vault, key_store_for
 from photoguard.workspace import Workspace
 
 #: The reason logged when none is given.
@@ -203,6 +208,8 @@ class Inventory:
     #: it at all): nothing should keep them; purge them.
     not_opted_out: tuple[str, ...]
     cache_entries: int
+    #: Of those, files whose cached faces include encodings (scanned with faces on).
+    cache_entries_with_encodings: int
     keys: KeyStatus
     max_age_days: int
     #: Plain sentences: what a person should do (empty when all is well).
@@ -224,6 +231,7 @@ class Inventory:
             ],
             "not_opted_out": list(self.not_opted_out),
             "cache_entries": self.cache_entries,
+            "cache_entries_with_encodings": self.cache_entries_with_encodings,
             "key_store": self.keys.store,
             "master_key_id": self.keys.master_key_id,
             "master_key_present": self.keys.master_present,
@@ -233,18 +241,32 @@ class Inventory:
         }
 
 
-def _cache_entries(ws: Workspace) -> int:
+def _cache_entries(ws: Workspace) -> tuple[int, int]:
+    """How many files the scan cache holds, and how many of them hold face encodings
+    (entries from scans with face recognition on; opened with the cache key to tell)."""
     path = ws.home / CACHE_FILE
     if not path.exists():
-        return 0
+        return 0, 0
     try:
         db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
         try:
-            return int(db.execute("SELECT count(*) FROM entries").fetchone()[0])
+            rows = db.execute("SELECT key, sealed FROM entries").fetchall()
         finally:
             db.close()
     except sqlite3.Error:
-        return 0
+        return 0, 0
+    key = key_store_for(ws.home).get(CACHE_KEY_ID)
+    encoded = 0
+    for entry, sealed in rows:
+        if key is None or not isinstance(sealed, bytes):
+            continue
+        try:
+            plain = AESGCM(key).decrypt(sealed[:CACHE_NONCE], sealed[CACHE_NONCE:], entry.encode())
+            found = decode_cache_entry(plain)
+        except (InvalidTag, ValueError, KeyError, TypeError, IndexError, AttributeError):
+            continue  # damaged: the cache deletes it when it meets it
+        encoded += any(hit.encoding is not None for hit in found.faces)
+    return len(rows), encoded
 
 
 def inventory(ws: Workspace) -> Inventory:
@@ -256,6 +278,7 @@ def inventory(ws: Workspace) -> Inventory:
         counts = ref_store.reference_counts(tx, ws.school)
         opted = {s.student_id for s in roster_store.current_students(tx, ws.school) if s.opted_out}
     stale = tuple(stale_students(ws))
+    cached, cached_encoded = _cache_entries(ws)
     strays = tuple(sorted(sid for sid in counts if sid not in opted))
     notices: list[str] = []
     if keys.master_key_id and not keys.master_present:
@@ -274,6 +297,11 @@ def inventory(ws: Workspace) -> Inventory:
             "stored: if face recognition is not allowed here, delete them with "
             "'photoguard purge --all'"
         )
+    if not ws.settings.faces and cached_encoded:
+        notices.append(
+            f"faces-off mode is on but the scan cache holds face encodings of {cached_encoded} "
+            "file(s) scanned with face recognition on: clear it with 'photoguard cache clear'"
+        )
     if stale:
         notices.append(
             f"{len(stale)} opted-out student(s) have reference faces older than "
@@ -290,7 +318,8 @@ def inventory(ws: Workspace) -> Inventory:
         references=sum(counts.values()),
         stale=stale,
         not_opted_out=strays,
-        cache_entries=_cache_entries(ws),
+        cache_entries=cached,
+        cache_entries_with_encodings=cached_encoded,
         keys=keys,
         max_age_days=ws.settings.reference_max_age_days,
         notices=tuple(notices),

@@ -114,7 +114,10 @@ def cmd_keys_status(args: argparse.Namespace, ctx: Context) -> int:
         f"Reference faces: {plural(inv.references, 'reference')} of "
         f"{plural(inv.students_with_references, 'student')}, sealed per student."
     )
-    print(f"Scan cache: {plural(inv.cache_entries, 'file')}.")
+    print(
+        f"Scan cache: {plural(inv.cache_entries, 'file')}, "
+        f"{inv.cache_entries_with_encodings} with face encodings (sealed)."
+    )
     print(f"Face recognition: {'on' if inv.faces else 'OFF (faces-off mode)'}.")
     for s in inv.stale:
         print(
