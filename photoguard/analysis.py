@@ -16,6 +16,7 @@ import numpy as np
 
 from photoguard.faces import Box, Encoding, find_faces
 from photoguard.media import Frame, Kind, MediaError, VideoInfo, photo_frames, video_frames
+from photoguard.metadata import CaptionFields, read_embedded_fields
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,8 @@ class FileAnalysis:
     faces: tuple[FaceHit, ...] = ()
     #: Why the pictures could not be fully checked; None when every frame was.
     error: str | None = None
+    #: The captions inside the file (EXIF, IPTC, XMP, ...), read in the worker too.
+    captions: CaptionFields | None = None
 
 
 def _to_original(box: Box, scale: float, width: int, height: int) -> Box:
@@ -123,14 +126,17 @@ def analyze_file(
     )
     if kind == "photo":
         part, parts = 0, 1
+    captions = read_embedded_fields(path) if part == 0 else None
     try:
         tally = _check_frames(frames, options.encode, part, parts)
     except MediaError as exc:
-        return FileAnalysis(kind=kind, error=str(exc))
+        return FileAnalysis(kind=kind, error=str(exc), captions=captions)
     except MemoryError:
-        return FileAnalysis(kind=kind, error="too large to decode in memory")
+        return FileAnalysis(kind=kind, error="too large to decode in memory", captions=captions)
     if tally.first is None:
-        return FileAnalysis(kind=kind, error="no picture in the file could be decoded")
+        return FileAnalysis(
+            kind=kind, error="no picture in the file could be decoded", captions=captions
+        )
     duration = info[0].duration_s if info else None
     return FileAnalysis(
         kind=kind,
@@ -139,6 +145,7 @@ def analyze_file(
         frames_checked=tally.checked,
         duration_s=duration,
         faces=tuple(tally.hits),
+        captions=captions,
     )
 
 
@@ -158,6 +165,7 @@ def merge_parts(parts: Sequence[FileAnalysis]) -> FileAnalysis:
         duration_s=next((p.duration_s for p in parts if p.duration_s is not None), None),
         faces=tuple(faces),
         error=errors[0] if errors else None,
+        captions=next((p.captions for p in parts if p.captions is not None), None),
     )
 
 

@@ -32,12 +32,13 @@ from photoguard.facemodel import MODEL_LABEL
 from photoguard.faces import Box
 from photoguard.home import create_private_file
 from photoguard.media import Kind
+from photoguard.metadata import CaptionField, CaptionFields, FieldError
 from photoguard.vault import KeyStore, key_store_for
 
 CACHE_FILE = "cache.sqlite"
 CACHE_KEY_ID = "cache-key"
 #: Bump when decoding or detection changes in a way that changes what is found.
-PIPELINE_VERSION = 1
+PIPELINE_VERSION = 2
 _NONCE = 12
 
 
@@ -67,7 +68,7 @@ def _encode(a: FileAnalysis) -> bytes:
                 else base64.b64encode(hit.encoding.astype("<f4").tobytes()).decode(),
             }
         )
-    doc = {
+    doc: dict[str, Any] = {
         "kind": a.kind,
         "w": a.width,
         "h": a.height,
@@ -75,6 +76,9 @@ def _encode(a: FileAnalysis) -> bytes:
         "d": a.duration_s,
         "faces": faces,
     }
+    if a.captions is not None:
+        doc["captions"] = [[f.field, f.text] for f in a.captions.fields]
+        doc["caption_errors"] = [[e.field, e.detail] for e in a.captions.errors]
     return json.dumps(doc, separators=(",", ":")).encode()
 
 
@@ -90,6 +94,12 @@ def _decode(data: bytes) -> FileAnalysis:
         )
         for f in doc["faces"]
     )
+    captions = None
+    if "captions" in doc:
+        captions = CaptionFields(
+            tuple(CaptionField(str(f), str(t)) for f, t in doc["captions"]),
+            tuple(FieldError(str(f), str(d)) for f, d in doc["caption_errors"]),
+        )
     return FileAnalysis(
         kind=doc["kind"],
         width=int(doc["w"]),
@@ -97,6 +107,7 @@ def _decode(data: bytes) -> FileAnalysis:
         frames_checked=int(doc["n"]),
         duration_s=doc["d"],
         faces=faces,
+        captions=captions,
     )
 
 

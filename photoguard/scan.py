@@ -28,11 +28,12 @@ from photoguard.enroll import coverage_gaps, load_reference_set
 from photoguard.errors import UserError
 from photoguard.facemodel import MODEL_LABEL
 from photoguard.faces import ReferenceSet
-from photoguard.metadata import CaptionFields, FieldError, read_caption_fields
+from photoguard.metadata import CaptionFields, FieldError, combine, read_outside_fields
 from photoguard.names import NameIndex
 from photoguard.pathtext import display, stored
 from photoguard.report import FileResult, ScanReport
 from photoguard.roster import Student
+from photoguard.safeopen import open_regular
 from photoguard.store import rosters as roster_store
 from photoguard.store import scans as scan_store
 from photoguard.store.rosters import utcnow
@@ -116,17 +117,25 @@ ScanEvent = ScanStarted | FileSkipped | FileChecked | FileDecided | ScanFinished
 
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
-    with path.open("rb") as f:
+    with open_regular(path) as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
 
 
-def _safe_captions(path: Path, root: Path) -> CaptionFields:
+def _captions(item: Found, analysis: FileAnalysis | WorkerFailure) -> CaptionFields:
+    """The file's captions: embedded ones as the worker read them, plus its sidecars and
+    path names (read here: plain Python, no codec)."""
     try:
-        return read_caption_fields(path, root)
+        outside = read_outside_fields(item.path, item.root)
     except Exception as exc:  # the readers promise not to raise; fail closed if one does
-        return CaptionFields((), (FieldError("metadata", f"could not be read ({exc})"),))
+        outside = CaptionFields((), (FieldError("metadata", f"could not be read ({exc})"),))
+    if isinstance(analysis, WorkerFailure):
+        return outside  # the file is an error already; its embedded captions were not read
+    if analysis.captions is None:
+        missing = FieldError("metadata", "the captions inside the file were not read")
+        return combine(outside, CaptionFields((), (missing,)))
+    return combine(outside, analysis.captions)
 
 
 def scan(
@@ -212,7 +221,7 @@ def scan(
         i: int, analysis: FileAnalysis | WorkerFailure, sha256: str, cached: bool
     ) -> Iterator[ScanEvent]:
         item = found[i]
-        captions = _safe_captions(item.path, item.root)
+        captions = _captions(item, analysis)
         assessment = assess(analysis, captions, references, names, settings)
         result = FileResult(
             path=item.path,

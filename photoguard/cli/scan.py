@@ -40,6 +40,9 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=cmd_scan)
 
 
+_DECIDED = {"approve": "approved", "block": "blocked", "pending": "pending"}
+
+
 def _progress(done: int, total: int, eta: float | None, name: str) -> None:
     eta_text = f", about {int(eta // 60)}:{int(eta % 60):02d} left" if eta is not None else ""
     short = name if len(name) <= 40 else "..." + name[-37:]
@@ -82,7 +85,14 @@ def cmd_scan(args: argparse.Namespace, ctx: Context) -> int:
             if tty:
                 _progress(event.done, event.total, event.eta_s, event.result.rel)
         elif isinstance(event, FileDecided):
-            pass
+            # One line per recorded decision: what is printed here is committed.
+            if tty:
+                print("\r\x1b[2K", end="", file=sys.stderr)
+            print(
+                f"{_DECIDED.get(event.decision, event.decision):<9} {event.result.rel}  "
+                f"(log #{event.record_seq})",
+                flush=True,
+            )
         elif isinstance(event, ScanFinished):
             report = event.report
     if tty:

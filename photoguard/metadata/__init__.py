@@ -33,15 +33,19 @@ from photoguard.metadata.fields import (
 )
 from photoguard.metadata.filename import read_path_names
 from photoguard.metadata.sidecars import read_sidecars
+from photoguard.safeopen import open_regular
 
 __all__ = [
     "PATH_FIELDS",
     "CaptionField",
     "CaptionFields",
     "FieldError",
+    "combine",
     "container_kind",
     "read_caption_fields",
     "read_embedded",
+    "read_embedded_fields",
+    "read_outside_fields",
 ]
 
 HEIF_BRANDS = frozenset(
@@ -74,15 +78,33 @@ def read_caption_fields(path: Path, root: Path | None = None) -> CaptionFields:
 
     ``root`` is the folder being scanned: folders between it and the file are checked.
     """
+    return combine(read_outside_fields(path, root), read_embedded_fields(path))
+
+
+def read_embedded_fields(path: Path) -> CaptionFields:
+    """The captions inside the file. The scan runs this in a worker process: some
+    containers (HEIF) are read by a C library."""
     out = Collector()
-    read_path_names(path, root, out)
     try:
-        with path.open("rb") as f:
+        with open_regular(path) as f:
             read_embedded(f, os.fstat(f.fileno()).st_size, out, path)
     except OSError as exc:
         out.error("file", f"could not be opened: {exc.strerror or exc}")
+    return out.result()
+
+
+def read_outside_fields(path: Path, root: Path | None = None) -> CaptionFields:
+    """The captions beside the file (sidecars) and in its file and folder names."""
+    out = Collector()
+    read_path_names(path, root, out)
     read_sidecars(path, out)
     return out.result()
+
+
+def combine(*parts: CaptionFields) -> CaptionFields:
+    return CaptionFields(
+        tuple(f for p in parts for f in p.fields), tuple(e for p in parts for e in p.errors)
+    )
 
 
 def read_embedded(f: BinaryIO, size: int, out: Collector, path: Path | None = None) -> None:

@@ -19,6 +19,7 @@ from typing import Any
 from photoguard.metadata import xmp
 from photoguard.metadata.fields import Collector
 from photoguard.metadata.text import decode_text
+from photoguard.safeopen import open_regular
 
 #: Largest sidecar read (bytes); a bigger one is reported, not silently skipped.
 MAX_SIDECAR = 4 << 20
@@ -52,7 +53,8 @@ def read_sidecars(path: Path, out: Collector) -> None:
             if size > MAX_SIDECAR:
                 out.error(field, f"{size} bytes: too large to check")
                 continue
-            data = sidecar.read_bytes()
+            with open_regular(sidecar) as f:
+                data = f.read(MAX_SIDECAR + 1)
         except OSError as exc:
             out.error(field, f"could not be read: {exc.strerror or exc}")
             continue
