@@ -112,7 +112,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if cache is None or config.getoption("every_test"):
         return
     engine_free = set(cache.get(_ENGINE_FREE_KEY, []))
-    dropped = [i for i in items if i.nodeid in engine_free and not _database_fixtures(i)]
+    dropped = [
+        i
+        for i in items
+        if i.nodeid in engine_free and (_chooses_engine(i) or not _database_fixtures(i))
+    ]
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = [i for i in items if i not in set(dropped)]
@@ -120,7 +124,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 # Which tests open a database, learnt on every SQLite run: a database file (or a
 # PostgreSQL schema marker) appeared under the test's tmp_path, sqlite3 opened a
-# file in the test's process, or the test uses a data-folder fixture.
+# file in the test's process, or the test uses a data-folder fixture. Tests that
+# choose their engine themselves (``db_url``, the ``pg_*`` fixtures) do the same on
+# every run of the suite, so they count as engine-free too.
 _ENGINE_FREE_KEY = "photoguard/engine-free-tests"
 _OPENED = pytest.StashKey[bool]()
 _PASSED = pytest.StashKey[bool]()
@@ -133,6 +139,10 @@ def _count_sqlite_opens(event: str, args: tuple[Any, ...]) -> None:
 
 
 sys.addaudithook(_count_sqlite_opens)
+
+
+def _chooses_engine(item: pytest.Item) -> bool:
+    return bool(set(getattr(item, "fixturenames", ())) & {"db_url", "pg_admin_url"})
 
 
 def _database_fixtures(item: pytest.Item) -> bool:
@@ -159,7 +169,9 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     for item in session.items:
         if _PASSED not in item.stash or _OPENED not in item.stash:
             continue  # not run this time: what was learnt before stands
-        if item.stash[_PASSED] and not item.stash[_OPENED] and not _database_fixtures(item):
+        if item.stash[_PASSED] and (
+            _chooses_engine(item) or not (item.stash[_OPENED] or _database_fixtures(item))
+        ):
             engine_free.add(item.nodeid)
         else:
             engine_free.discard(item.nodeid)
@@ -231,6 +243,81 @@ def _names(code: types.CodeType) -> Iterator[str]:
     for const in code.co_consts:
         if isinstance(const, types.CodeType):
             yield from _names(const)
+
+
+# ------------------------------------------------------------------ PostgreSQL servers
+# For tests that need PostgreSQL itself (roles, concurrency, migrate-to), whichever
+# engine the suite runs on. They skip without PHOTOGUARD_TEST_PG.
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url() -> str:
+    """A superuser URL of the test server."""
+    url = os.environ.get(PG_ENV)
+    if not url:
+        pytest.skip(f"set {PG_ENV}=postgresql://... to run against PostgreSQL")
+    return url
+
+
+@pytest.fixture(scope="session")
+def pg_database(pg_admin_url: str) -> Iterator[str]:
+    """A scratch database for this session's PostgreSQL tests, dropped at the end."""
+    import psycopg
+
+    name = f"photoguard_pg_{os.getpid()}_{secrets.token_hex(3)}"
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield urlunsplit(urlsplit(pg_admin_url)._replace(path="/" + name))
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def pg_url(pg_database: str) -> str:
+    """A PostgreSQL database of this test's own (an empty schema), as the superuser."""
+    import psycopg
+
+    from photoguard.store.per_folder import with_search_path
+
+    schema = f"t_{secrets.token_hex(6)}"
+    with psycopg.connect(pg_database, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    return with_search_path(pg_database, schema)
+
+
+@pytest.fixture(scope="session")
+def pg_login(pg_admin_url: str) -> Iterator[Callable[[str, str], str]]:
+    """``pg_login(url, name)``: a new login (unique on the server) and ``url`` as that login."""
+    import psycopg
+
+    made: list[str] = []
+
+    def make(url: str, name: str) -> str:
+        login = f"{name}_{secrets.token_hex(4)}"
+        password = secrets.token_hex(12)
+        with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+            conn.execute(f"CREATE ROLE \"{login}\" LOGIN PASSWORD '{password}'")
+        made.append(login)
+        parts = urlsplit(url)
+        host = parts.netloc.rsplit("@", 1)[-1]
+        return urlunsplit(parts._replace(netloc=f"{login}:{password}@{host}"))
+
+    yield make
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        for login in made:
+            conn.execute(f'DROP ROLE IF EXISTS "{login}"')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str | None:
+    """Each engine in turn, for a test to pass to open_workspace(db_url=...): None is the
+    SQLite file of the data folder (even when the suite runs on PostgreSQL)."""
+    from photoguard.store import per_folder
+
+    if request.param == "sqlite":
+        monkeypatch.delenv(per_folder.ENV, raising=False)
+        return None
+    return str(request.getfixturevalue("pg_url"))
 
 
 # ------------------------------------------------------------------ data folders

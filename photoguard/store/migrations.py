@@ -387,10 +387,25 @@ def _schema(tx: Tx) -> str:
     return str(found)
 
 
+def _no_access(db: Database) -> UserError:
+    login = getattr(db, "login", "?")
+    return UserError(
+        f"login '{login}' cannot use photoguard's tables in {db.display_name}: it is not a "
+        "member of any school (the district office adds members with 'photoguard db grant'), "
+        "or the database is not set up yet ('photoguard db init' as its owner)"
+    )
+
+
 def migrate(db: Database, backup_dir: Path | None = None) -> int:
     """Apply every pending migration; return the schema version reached."""
-    with db.snapshot() as tx:
-        version = current_version(tx)
+    try:
+        with db.snapshot() as tx:
+            version = current_version(tx)
+            usable = tx.dialect == "sqlite" or tx.scalar("SELECT current_schema()") is not None
+    except PermissionDenied as exc:  # the tables are there, but not for this login
+        raise _no_access(db) from exc
+    if not usable:  # no schema in the search path that this login may use
+        raise _no_access(db)
     if version > LATEST:
         raise UserError(
             f"the database has schema version {version}, newer than this photoguard "
