@@ -318,12 +318,16 @@ class Vault:
         lost): it is retired all the same, so a copy of the database from before
         cannot be opened by any key that exists once it is destroyed.
         """
-        row = tx.row("SELECT master_key_id, key_store FROM vault WHERE id = 1")
+        row = tx.row("SELECT master_key_id, key_store, retired_key_id FROM vault WHERE id = 1")
         if row is None:
             return None
         remaining = tx.rows("SELECT school, student_id, wrapped_key FROM student_keys")
         old = self._master_key(tx, create=False) if remaining else None
         store = self._store(row["key_store"])
+        if row["retired_key_id"]:
+            # Retired by an earlier, committed rotation whose clean-up was interrupted:
+            # nothing needs it, and the vault is about to name a newer retired key.
+            store.delete(row["retired_key_id"])
         new_id, new_key = f"master-{secrets.token_hex(8)}", AESGCM.generate_key(bit_length=256)
         store.put(new_id, new_key)
         for r in remaining:

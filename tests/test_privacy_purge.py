@@ -215,6 +215,16 @@ def test_a_deletion_interrupted_before_the_old_key_was_destroyed_is_finished_lat
         assert inv.keys.master_present and inv.notices == ()
         assert set(load_reference_set(ws).student_ids) == {"1001", "1003"}
 
+        # Interrupted again, then another deletion: its rotation destroys the key left
+        # over (the vault only names the newest retired key), and then its own.
+        with ws.db.transaction() as tx:
+            _, first = vault.forget(tx, ["1003"])
+        with ws.db.transaction() as tx:
+            _, second = vault.forget(tx, ["1001"])
+        assert first not in _keys(copy_home) and second in _keys(copy_home)
+        assert vault.destroy_retired()
+        assert set(_keys(copy_home)) == {inventory(ws).keys.master_key_id}
+
 
 def test_purge_clears_the_scan_cache_and_destroys_its_key(copy_home: Path) -> None:
     """The cache may hold the student's face from scanned photos."""
