@@ -253,6 +253,12 @@ class Vault:
         self._master = (row["master_key_id"], found)
         return self._master
 
+    def check_key(self) -> None:
+        """Raise the one-line UserError now if the master key exists but is missing here
+        (call before slow work, e.g. analysing a picture-day folder, that would need it)."""
+        with self.db.snapshot() as tx:
+            self._master_key(tx, create=False)
+
     # -- data keys -------------------------------------------------------------
 
     def _data_key(self, tx: Tx, student_id: str, create: bool) -> bytes | None:

@@ -106,10 +106,9 @@ def cmd_keys_status(args: argparse.Namespace, ctx: Context) -> int:
         print_json(inv.as_json())
         return 0
     keys = inv.keys
-    print(f"Key store: {keys.store or '(none yet)'}; key files in {keys.key_folder}")
     print(keys.reason[0].upper() + keys.reason[1:] + ".")
     if keys.rotated_at:
-        print(f"Master key last replaced: {keys.rotated_at}")
+        print(f"Master key created or last replaced: {keys.rotated_at}")
     print(
         f"Reference faces: {plural(inv.references, 'reference')} of "
         f"{plural(inv.students_with_references, 'student')}, sealed per student."
