@@ -16,10 +16,11 @@ from faceworld import write_roster
 from photoguard.cache import CACHE_FILE, CACHE_KEY_ID
 from photoguard.cli.main import main
 from photoguard.enroll import enroll, load_reference_set, plan_student
+from photoguard.errors import UserError
 from photoguard.privacy import inventory, purge_student
 from photoguard.roster_import import apply_import, preview_import
 from photoguard.scan import ScanFinished, scan
-from photoguard.vault import KEYRING_SERVICE
+from photoguard.vault import KEYRING_SERVICE, Vault
 from photoguard.workspace import open_workspace
 
 pytestmark = pytest.mark.faces
@@ -182,6 +183,9 @@ def test_a_missing_master_key_is_one_plain_line(
         assert (rc, err) == (2, expected), argv
     rc, out, _ = _run(capsys, *home, "keys", "status")
     assert rc == 1 and "is MISSING from key files" in out and "purge --all" in out
+    with open_workspace(copy_home) as ws, pytest.raises(UserError) as caught:
+        Vault(ws.db, ws.home, ws.school).check_key()  # before slow work that needs it
+    assert f"photoguard: {caught.value}\n" == expected
     # Faces-off mode needs no key: captions and file names are still checked.
     rc, out, err = _run(capsys, *home, "--no-faces", "scan", photo)
     assert rc == 1 and err == "" and "1 to review" in out
