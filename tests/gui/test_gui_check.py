@@ -111,9 +111,14 @@ def test_approve_block_and_override_are_written_to_the_approval_log(  # type: ig
 
     # Approve the clear photo with its keyboard shortcut.
     select(window, "biden.jpg")
+    window.raise_()
     window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)  # shortcuts act in the active window only
     qtbot.waitUntil(lambda: detail.approve.isEnabled())
+    check.grid.setFocus()
     qtbot.keyClick(check.grid, Qt.Key.Key_A)
+    # The shortcut may be delivered a moment later: wait for what it does.
+    qtbot.waitUntil(lambda: check.model.decision(str(folder / "biden.jpg")) is not None)
     idle(qtbot, window)
     assert check.message.kind == "success", check.message.text()
     assert "approve recorded by Ms. Tan (yearbook)" in check.message.text()
@@ -131,6 +136,7 @@ def test_approve_block_and_override_are_written_to_the_approval_log(  # type: ig
     detail.with_reason.click()
     qtbot.keyClicks(detail.reason_edit, "Kit is in the background; cropped out before posting")
     qtbot.keyClick(detail.reason_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: check.model.decision(str(folder / "kit_rose.jpg")) == "override")
     idle(qtbot, window)
     assert check.message.kind == "success", check.message.text()
 
