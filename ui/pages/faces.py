@@ -181,8 +181,9 @@ class FacesPage(LazyRefresh):
         self.table.verticalHeader().hide()
         self.table.setIconSize(QSize(44, 44))
         self.table.verticalHeader().setDefaultSectionSize(50)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(COL_NAME, QHeaderView.ResizeMode.Stretch)
         self.table.selectionModel().currentRowChanged.connect(self._student_chosen)
         split.addWidget(self.table)
 
@@ -252,8 +253,6 @@ class FacesPage(LazyRefresh):
         self.stack.setCurrentIndex(1)
         current = self.table.currentIndex().row()
         self.model.set_status(state.references)
-        self.table.resizeColumnsToContents()
-        self.table.setColumnWidth(COL_NAME, max(240, self.table.columnWidth(COL_NAME)))
         quiet = self.busy or not self.message.isHidden()
         if state.gaps and not quiet:
             self.message.warning(gap_sentence(state.gaps))
