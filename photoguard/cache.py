@@ -182,6 +182,36 @@ class ScanCache:
         self._db.close()
 
 
+def cache_contents(home: Path, store: KeyStore | None = None) -> tuple[int, int]:
+    """How many files the cache holds, and how many of those entries hold face
+    encodings (opened with the cache key to tell; read-only, nothing changes)."""
+    path = home / CACHE_FILE
+    if not path.exists():
+        return 0, 0
+    try:
+        db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+        db.text_factory = bytes
+        try:
+            rows = db.execute("SELECT key, sealed FROM entries").fetchall()
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return 0, 0
+    key = (store or key_store_for(home)).get(CACHE_KEY_ID)
+    encoded = 0
+    for entry, sealed in rows:
+        if key is None or not isinstance(sealed, bytes):
+            continue
+        try:
+            name = entry.decode() if isinstance(entry, bytes) else str(entry)
+            plain = AESGCM(key).decrypt(sealed[:_NONCE], sealed[_NONCE:], name.encode())
+            found = _decode(plain)
+        except (InvalidTag, ValueError, KeyError, TypeError, IndexError, AttributeError):
+            continue  # damaged: the cache deletes it when it meets it
+        encoded += any(hit.encoding is not None for hit in found.faces)
+    return len(rows), encoded
+
+
 def clear_cache(home: Path, store: KeyStore | None = None) -> int:
     """Delete the cache file (and its WAL) and destroy its key. Returns entries deleted."""
     path = home / CACHE_FILE

@@ -278,6 +278,8 @@ def enroll(
     """Encode and store the plan's reference photos (one transaction)."""
     if not ws.settings.faces:
         raise UserError("faces-off mode is on: reference faces are not enrolled")
+    # A missing master key is said now, not after minutes of analysing photos.
+    Vault(ws.db, ws.home, ws.school).check_key()
     with ws.db.snapshot() as tx:
         existing = {(r.student_id, r.source_sha256) for r in ref_store.references(tx, ws.school)}
     todo: list[tuple[Candidate, str]] = []

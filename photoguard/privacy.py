@@ -27,22 +27,16 @@ children's faces change, so the app asks for this year's picture-day photos.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
 from photoguard import audit
-from photoguard.cache import _NONCE as CACHE_NONCE
-from photoguard.cache import CACHE_FILE, CACHE_KEY_ID, clear_cache
-from photoguard.cache import _decode as decode_cache_entry
+from photoguard.cache import cache_contents, clear_cache
 from photoguard.enroll import EnrollStatus, status
 from photoguard.errors import UserError
 from photoguard.store import references as ref_store
 from photoguard.store import rosters as roster_store
-from photoguard.vault import KeyStatus, Vault, key_store_for
+from photoguard.vault import KeyStatus, Vault
 from photoguard.workspace import Workspace
 
 #: The reason logged when none is given.
@@ -242,31 +236,8 @@ class Inventory:
 
 
 def _cache_entries(ws: Workspace) -> tuple[int, int]:
-    """How many files the scan cache holds, and how many of them hold face encodings
-    (entries from scans with face recognition on; opened with the cache key to tell)."""
-    path = ws.home / CACHE_FILE
-    if not path.exists():
-        return 0, 0
-    try:
-        db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
-        try:
-            rows = db.execute("SELECT key, sealed FROM entries").fetchall()
-        finally:
-            db.close()
-    except sqlite3.Error:
-        return 0, 0
-    key = key_store_for(ws.home).get(CACHE_KEY_ID)
-    encoded = 0
-    for entry, sealed in rows:
-        if key is None or not isinstance(sealed, bytes):
-            continue
-        try:
-            plain = AESGCM(key).decrypt(sealed[:CACHE_NONCE], sealed[CACHE_NONCE:], entry.encode())
-            found = decode_cache_entry(plain)
-        except (InvalidTag, ValueError, KeyError, TypeError, IndexError, AttributeError):
-            continue  # damaged: the cache deletes it when it meets it
-        encoded += any(hit.encoding is not None for hit in found.faces)
-    return len(rows), encoded
+    """How many files the scan cache holds, and how many of them hold face encodings."""
+    return cache_contents(ws.home)
 
 
 def inventory(ws: Workspace) -> Inventory:

@@ -71,6 +71,8 @@ class ScanReport:
     files: tuple[FileResult, ...]
     skipped: tuple[Skipped, ...]
     coverage_gaps: tuple[Student, ...]
+    #: Opted-out students whose newest reference face is older than the set age.
+    stale_references: tuple[Student, ...] = ()
     students: Mapping[str, Student] = field(default_factory=dict)
     started_at: str = ""
     finished_at: str = ""
@@ -106,6 +108,7 @@ class ScanReport:
             "files": [f.as_json() for f in sorted(self.files, key=lambda f: f.rel)],
             "skipped": [{"path": s.rel, "reason": s.reason} for s in self.skipped],
             "coverage_gaps": [s.student_id for s in self.coverage_gaps],
+            "stale_references": [s.student_id for s in self.stale_references],
         }
 
 
@@ -223,6 +226,11 @@ def summary_lines(report: ScanReport) -> list[str]:
         lines.append(
             f"WARNING: {len(report.coverage_gaps)} opted-out student(s) have no reference face and "
             f"cannot be recognised by this scan: {names}. Add them with 'photoguard enroll'."
+        )
+    if report.stale_references:
+        lines.append(
+            f"Note: {len(report.stale_references)} opted-out student(s) have only reference "
+            "faces older than the set age (children change): enroll this year's picture-day photos."
         )
     if report.all_clear:
         lines.append("All files are clear.")

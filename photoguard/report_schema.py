@@ -85,5 +85,6 @@ REPORT_SCHEMA: dict[str, Any] = {
             },
         },
         "coverage_gaps": {"type": "array", "items": {"type": "string"}},
+        "stale_references": {"type": "array", "items": {"type": "string"}},
     },
 }

@@ -24,7 +24,7 @@ from pathlib import Path
 from photoguard import audit
 from photoguard.analysis import AnalysisOptions, FileAnalysis, analyze_file, merge_parts
 from photoguard.cache import ScanCache, cache_key
-from photoguard.enroll import coverage_gaps, load_reference_set
+from photoguard.enroll import load_reference_set, status
 from photoguard.errors import UserError
 from photoguard.facemodel import MODEL_LABEL
 from photoguard.faces import ReferenceSet
@@ -165,7 +165,9 @@ def scan(
     # was not looked for, and decisions.py refuses approvals on that basis.
     started_at = utcnow()
     references = load_reference_set(ws) if settings.faces else ReferenceSet([])
-    gaps = tuple(coverage_gaps(ws)) if settings.faces else ()
+    enrolled = status(ws) if settings.faces else []
+    gaps = tuple(e.student for e in enrolled if not e.references)
+    stale = tuple(e.student for e in enrolled if e.references and e.stale)
     names = NameIndex(students)
     by_id = {s.student_id: s for s in students}
 
@@ -304,6 +306,7 @@ def scan(
         files=tuple(results),
         skipped=tuple(skipped),
         coverage_gaps=gaps,
+        stale_references=stale,
         students=by_id,
         started_at=started_at,
         finished_at=utcnow(),
