@@ -7,7 +7,7 @@ Face distances are Euclidean distances between dlib's 128-number face
 encodings (smaller = more alike). Measured on ../shared/fixtures with
 photoguard's own pipeline (tests/test_model_card.py re-measures them):
 
-* the same person in two photos: 0.06 to 0.523 (the hardest pair is
+* the same person in two photos: 0.00 to 0.519 (the hardest pair is
   alex1.jpg / alex2.png, a small, soft crop);
 * two different people: 0.648 and up; the closest is lin1.png against
   obama_partial_face2.jpg, half a face cropped at the edge; every other pair is
