@@ -105,8 +105,11 @@ def build_window(ws: Workspace, paths: Sequence[Path] = ()):  # type: ignore[no-
 def run(ws: Workspace, paths: Sequence[Path] = ()) -> int:
     """Open the window on an open workspace and run until it closes."""
     app = create_app()
-    sys.excepthook = _excepthook
+    if sys.excepthook is sys.__excepthook__:  # not when a test harness installed its own
+        sys.excepthook = _excepthook
     window = build_window(ws, paths)
+    # Closing the main window ends the app, even if a stray message box is still open.
+    window.closed.connect(app.quit)
     window.show()
     return int(app.exec())
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSize, Qt
+from PySide6.QtCore import QByteArray, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -43,6 +43,9 @@ PAGE_KEY = "window/page"
 
 
 class MainWindow(QMainWindow):
+    #: The window closed (the app quits when the window it was started with closes).
+    closed = Signal()
+
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
@@ -205,3 +208,4 @@ class MainWindow(QMainWindow):
         self.faces.shutdown()
         self.session.close()
         event.accept()
+        self.closed.emit()

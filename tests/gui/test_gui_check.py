@@ -200,3 +200,51 @@ def test_cancel_a_running_check(  # type: ignore[no-untyped-def]
         for r in range(check.model.rowCount())
     )
     assert check.new_button.isEnabled()
+
+
+def test_photoguard_gui_opens_the_window_and_checks_the_folder_named(  # type: ignore[no-untyped-def]
+    qapp, copy_home: Path, tmp_path: Path, fixtures_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`photoguard --home DIR gui FOLDER`, end to end: the real command, window and check.
+
+    The application's own event loop is replaced by a local one: once QApplication.exec()
+    has returned through quit(), Qt runs no further event loop in this process, and the
+    other GUI tests need theirs.
+    """
+    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    loop = QEventLoop()
+    monkeypatch.setattr(QApplication, "exec", lambda *_: loop.exec())
+    monkeypatch.setattr(QApplication, "quit", lambda *_: loop.quit())
+
+    from photoguard.cli.main import main as cli_main
+    from ui.main_window import MainWindow
+
+    folder = photo_folder(tmp_path, fixtures_dir)
+    seen: dict[str, object] = {}
+
+    def watch() -> None:
+        windows = [
+            w
+            for w in QApplication.topLevelWidgets()
+            if isinstance(w, MainWindow) and w.isVisible() and w.session.ws.home == copy_home
+        ]
+        if windows and windows[0].check.report is not None and windows[0].check.job is None:
+            window = windows[0]
+            seen["home"] = window.session.ws.home
+            seen["verdicts"] = verdicts(window)
+            window.session.tasks.wait()
+            window.close()
+        else:
+            QTimer.singleShot(100, watch)
+
+    QTimer.singleShot(100, watch)
+    status = cli_main(["--home", str(copy_home), "gui", str(folder)])
+    assert status == 0
+    assert seen["home"] == copy_home
+    assert seen["verdicts"] == {
+        "kit_rose.jpg": "flagged",
+        "biden.jpg": "clear",
+        "damaged.jpg": "error",
+    }
