@@ -146,3 +146,36 @@ def test_the_window_remembers_its_size(qtbot, make_window, home: Path) -> None: 
     second = make_window(home)
     second.restore_state()
     assert (second.width(), second.height()) == (780, 540)
+
+
+def test_the_photoguard_gui_launcher_opens_the_data_folder_named(  # type: ignore[no-untyped-def]
+    qapp, roster_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ``photoguard-gui`` entry point (ui.app:main) with --home, up to the window."""
+    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from ui.app import main
+    from ui.main_window import MainWindow
+
+    loop = QEventLoop()  # not QApplication.exec(): see the end-to-end test of 'photoguard gui'
+    monkeypatch.setattr(QApplication, "exec", lambda *_: loop.exec())
+    monkeypatch.setattr(QApplication, "quit", lambda *_: loop.quit())
+    seen: list[str] = []
+
+    def watch() -> None:
+        windows = [
+            w
+            for w in QApplication.topLevelWidgets()
+            if isinstance(w, MainWindow) and w.isVisible() and w.session.ws.home == roster_home
+        ]
+        if windows and windows[0].check.state is not None:
+            seen.append(windows[0].windowTitle())
+            windows[0].session.tasks.wait()
+            windows[0].close()
+        else:
+            QTimer.singleShot(50, watch)
+
+    QTimer.singleShot(50, watch)
+    assert main(["--home", str(roster_home)]) == 0
+    assert seen == ["photoguard — default"]
