@@ -94,6 +94,14 @@ def test_drop_a_folder_and_see_a_badge_per_file(  # type: ignore[no-untyped-def]
     # The window's own record of the check, to run it again.
     assert check.recent.count() == 1
     assert "field day" in check.recent.item(0).text()
+    assert "1 flagged, 1 not checked, 1 clear" in check.recent.item(0).text()
+    # ... which runs again from the home page.
+    check.new_check()
+    assert check.stack.currentIndex() == 0
+    check.recent.list.itemActivated.emit(check.recent.item(0))
+    assert check.job is not None
+    wait_for_check(qtbot, window)
+    assert check.model.rowCount() == 3
 
 
 def test_approve_block_and_override_are_written_to_the_approval_log(  # type: ignore[no-untyped-def]

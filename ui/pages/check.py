@@ -10,7 +10,6 @@ reason, a file changed since its check) with a sentence shown here.
 from __future__ import annotations
 
 import html
-from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
@@ -20,8 +19,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
     QProgressBar,
     QPushButton,
     QScrollArea,
@@ -37,7 +34,6 @@ from photoguard.names import NameIndex
 from photoguard.pathtext import display
 from photoguard.report import FileResult, ScanReport, summary_lines, write_json, write_report_csv
 from photoguard.scan import FileChecked, FileSkipped, ScanOptions, ScanStarted
-from ui import qsettings
 from ui.images import ThumbnailCache
 from ui.models.results import (
     RESULT_ROLE,
@@ -45,7 +41,6 @@ from ui.models.results import (
     VerdictFilter,
 )
 from ui.policy import POLICY_3D1, POLICY_3D3
-from ui.qsettings import RECENT_KEY, RECENT_MAX
 from ui.session import Session
 from ui.state import DataState, gap_sentence, load_state
 from ui.verdicts import STYLES, VERDICT_ORDER, verdict_icon
@@ -54,6 +49,7 @@ from ui.widgets.drop_zone import DropZone
 from ui.widgets.file_detail import FileDetail
 from ui.widgets.getting_started import GettingStarted
 from ui.widgets.message_bar import MessageBar
+from ui.widgets.recent_checks import RecentChecks, check_label
 from ui.widgets.result_grid import THUMB_H, THUMB_W, ResultGrid
 from ui.workers import ScanJob
 
@@ -81,11 +77,6 @@ def why_text() -> str:
         "you decide, and each decision is kept in the approval log (policy section 4: public "
         "records). More under Help ▸ Why photoguard.</p>"
     )
-
-
-def check_label(paths: list[str]) -> str:
-    names = [display(Path(p).name) or display(p) for p in paths]
-    return names[0] if len(names) == 1 else f"{names[0]} and {len(names) - 1} more"
 
 
 class CheckPage(QWidget):
@@ -182,19 +173,9 @@ class CheckPage(QWidget):
         self.work = QWidget()
         work = QVBoxLayout(self.work)
         work.setContentsMargins(0, 0, 0, 0)
-        recent_title = QLabel("<b>Recent checks</b>")
-        work.addWidget(recent_title)
-        self.recent = QListWidget()
-        self.recent.setAccessibleName("Recent checks")
-        self.recent.setToolTip("Double-click or press Enter to check these files again")
-        self.recent.setWordWrap(True)
-        self.recent.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.recent.setSpacing(2)
-        self.recent.itemActivated.connect(self._recent_chosen)
+        self.recent = RecentChecks()
+        self.recent.chosen.connect(self.start_check)
         work.addWidget(self.recent, 2)
-        self.recent_empty = QLabel("Checks you run appear here, to run again after changes.")
-        self.recent_empty.setWordWrap(True)
-        work.addWidget(self.recent_empty)
         self.home_caption_slot = QVBoxLayout()
         work.addLayout(self.home_caption_slot, 3)
         right.addWidget(self.work, 1)
@@ -296,7 +277,7 @@ class CheckPage(QWidget):
 
     def refresh(self) -> None:
         self.detail.set_user(self.session.user_name)
-        self._load_recent()
+        self.recent.load()
         self.session.tasks.run(
             load_state,
             self.session.ws,
@@ -466,7 +447,7 @@ class CheckPage(QWidget):
         self.heading.setText(
             f"{'Cancelled: ' if report.cancelled else ''}{label} · {len(report.files)} file(s)"
         )
-        self._remember(report)
+        self.recent.remember(self.paths, report)
         self.select_row(0)
         self.check_finished.emit(report)
 
@@ -556,7 +537,7 @@ class CheckPage(QWidget):
                 f"(approval log record {got.record_seq})."
             )
             self.session.notify_log()
-            self._after_decision(result)
+            self._after_decision()
 
         def failed(text: str) -> None:
             self.message.error(text)
@@ -566,7 +547,7 @@ class CheckPage(QWidget):
             decide, ws, path, decision, by, reason or None, on_done=done, on_error=failed
         )
 
-    def _after_decision(self, result: FileResult) -> None:
+    def _after_decision(self) -> None:
         """Move on to the next file not yet decided (checking hundreds of photos)."""
         current = self.grid.currentIndex()
         rows = self.proxy.rowCount()
@@ -610,50 +591,6 @@ class CheckPage(QWidget):
             self.message.error(error_text(exc))
             return
         self.message.success(f"Report saved as {display(path)}.")
-
-    def _remember(self, report: ScanReport) -> None:
-        entries = [e for e in qsettings.read_json(RECENT_KEY, []) if isinstance(e, dict)]
-        paths = [str(p) for p in self.paths]
-        entries = [e for e in entries if e.get("paths") != paths]
-        entries.insert(
-            0,
-            {
-                "paths": paths,
-                "at": datetime.now().isoformat(timespec="minutes"),
-                "counts": report.counts,
-                "files": len(report.files),
-                "cancelled": report.cancelled,
-            },
-        )
-        qsettings.write_json(RECENT_KEY, entries[:RECENT_MAX])
-        self._load_recent()
-
-    def _load_recent(self) -> None:
-        self.recent.clear()
-        for e in qsettings.read_json(RECENT_KEY, []):
-            if not isinstance(e, dict) or not isinstance(e.get("paths"), list):
-                continue
-            counts = e.get("counts") or {}
-            found = ", ".join(
-                f"{counts.get(v, 0)} {STYLES[v].label.lower()}"
-                for v in VERDICT_ORDER
-                if counts.get(v)
-            )
-            when = str(e.get("at", "")).replace("T", " ")
-            text = (
-                f"{check_label(e['paths'])}\n{when} · {e.get('files', 0)} file(s)"
-                + (f": {found}" if found else "")
-                + (" · cancelled" if e.get("cancelled") else "")
-            )
-            item = QListWidgetItem(text)
-            item.setData(Qt.ItemDataRole.UserRole, e["paths"])
-            item.setToolTip("\n".join(display(p) for p in e["paths"]))
-            self.recent.addItem(item)
-        self.recent_empty.setVisible(self.recent.count() == 0)
-
-    def _recent_chosen(self, item: QListWidgetItem) -> None:
-        paths = [Path(p) for p in item.data(Qt.ItemDataRole.UserRole)]
-        self.start_check(paths)
 
     def shutdown(self, wait_ms: int = 15000) -> None:
         """Stop a running check (closing the window)."""
