@@ -16,6 +16,8 @@ class DataState:
     students: tuple[Student, ...]
     #: Every opted-out student with their reference faces.
     references: tuple[EnrollStatus, ...]
+    #: Every roster version imported, oldest first.
+    history: tuple[RosterVersion, ...] = ()
 
     @property
     def opted_out(self) -> int:
@@ -43,7 +45,8 @@ def load_state(ws: Workspace) -> DataState:
     with ws.db.snapshot() as tx:
         version = roster_store.current_version(tx, ws.school)
         students = roster_store.current_students(tx, ws.school)
-    return DataState(version, tuple(students), tuple(status(ws)))
+        history = roster_store.history(tx, ws.school)
+    return DataState(version, tuple(students), tuple(status(ws)), tuple(history))
 
 
 def gap_sentence(gaps: tuple[Student, ...], limit: int = 6) -> str:

@@ -110,6 +110,10 @@ def test_a_new_roster_shows_what_changes_and_cancel_keeps_the_old_one(  # type: 
     dialog.reject()
     assert "not imported" in page.message.text()
     assert current_version(home) == 1
+    window.show_page("roster")  # a hidden page reloads when it is shown
+    idle(qtbot, window)
+    assert page.history.text() == "This is the first roster imported here."
+    assert page.model.rowCount() == 5
 
 
 def test_unrecognised_headers_open_the_column_mapping(  # type: ignore[no-untyped-def]

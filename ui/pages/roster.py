@@ -130,12 +130,17 @@ class RosterPage(LazyRefresh):
         font.setBold(True)
         self.version.setFont(font)
         top.addWidget(self.version, 1)
+        self.history = QLabel()
+        self.history.setWordWrap(True)
+        self.history.setTextFormat(Qt.TextFormat.PlainText)
+        self.history.setAccessibleName("Earlier roster imports")
         self.import_button = QPushButton("&Import a new roster…")
         self.import_button.setAccessibleName("Import a new roster")
         self.import_button.setToolTip("Or drop the file anywhere on this page")
         self.import_button.clicked.connect(self.choose_file)
         top.addWidget(self.import_button)
         fl.addLayout(top)
+        fl.addWidget(self.history)
         self.gaps = MessageBar()
         self.gaps.setAccessibleName("Coverage gaps")
         fl.addWidget(self.gaps)
@@ -200,6 +205,18 @@ class RosterPage(LazyRefresh):
             f"Roster version {v.id}, imported {v.imported_at.replace('T', ' ')[:16]} UTC by "
             f"{v.imported_by} from {display(v.source_name)}: {v.students} students, "
             f"{v.opted_out} opted out."
+        )
+        earlier = [h for h in reversed(state.history) if h.id != v.id][:3]
+        self.history.setText(
+            "Earlier imports: "
+            + "; ".join(
+                f"version {h.id} on {h.imported_at[:10]} by {h.imported_by} "
+                f"({h.students} students, {h.opted_out} opted out)"
+                for h in earlier
+            )
+            + (" and more in the approval log" if len(state.history) > 4 else "")
+            if earlier
+            else "This is the first roster imported here."
         )
         self.model.set_students(state.students, state.faces)
         self.table.resizeColumnsToContents()
