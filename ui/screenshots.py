@@ -224,6 +224,7 @@ def shoot(out: Path, fixtures: Path, work: Path) -> list[Path]:
     # 3. The roster in force, with its coverage gap.
     shooter.settle(window)
     window.roster.message.hide()
+    shooter.wait(lambda: True)  # let the layout close the gap
     shooter.save("03-roster.png", window)
     # 4. Reference faces.
     window.show_page("faces")
