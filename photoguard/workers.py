@@ -80,6 +80,16 @@ def limit_memory(headroom: int | None) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
+def warm_up() -> None:
+    """Start the worker server now (Linux: the fork server, with numpy, OpenCV and dlib
+    imported), so the first scan does not wait for it. Safe to call more than once."""
+    ctx = _context()
+    if ctx.get_start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
+
+
 def _worker_main(conn: Connection, fn: Fn, memory_headroom: int | None = None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
     try:

@@ -69,13 +69,9 @@ def start_worker_server() -> None:
     the face model; starting it (and its imports, about 4 s) happens in the background
     while a person reads the window, not when they drop their first folder.
     """
-    from photoguard import workers
+    from photoguard.workers import warm_up
 
-    ctx = workers._context()
-    if ctx.get_start_method() == "forkserver":
-        from multiprocessing import forkserver
-
-        forkserver.ensure_running()
+    warm_up()
 
 
 def _excepthook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:

@@ -15,22 +15,19 @@ def drop_paths(widget: QWidget, paths: Sequence[Path]) -> None:
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
     pos = QPointF(widget.width() / 2, widget.height() / 2)
-    enter = QDragEnterEvent(
-        pos,
+    args = (
         Qt.DropAction.CopyAction,
         mime,
         Qt.MouseButton.LeftButton,
         Qt.KeyboardModifier.NoModifier,
     )
+    try:
+        enter = QDragEnterEvent(pos, *args)  # PySide6 6.12 takes a QPointF
+    except TypeError:
+        enter = QDragEnterEvent(pos.toPoint(), *args)  # earlier releases a QPoint
     QApplication.sendEvent(widget, enter)
     assert enter.isAccepted(), "the drop target refused the drag"
-    drop = QDropEvent(
-        pos,
-        Qt.DropAction.CopyAction,
-        mime,
-        Qt.MouseButton.LeftButton,
-        Qt.KeyboardModifier.NoModifier,
-    )
+    drop = QDropEvent(pos, *args)
     QApplication.sendEvent(widget, drop)
 
 
