@@ -112,14 +112,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if cache is None or config.getoption("every_test"):
         return
     engine_free = set(cache.get(_ENGINE_FREE_KEY, []))
-    dropped = [
-        i
+    dropped = {
+        i.nodeid
         for i in items
         if i.nodeid in engine_free and (_chooses_engine(i) or not _database_fixtures(i))
-    ]
+    }
     if dropped:
-        config.hook.pytest_deselected(items=dropped)
-        items[:] = [i for i in items if i not in set(dropped)]
+        config.hook.pytest_deselected(items=[i for i in items if i.nodeid in dropped])
+        items[:] = [i for i in items if i.nodeid not in dropped]
 
 
 # Which tests open a database, learnt on every SQLite run: a database file (or a
