@@ -157,9 +157,11 @@ def keyring_usable() -> bool:
         return False
 
 
-def key_store_for(home: Path, wanted: str | None = None) -> KeyStore:
+def key_store_for(home: Path, wanted: str | None = None, *, local: bool = False) -> KeyStore:
+    """Where keys live. ``local`` keys (the scan cache's) belong to this machine: they
+    stay in the data folder's ``keys/`` (or the keyring), never in a shared key folder."""
     choice = wanted or os.environ.get(KEY_STORE_ENV, "")
-    folder = key_folder(home)
+    folder = home / "keys" if local else key_folder(home)
     if choice == "file":
         return FileKeyStore(folder)
     if choice == "keyring":

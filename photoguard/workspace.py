@@ -12,8 +12,10 @@ PostgreSQL: the only one this login is a member of), else ``default``.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from photoguard.errors import UserError
 from photoguard.home import ensure_home, resolve_home
@@ -35,6 +37,9 @@ class Workspace:
     home: Path
     db: Database
     settings: Settings
+    #: What this run asked for over the data folder's settings (``--db``, ``--school``,
+    #: ``--no-faces``), so reopening keeps them: {"db_url": ..., "school": ..., "faces": ...}.
+    overrides: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def school(self) -> str:
@@ -84,7 +89,12 @@ def open_workspace(
     except BaseException:
         db.close()
         raise
-    return Workspace(home=path, db=db, settings=settings)
+    return Workspace(
+        home=path,
+        db=db,
+        settings=settings,
+        overrides={"db_url": db_url, "school": school, "faces": faces},
+    )
 
 
 def choose_school(db: Database, wanted: str | None) -> str:

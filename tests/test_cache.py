@@ -112,10 +112,10 @@ def test_old_entries_expire_and_clear_destroys_the_key(copy_home: Path, folder: 
         expired.close()
         ws2 = ws.with_settings(with_overrides(ws.settings, cache_days=0))
         assert not any(f.cached for f in _scan(ws2, folder).files)
-    assert key_store_for(copy_home).get(CACHE_KEY_ID) is not None
+    assert key_store_for(copy_home, local=True).get(CACHE_KEY_ID) is not None
     assert clear_cache(copy_home) == 3
     assert not (copy_home / CACHE_FILE).exists()
-    assert key_store_for(copy_home).get(CACHE_KEY_ID) is None
+    assert key_store_for(copy_home, local=True).get(CACHE_KEY_ID) is None
 
 
 def test_cache_commands(copy_home: Path, folder: Path, capsys: pytest.CaptureFixture[str]) -> None:

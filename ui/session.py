@@ -68,8 +68,14 @@ class Session(QObject):
         return in_use
 
     def open_home(self, home: Path) -> None:
-        """Switch to another data folder (raises UserError if it cannot be opened)."""
-        new = open_workspace(home)
+        """Switch to another data folder (raises UserError if it cannot be opened).
+
+        What this run was started with (``--db``, ``--school``, ``--no-faces``) still holds.
+        """
+        over = self._ws.overrides
+        new = open_workspace(
+            home, db_url=over.get("db_url"), school=over.get("school"), faces=over.get("faces")
+        )
         self._owned.append(new)
         self._ws = new
         self.workspace_changed.emit()
