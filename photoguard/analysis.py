@@ -48,14 +48,6 @@ class FileAnalysis:
     captions: CaptionFields | None = None
 
 
-def _to_original(box: Box, scale: float, width: int, height: int) -> Box:
-    left = max(0, round(box.left / scale))
-    top = max(0, round(box.top / scale))
-    right = min(width, round((box.left + box.width) / scale))
-    bottom = min(height, round((box.top + box.height) / scale))
-    return Box(left, top, max(1, right - left), max(1, bottom - top))
-
-
 #: Mean absolute difference (0-255 grey levels, on a 64 x 36 thumbnail) under which a
 #: sampled video frame counts as the same picture as the last one searched: its faces
 #: are carried over instead of searched again. Measured: consecutive samples of a
@@ -98,7 +90,7 @@ def _check_frames(frames: Iterator[Frame], encode: bool, part: int = 0, parts: i
             found = last_found  # the same picture as the last one searched
         else:
             found = [
-                (_to_original(box, frame.scale, frame.width, frame.height), enc)
+                (box.unscaled(frame.scale, frame.width, frame.height), enc)
                 for box, enc in find_faces(frame.image, encode=encode)
             ]
             tally.searched += 1
@@ -194,8 +186,7 @@ def analyze_reference(path: Path, options: AnalysisOptions) -> ReferenceAnalysis
     except MemoryError:
         return ReferenceAnalysis(error="too large to decode in memory")
     hits = tuple(
-        FaceHit(_to_original(box, frame.scale, frame.width, frame.height), enc)
-        for box, enc in found
+        FaceHit(box.unscaled(frame.scale, frame.width, frame.height), enc) for box, enc in found
     )
     thumb = _thumbnail(frame.image, found[0][0]) if len(found) == 1 else None
     return ReferenceAnalysis(faces=hits, thumbnail=thumb)

@@ -118,12 +118,7 @@ def _norm_grade(text: str) -> str:
 
 def _roster(ws: Workspace) -> list[Student]:
     with ws.db.snapshot() as tx:
-        students = roster_store.current_students(tx, ws.school)
-    if not students:
-        raise UserError(
-            "no roster has been imported yet: run 'photoguard roster import FILE' first"
-        )
-    return students
+        return roster_store.roster_in_force(tx, ws.school)[1]
 
 
 def plan_folder(ws: Workspace, folder: Path) -> Plan:

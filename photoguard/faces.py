@@ -51,6 +51,15 @@ class Box:
     def as_list(self) -> list[int]:
         return [self.left, self.top, self.width, self.height]
 
+    def unscaled(self, scale: float, width: int, height: int) -> Box:
+        """This box, found on a picture resized by ``scale``, in the pixels of the
+        ``width`` x ``height`` original (clipped to it)."""
+        left = max(0, round(self.left / scale))
+        top = max(0, round(self.top / scale))
+        right = min(width, round((self.left + self.width) / scale))
+        bottom = min(height, round((self.top + self.height) / scale))
+        return Box(left, top, max(1, right - left), max(1, bottom - top))
+
 
 @dataclass(frozen=True)
 class Face:

@@ -323,13 +323,7 @@ def make_safe_copy(
     if kind is None:
         raise UserError(f"{source.name} is not a photo or video photoguard can read")
     with ws.db.snapshot() as tx:
-        version = roster_store.current_version(tx, ws.school)
-        students = roster_store.current_students(tx, ws.school)
-    if version is None:
-        raise UserError(
-            "no roster has been imported, so nothing can be checked: run "
-            "'photoguard roster import FILE' first"
-        )
+        version, students = roster_store.roster_in_force(tx, ws.school)
     settings = ws.settings
     references = load_reference_set(ws) if settings.faces else ReferenceSet([])
     gaps = tuple(coverage_gaps(ws)) if settings.faces else ()

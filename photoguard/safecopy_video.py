@@ -148,7 +148,7 @@ def scan_frames(
             small = _resize(rgb, scale)
             checked += 1
             for box, encoding in find_faces(small, encode=encode):
-                faces.append(VideoFace(index, _to_frame(box, scale, w, h), encoding))
+                faces.append(VideoFace(index, box.unscaled(scale, w, h), encoding))
     except MediaError as exc:
         return VideoScan(fps, declared, width, height, last + 1, checked, tuple(faces), str(exc))
     finally:
@@ -172,14 +172,6 @@ def _resize(rgb: np.ndarray, scale: float) -> np.ndarray:
         return rgb
     interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
     return np.ascontiguousarray(cv2.resize(rgb, target, interpolation=interp))
-
-
-def _to_frame(box: Box, scale: float, width: int, height: int) -> Box:
-    left = max(0, round(box.left / scale))
-    top = max(0, round(box.top / scale))
-    right = min(width, round((box.left + box.width) / scale))
-    bottom = min(height, round((box.top + box.height) / scale))
-    return Box(left, top, max(1, right - left), max(1, bottom - top))
 
 
 def chunks(declared: int, parts: int, step: int) -> list[tuple[int, int | None]]:

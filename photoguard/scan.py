@@ -154,13 +154,7 @@ def scan(
         if not os.path.lexists(given):
             raise UserError(f"{display(given)} does not exist")
     with ws.db.snapshot() as tx:
-        version = roster_store.current_version(tx, ws.school)
-        students = roster_store.current_students(tx, ws.school)
-    if version is None:
-        raise UserError(
-            "no roster has been imported, so nothing can be checked: run "
-            "'photoguard roster import FILE' first"
-        )
+        version, students = roster_store.roster_in_force(tx, ws.school)
     # Stamped before the references are read: anything enrolled after this moment
     # was not looked for, and decisions.py refuses approvals on that basis.
     started_at = utcnow()

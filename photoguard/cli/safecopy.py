@@ -113,11 +113,7 @@ def cmd_safe_copy(args: argparse.Namespace, ctx: Context) -> int:
     for item in found:  # refuse before any work: never into the originals' folder
         check_destination(item.path, args.out)
     with ws.db.snapshot() as tx:
-        if roster_store.current_version(tx, ws.school) is None:
-            raise UserError(
-                "no roster has been imported, so nothing can be checked: run "
-                "'photoguard roster import FILE' first"
-            )
+        roster_store.roster_in_force(tx, ws.school)  # refuses before any work
         names = {s.student_id: s.display_name for s in roster_store.current_students(tx, ws.school)}
     tty = sys.stderr.isatty()
     made = failed = 0

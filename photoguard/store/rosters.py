@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+from photoguard.errors import UserError
 from photoguard.roster import Roster, RosterDiff, RosterVersion, Student
 from photoguard.store.engine import Row, Tx
 
@@ -129,3 +130,15 @@ def insert_version(
     version = current_version(tx, school)
     assert version is not None and version.id == new_id
     return version
+
+
+def roster_in_force(tx: Tx, school: str) -> tuple[RosterVersion, list[Student]]:
+    """The roster in force and its students; refuses (UserError) when none was imported:
+    with no roster, nothing can be checked."""
+    version = current_version(tx, school)
+    if version is None:
+        raise UserError(
+            "no roster has been imported, so nothing can be checked: run "
+            "'photoguard roster import FILE' first"
+        )
+    return version, students(tx, version.id)

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
     QSortFilterProxyModel,
@@ -17,6 +16,7 @@ from photoguard import audit
 from photoguard.log_view import describe, paths_of, printable, short_time
 from photoguard.pathtext import display
 from ui.models.results import rows_filter_change
+from ui.models.table import TableModel
 
 COL_SEQ = 0
 COL_TIME = 1
@@ -57,7 +57,12 @@ def row_text(records: Sequence[audit.Record]) -> list[Row]:
     ]
 
 
-class LogModel(QAbstractTableModel):
+class LogModel(TableModel):
+    HEADERS = HEADERS
+
+    def items(self) -> list[Any]:
+        return self._records
+
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._records: list[audit.Record] = []
@@ -77,19 +82,6 @@ class LogModel(QAbstractTableModel):
 
     def records(self) -> list[audit.Record]:
         return list(self._records)
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._records)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return HEADERS[section]
-        return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._records):

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont, QIcon, QImage, QPainter, QPen, QPixmap
 
 from photoguard.enroll import EnrollStatus
 from ui.models.roster import full_name
+from ui.models.table import TableModel
 
 COL_NAME = 0
 COL_ID = 1
@@ -67,7 +68,12 @@ def missing_icon(size: int = 64) -> QIcon:
     return _placeholder
 
 
-class ReferencesModel(QAbstractTableModel):
+class ReferencesModel(TableModel):
+    HEADERS = HEADERS
+
+    def items(self) -> list[Any]:
+        return self._rows
+
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._rows: list[EnrollStatus] = []
@@ -92,19 +98,6 @@ class ReferencesModel(QAbstractTableModel):
     @property
     def missing(self) -> list[EnrollStatus]:
         return [r for r in self._rows if r.references == 0]
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return HEADERS[section]
-        return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):

@@ -8,7 +8,6 @@ from contextlib import contextmanager
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
     QSortFilterProxyModel,
@@ -19,6 +18,7 @@ from photoguard.pathtext import display
 from photoguard.report import FileResult
 from ui import findings
 from ui.images import ThumbnailCache
+from ui.models.table import TableModel
 from ui.verdicts import STYLES, VERDICT_ORDER, describe
 
 COL_NAME = 0
@@ -52,7 +52,12 @@ CHIP_LABELS = {
 _Index = QModelIndex | QPersistentModelIndex
 
 
-class ResultsModel(QAbstractTableModel):
+class ResultsModel(TableModel):
+    HEADERS = HEADERS
+
+    def items(self) -> list[Any]:
+        return self._results
+
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._results: list[FileResult] = []
@@ -129,19 +134,6 @@ class ResultsModel(QAbstractTableModel):
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(HEADERS) - 1))
 
     # ------------------------------------------------------------------ Qt model
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._results)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return HEADERS[section]
-        return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._results):

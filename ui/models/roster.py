@@ -6,7 +6,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
     QSortFilterProxyModel,
@@ -16,6 +15,7 @@ from PySide6.QtGui import QFont
 
 from photoguard.roster import Student
 from ui.models.results import rows_filter_change
+from ui.models.table import TableModel
 
 COL_ID = 0
 COL_NAME = 1
@@ -41,7 +41,12 @@ def full_name(s: Student) -> str:
     return f"{s.last_name}, {first}".strip(", ")
 
 
-class RosterModel(QAbstractTableModel):
+class RosterModel(TableModel):
+    HEADERS = HEADERS
+
+    def items(self) -> list[Any]:
+        return self._students
+
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._students: list[Student] = []
@@ -64,19 +69,6 @@ class RosterModel(QAbstractTableModel):
     @property
     def gaps(self) -> list[Student]:
         return [s for s in self._students if s.opted_out and not self._faces.get(s.student_id)]
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._students)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return HEADERS[section]
-        return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._students):
