@@ -1,7 +1,7 @@
 """SIGKILL at random points of real commands never damages the data folder.
 
 The installed ``photoguard`` command runs ``scan --approve`` (over a folder of
-fixture photos), ``roster import`` (a 3,000-student roster, alternating between
+fixture photos), ``roster import`` (a 1,000-student roster, alternating between
 two versions) and ``enroll --student`` (a new reference photo each time), in
 turn, on one data folder, and is killed with SIGKILL (with its worker processes:
 the whole process group, as when the app is killed or the power goes) at a
@@ -44,7 +44,8 @@ import pytest
 from conftest import FACES
 from faceworld import ROSTER_CSV
 
-from photoguard.store.engine import SQLITE_FILE
+from photoguard.audit import Verification, verify
+from photoguard.store.engine import SQLITE_FILE, SqliteDatabase
 
 pytestmark = [
     pytest.mark.faces,
@@ -59,13 +60,9 @@ SCAN_PHOTOS = (  # and one new photo per run
     "obama/obama.jpg",
     "obama/obama2.jpg",
     "biden/biden.jpg",
-    "biden/biden2.jpg",
-    "rose_leslie/rose1.jpg",
     "rose_leslie/rose2.jpg",
-    "kit_harington/kit1.jpg",
     "alex_lacamoire/alex2.png",
     "groups/kit_rose.jpg",
-    "groups/obama_biden_1.jpg",
 )
 
 
@@ -80,7 +77,7 @@ def big_roster(variant: int) -> str:
         lines = [
             line.replace("1008,Smith,John,,5,101,N", "1008,Smith,John,,5,101,Y") for line in lines
         ]
-    for n in range(3000):
+    for n in range(1000):
         flag = "Y" if (variant and n < 50) or n % 97 == 0 else "N"
         lines.append(f"2{n:04d},Surname{n},Given{n},,{n % 6 + 1},{100 + n % 20},{flag}")
     return "\r\n".join(lines) + "\r\n"
@@ -126,6 +123,7 @@ class Runner:
         for variant in (0, 1):
             (work / f"roster{variant}.csv").write_text(big_roster(variant), newline="")
         self.runs = Counter[str]()
+        self.checks = 0
 
     def argv(self, command: str) -> list[str]:
         n = self.runs[command]
@@ -184,6 +182,14 @@ class Runner:
         )
 
 
+def verify_in_process(home: Path) -> Verification:
+    db = SqliteDatabase(home / SQLITE_FILE)
+    try:
+        return verify(db, "default", home)
+    finally:
+        db.close()
+
+
 def acknowledge(command: str, printed: str, ledger: Ledger) -> None:
     """What the command's own output says it finished."""
     for line in printed.splitlines():
@@ -203,8 +209,19 @@ def check_after(runner: Runner, ledger: Ledger, where: str) -> None:
             assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)], where
         finally:
             conn.close()
-    verify = runner.log_verify()
-    assert verify.returncode == 0, f"{where}: log verify failed:\n{verify.stdout}{verify.stderr}"
+    # The chain and the witness files, with the same function `photoguard log verify` runs
+    # (the command itself runs every tenth check and at the end: starting it costs 0.7 s).
+    runner.checks += 1
+    if runner.checks % 10 == 0:
+        verify = runner.log_verify()
+        assert verify.returncode == 0, (
+            f"{where}: log verify failed:\n{verify.stdout}{verify.stderr}"
+        )
+    else:
+        result = verify_in_process(home)
+        assert result.ok, (
+            f"{where}: log verify failed at record {result.first_bad}: {result.reason}"
+        )
 
     now = log_records(home)
     lost = {seq for seq, digest in ledger.records.items() if now.get(seq) != digest}
@@ -288,6 +305,8 @@ def test_sigkill_at_random_points_loses_nothing_acknowledged(
         acknowledge(command, printed, ledger)
         check_after(runner, ledger, where)
 
+    final = runner.log_verify()
+    assert final.returncode == 0, f"log verify failed at the end:\n{final.stdout}{final.stderr}"
     assert sum(kills.values()) >= 50 and min(kills.values()) >= KILLS_PER_COMMAND, kills
     # Kills landed while scans were recording files, not only while starting.
     assert mid_scan >= KILLS_PER_COMMAND // 4, f"only {mid_scan} kills landed mid-scan"
