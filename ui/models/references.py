@@ -41,7 +41,7 @@ def status_sentence(st: EnrollStatus) -> str:
     if st.references == 0:
         return "Missing: a check cannot recognise this student in photos"
     if st.stale:
-        return "Over a year old: add this year's photo"
+        return "Out of date: add this year's picture-day photo"
     return "Ready: photos of this student are caught"
 
 

@@ -286,7 +286,7 @@ class FacesPage(LazyRefresh):
             )
         else:
             when = (st.newest or "").replace("T", " ")[:10]
-            old = " It is over a year old: add this year's photo." if st.stale else ""
+            old = " It is out of date: add this year's picture-day photo." if st.stale else ""
             self.missing.setText(f"{st.references} reference face(s), newest added {when}.{old}")
         for image in self.model.thumbnails(st.student.student_id):
             item = QListWidgetItem(QPixmap.fromImage(image), "")
