@@ -70,16 +70,14 @@ class _Tally:
     first: Frame | None = None
 
 
-def _check_frames(frames: Iterator[Frame], encode: bool, part: int = 0, parts: int = 1) -> _Tally:
-    """Search each frame (for a video: this part's share of the samples)."""
+def _check_frames(frames: Iterator[Frame], encode: bool) -> _Tally:
+    """Search each frame given (for a video, the part's share of the samples)."""
     tally = _Tally(hits=[])
     last_thumb: np.ndarray | None = None
     last_found: list[tuple[Box, Encoding | None]] = []
-    for number, frame in enumerate(frames):
+    for frame in frames:
         if tally.first is None:
             tally.first = frame
-        if number % parts != part:
-            continue
         tally.checked += 1
         thumb = _thumb(frame.image) if frame.time_s is not None else None
         if (
@@ -111,29 +109,39 @@ def analyze_file(
     searching). :func:`merge_parts` joins the parts.
     """
     info: list[VideoInfo] = []
-    frames = (
-        photo_frames(path, options.min_face_px)
-        if kind == "photo"
-        else video_frames(path, options.frames_per_second, options.min_face_px, info)
-    )
     if kind == "photo":
         part, parts = 0, 1
+        frames = photo_frames(path, options.min_face_px)
+    else:
+        # The other parts' samples are decoded (so a video cut short is found by every
+        # part) but never converted, resized or searched here.
+        frames = video_frames(
+            path,
+            options.frames_per_second,
+            options.min_face_px,
+            info,
+            keep=None if parts == 1 else lambda n: n % parts == part,
+        )
     captions = read_embedded_fields(path) if part == 0 else None
     try:
-        tally = _check_frames(frames, options.encode, part, parts)
+        tally = _check_frames(frames, options.encode)
     except MediaError as exc:
         return FileAnalysis(kind=kind, error=str(exc), captions=captions)
     except MemoryError:
         return FileAnalysis(kind=kind, error="too large to decode in memory", captions=captions)
-    if tally.first is None:
+    if tally.first is None and not (parts > 1 and info):
         return FileAnalysis(
             kind=kind, error="no picture in the file could be decoded", captions=captions
         )
     duration = info[0].duration_s if info else None
+    # A part can hold no sample of a very short video: its size comes from the header.
+    width, height = (
+        (tally.first.width, tally.first.height) if tally.first else (info[0].width, info[0].height)
+    )
     return FileAnalysis(
         kind=kind,
-        width=tally.first.width,
-        height=tally.first.height,
+        width=width,
+        height=height,
         frames_checked=tally.checked,
         duration_s=duration,
         faces=tuple(tally.hits),

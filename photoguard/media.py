@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import re
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -269,10 +269,18 @@ class VideoInfo:
 
 
 def video_frames(
-    path: Path, frames_per_second: float, min_face_px: int, info_out: list[VideoInfo] | None = None
+    path: Path,
+    frames_per_second: float,
+    min_face_px: int,
+    info_out: list[VideoInfo] | None = None,
+    keep: Callable[[int], bool] | None = None,
 ) -> Iterator[Frame]:
     """Sampled frames of a video: ``frames_per_second`` of them per second, plus the first
-    and the last. Raises MediaError if the video cannot be opened or stops decoding early."""
+    and the last. Raises MediaError if the video cannot be opened or stops decoding early.
+
+    ``keep(n)`` chooses which samples (numbered from 0 in time order) are converted and
+    yielded; every frame is still decoded, so a video cut short is found by every caller.
+    """
     import cv2
 
     cap = cv2.VideoCapture(str(path))
@@ -303,7 +311,7 @@ def video_frames(
         step = max(1, round(fps / frames_per_second))
         index = -1
         last: tuple[int, np.ndarray] | None = None
-        last_yielded = -1
+        last_regular = -1
         scale = 0.0
         while True:
             if not cap.grab():
@@ -312,6 +320,10 @@ def video_frames(
             near_end = declared > 0 and index >= declared - VIDEO_SHORTFALL_FRAMES - 1
             if index % step and not near_end:
                 continue
+            if index % step == 0:
+                last_regular = index
+                if keep is not None and not keep(index // step) and not near_end:
+                    continue  # another worker searches this sample
             ok, bgr = cap.retrieve()
             if not ok or bgr is None:
                 raise MediaError(f"frame {index} ({index / fps:.1f} s) would not decode")
@@ -319,8 +331,8 @@ def video_frames(
             h, w = rgb.shape[:2]
             scale = detection_scale(w, h, min_face_px)
             if index % step == 0:
-                yield _video_frame(rgb, scale, index / fps)
-                last_yielded = index
+                if keep is None or keep(index // step):
+                    yield _video_frame(rgb, scale, index / fps)
             else:
                 last = (index, rgb)
         if index < 0:
@@ -329,8 +341,10 @@ def video_frames(
             raise MediaError(
                 f"the video stopped decoding at {(index + 1) / fps:.1f} s of {declared / fps:.1f} s"
             )
-        if last is not None and last[0] > last_yielded:
-            yield _video_frame(last[1], scale, last[0] / fps)
+        if last is not None and last[0] > last_regular:
+            number = last_regular // step + 1  # the sample after the last regular one
+            if keep is None or keep(number):
+                yield _video_frame(last[1], scale, last[0] / fps)
     finally:
         cap.release()
 
