@@ -41,9 +41,9 @@ from ui.models.references import (
     ReferencesModel,
 )
 from ui.models.roster import full_name
-from ui.pages.lazy import LazyRefresh
+from ui.pages.lazy import RosterStatePage
 from ui.session import Session
-from ui.state import DataState, gap_sentence, load_state
+from ui.state import DataState, gap_sentence
 from ui.widgets.drop_zone import DropZone
 from ui.widgets.message_bar import MessageBar
 from ui.workers import clause
@@ -101,7 +101,7 @@ def result_sentence(result: EnrollResult) -> str:
     return " ".join(parts)
 
 
-class FacesPage(LazyRefresh):
+class FacesPage(RosterStatePage):
     enrolled = Signal(object)
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
@@ -233,24 +233,12 @@ class FacesPage(LazyRefresh):
         fl.addWidget(split, 1)
         self.stack.addWidget(full)
 
-        session.roster_changed.connect(self.changed)
-        session.references_changed.connect(self.changed)
-        session.workspace_changed.connect(self.changed)
+        self.watch_roster()
         self.refresh()
 
     # ------------------------------------------------------------------ showing
 
-    def refresh(self) -> None:
-        self.session.tasks.run(
-            load_state, self.session.ws, on_done=self._loaded, on_error=self.message.error
-        )
-
-    def _loaded(self, state: DataState) -> None:
-        self.state = state
-        if state.version is None:
-            self.stack.setCurrentIndex(0)
-            return
-        self.stack.setCurrentIndex(1)
+    def show_state(self, state: DataState) -> None:
         current = self.table.currentIndex().row()
         self.model.set_status(state.references)
         quiet = self.busy or not self.message.isHidden()

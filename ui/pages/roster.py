@@ -29,10 +29,10 @@ from photoguard.workspace import Workspace
 from ui.dialogs.column_mapping import ColumnMappingDialog
 from ui.dialogs.import_preview import ImportPreviewDialog
 from ui.models.roster import COL_NAME, RosterFilter, RosterModel
-from ui.pages.lazy import LazyRefresh
+from ui.pages.lazy import RosterStatePage
 from ui.policy import POLICY_3D1
 from ui.session import Session
-from ui.state import DataState, gap_sentence, load_state
+from ui.state import DataState, gap_sentence
 from ui.widgets.drop_zone import DropZone, local_paths
 from ui.widgets.message_bar import MessageBar
 from ui.workers import clause
@@ -69,7 +69,7 @@ def preview_or_headers(
         return NeedsMapping(path, headers, str(exc))
 
 
-class RosterPage(LazyRefresh):
+class RosterPage(RosterStatePage):
     #: An import was applied (tests and the window listen).
     imported = Signal(object)
     #: A preview dialog opened (tests drive it).
@@ -182,24 +182,12 @@ class RosterPage(LazyRefresh):
         self.opted_only.toggled.connect(self._filter)
         find = QShortcut(QKeySequence.StandardKey.Find, self)
         find.activated.connect(self.search.setFocus)
-        session.roster_changed.connect(self.changed)
-        session.references_changed.connect(self.changed)
-        session.workspace_changed.connect(self.changed)
+        self.watch_roster()
         self.refresh()
 
     # ------------------------------------------------------------------ showing
 
-    def refresh(self) -> None:
-        self.session.tasks.run(
-            load_state, self.session.ws, on_done=self._loaded, on_error=self.message.error
-        )
-
-    def _loaded(self, state: DataState) -> None:
-        self.state = state
-        if state.version is None:
-            self.stack.setCurrentIndex(0)
-            return
-        self.stack.setCurrentIndex(1)
+    def show_state(self, state: DataState) -> None:
         v = state.version
         self.version.setText(
             f"Roster version {v.id}, imported {v.imported_at.replace('T', ' ')[:16]} UTC by "
