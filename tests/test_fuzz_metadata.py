@@ -12,7 +12,8 @@ from collections.abc import Callable
 
 import piexif
 import piexif.helper
-from hypothesis import HealthCheck, given, settings
+from fuzzing import FUZZ
+from hypothesis import given
 from hypothesis import strategies as st
 from test_metadata_samples import (
     UTF8_CHARSET,
@@ -36,12 +37,6 @@ from photoguard.metadata import exif, iptc, read_embedded, xmp
 from photoguard.metadata.fields import CaptionField, Collector, FieldError
 from photoguard.names import NameIndex, first_name_only
 from photoguard.roster import Student
-
-FUZZ = settings(
-    max_examples=150,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
 
 
 @st.composite

@@ -12,18 +12,12 @@ from pathlib import Path
 
 import pytest
 from faceworld import PSPA_HEADER
-from hypothesis import HealthCheck, example, given, settings
+from fuzzing import FUZZ, assert_one_line
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from photoguard.errors import UserError
 from photoguard.pspa import PspaIndex, read_index
-
-FUZZ = settings(
-    max_examples=150,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +31,7 @@ def read(path: Path, data: bytes) -> PspaIndex | None:
         index = read_index(path)
     except UserError as exc:
         message = str(exc)
-        assert message and "\n" not in message and "\r" not in message, message
+        assert_one_line(message)
         return None
     assert index.rows
     assert all(r.image_file for r in index.rows)

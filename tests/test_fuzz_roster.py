@@ -11,19 +11,13 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from fuzzing import FUZZ, assert_one_line
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from photoguard.errors import UserError
 from photoguard.roster import Roster
 from photoguard.roster_file import read_roster
-
-FUZZ = settings(
-    max_examples=150,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +31,7 @@ def check(path: Path, data: bytes) -> Roster | None:
         roster = read_roster(path)
     except UserError as exc:
         message = str(exc)
-        assert message and "\n" not in message and "\r" not in message, message
+        assert_one_line(message)
         return None
     ids = [s.student_id for s in roster.students]
     assert roster.students and all(ids) and len(set(ids)) == len(ids)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from fuzzing import assert_one_line
 from PIL import Image
 
 from photoguard.errors import UserError
@@ -47,7 +48,7 @@ def refused(path: Path, columns: Sequence[str] = (), sheet: str | None = None) -
     with pytest.raises(UserError) as info:
         read(path, columns, sheet)
     message = str(info.value)
-    assert message and "\n" not in message and "\r" not in message, message
+    assert_one_line(message)
     return message
 
 
