@@ -14,9 +14,12 @@ import importlib.util
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from photoguard.errors import UserError
+
+if TYPE_CHECKING:
+    from photoguard.encoder import Network
 
 MODEL_NAME = "dlib-resnet-v1"
 MODEL_PACKAGE = "face_recognition_models"
@@ -74,24 +77,42 @@ def verified_weights(folder: Path | None = None) -> dict[str, Path]:
 
 @dataclass(frozen=True)
 class FaceModel:
-    """dlib objects; load once per process with :func:`load_model`."""
+    """The model's parts; load once per process with :func:`load_model`.
+
+    ``network`` is dlib's ResNet read from the same weights file and run by
+    photoguard/encoder.py on numpy's BLAS (4x faster than the dlib-bin wheel,
+    which has no BLAS; the same numbers, see that module)."""
 
     detector: Any
     landmarks: Any
-    encoder: Any
+    network: Network
 
 
 @cache
 def load_model() -> FaceModel:
     import dlib
 
+    from photoguard.encoder import EncoderFormatError, read_network
+
     weights = verified_weights()
+    try:
+        network = read_network(weights["dlib_face_recognition_resnet_model_v1.dat"])
+    except EncoderFormatError as exc:  # the SHA-256 matched, so this is photoguard's bug
+        raise UserError(f"the face model could not be read: {exc}") from exc
     return FaceModel(
         detector=dlib.get_frontal_face_detector(),
         landmarks=dlib.shape_predictor(str(weights["shape_predictor_5_face_landmarks.dat"])),
-        encoder=dlib.face_recognition_model_v1(
-            str(weights["dlib_face_recognition_resnet_model_v1.dat"])
-        ),
+        network=network,
+    )
+
+
+@cache
+def load_dlib_encoder() -> Any:
+    """dlib's own ResNet runner, which photoguard/encoder.py must agree with (tests)."""
+    import dlib
+
+    return dlib.face_recognition_model_v1(
+        str(verified_weights()["dlib_face_recognition_resnet_model_v1.dat"])
     )
 
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from photoguard.encoder import CHIP_PADDING, CHIP_SIZE, describe
 from photoguard.facemodel import load_detector, load_model
 
 #: The face size (pixels at the detection scale) the smallest face is brought to.
@@ -103,8 +104,11 @@ def find_faces(image: Image, *, encode: bool) -> list[tuple[Box, Encoding | None
     shapes = dlib.full_object_detections()
     for r in rects:
         shapes.append(model.landmarks(rgb, r))
-    descriptors = model.encoder.compute_face_descriptor(rgb, shapes)
-    return [(b, np.asarray(d, dtype=np.float64)) for b, d in zip(boxes, descriptors, strict=True)]
+    # The chips dlib's compute_face_descriptor cuts (150 px, 25 % padding), run
+    # through the same network on numpy's BLAS (encoder.py).
+    chips = np.stack(dlib.get_face_chips(rgb, shapes, size=CHIP_SIZE, padding=CHIP_PADDING))
+    descriptors = describe(model.network, chips)
+    return [(b, d) for b, d in zip(boxes, descriptors, strict=True)]
 
 
 def _gray(image: Image) -> Image:

@@ -45,7 +45,16 @@ Task = tuple[Any, tuple[Any, ...]]  # (key, args)
 Fn = Callable[..., Any]
 
 
+#: Each worker is one process per core already: numpy's BLAS (which runs the face
+#: network, see encoder.py) must not start threads of its own in every worker.
+#: Read by OpenBLAS when numpy is imported, so it is set before any worker (or the
+#: fork server they come from) starts; a value the user set is kept.
+_ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
 def _context() -> Any:
+    for name, value in _ONE_THREAD.items():
+        os.environ.setdefault(name, value)
     if "forkserver" in mp.get_all_start_methods() and sys.platform != "darwin":
         ctx = mp.get_context("forkserver")
         ctx.set_forkserver_preload(["photoguard.analysis", "numpy", "cv2", "dlib"])
