@@ -39,7 +39,7 @@ from photoguard.store import scans as scan_store
 from photoguard.store.rosters import utcnow
 from photoguard.verdict import assess
 from photoguard.walk import Found, Skipped, walk
-from photoguard.workers import DEFAULT_TIMEOUT_S, WorkerFailure, WorkerPool
+from photoguard.workers import DEFAULT_TIMEOUT_S, WorkerFailure, WorkerPool, warm_up
 from photoguard.workspace import Workspace
 
 #: Scan records are committed at least this often (seconds) when nothing forces it sooner.
@@ -136,6 +136,13 @@ def _captions(item: Found, analysis: FileAnalysis | WorkerFailure) -> CaptionFie
         missing = FieldError("metadata", "the captions inside the file were not read")
         return combine(outside, CaptionFields((), (missing,)))
     return combine(outside, analysis.captions)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def scan(
@@ -254,11 +261,16 @@ def scan(
             if known is not None:
                 yield from finish(i, known, hashes[i], True)
             else:
+                if not misses:
+                    warm_up()  # the workers' server imports its libraries while hashing goes on
                 misses.append(i)
 
         # 2. Decode and search the rest in worker processes. A video is split between
         #    the workers (each searches every n-th sample), so one long clip uses every core.
         processes = max(1, options.processes or os.cpu_count() or 1)
+        # Longest work first (videos, then the largest files), so that the last tasks
+        # are small ones and no core sits idle long while another finishes a big file.
+        misses.sort(key=lambda i: (found[i].kind != "video", -_size(found[i].path)))
         parts_of: dict[int, int] = {}
         tasks: list[tuple[tuple[int, int], tuple[object, ...]]] = []
         for i in misses:
