@@ -85,3 +85,65 @@ def test_enroll_picture_day_then_see_missing_and_refused_photos(  # type: ignore
     # The check page no longer shows the first-run guide, only a line about Nemo.
     assert not window.check.guide.isVisibleTo(window.check)
     assert window.check.gap_bar.text().startswith("1 opted-out student has no reference face")
+
+
+def _choose(page, student_id: str) -> None:  # type: ignore[no-untyped-def]
+    ids = [page.model.index(r, 0).data(STUDENT_ID_ROLE) for r in range(page.model.rowCount())]
+    page.table.selectRow(ids.index(student_id))
+
+
+def test_delete_a_students_reference_faces_after_asking(  # type: ignore[no-untyped-def]
+    qtbot, make_window, copy_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The office deletes one student's faces from the app (a parent's request): asked first,
+    a cancel deletes nothing, and the log records who and why."""
+    from PySide6.QtWidgets import QDialog
+
+    from photoguard.store import references as ref_store
+    from ui.dialogs.purge import PurgeDialog
+
+    window = make_window(copy_home, user="Mr. Office")
+    window.show_page("faces")
+    page = window.faces
+    idle(qtbot, window)
+    _choose(page, "1003")
+    assert rows(page)["1003"][2] is False
+    qtbot.waitUntil(page.delete_button.isEnabled, timeout=10_000)
+
+    shown: list[str] = []
+
+    def answer(reply: QDialog.DialogCode, reason: str):  # type: ignore[no-untyped-def]
+        def exec_(dialog: PurgeDialog) -> int:
+            shown.append(dialog.findChildren(type(page.missing))[0].text())
+            dialog.reason_edit.setText(reason)
+            return reply.value
+
+        return exec_
+
+    # Cancel: nothing happens.
+    monkeypatch.setattr(PurgeDialog, "exec", answer(QDialog.DialogCode.Rejected, "no"))
+    page.delete_button.click()
+    idle(qtbot, window)
+    assert "Kit Harington (1003)" in shown[0] and "stays opted out" in shown[0]
+    assert rows(page)["1003"][2] is False
+    assert read_records(window.session.ws, LogFilter(action="purge")) == []
+
+    # Delete, with a reason.
+    monkeypatch.setattr(
+        PurgeDialog, "exec", answer(QDialog.DialogCode.Accepted, "parent's request of 12 May")
+    )
+    with qtbot.waitSignal(page.purged, timeout=60_000) as purged:
+        page.delete_button.click()
+    idle(qtbot, window)
+    assert purged.args[0].had_data == ("1003",)
+    assert rows(page)["1003"][2] is True  # now missing, listed as a gap
+    assert rows(page)["1001"][2] is False  # nobody else touched
+    assert "Deleted 1 reference face(s) of student 1003" in page.message.text()
+    assert not page.delete_button.isEnabled()  # nothing left to delete for 1003
+    logged = read_records(window.session.ws, LogFilter(action="purge"))
+    assert [(r.actor, r.body) for r in logged] == [
+        ("Mr. Office", {"student_id": "1003", "reason": "parent's request of 12 May"})
+    ]
+    with window.session.ws.db.snapshot() as tx:
+        assert ref_store.wrapped_key(tx, window.session.ws.school, "1003") is None
+        assert ref_store.wrapped_key(tx, window.session.ws.school, "1001") is not None

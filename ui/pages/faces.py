@@ -33,7 +33,9 @@ from photoguard.enroll import (
     reference_thumbnails,
 )
 from photoguard.pathtext import display
+from photoguard.privacy import PurgeResult, purge_student
 from photoguard.workspace import Workspace
+from ui.dialogs.purge import PurgeDialog
 from ui.models.references import (
     COL_NAME,
     MISSING_ROLE,
@@ -103,6 +105,7 @@ def result_sentence(result: EnrollResult) -> str:
 
 class FacesPage(RosterStatePage):
     enrolled = Signal(object)
+    purged = Signal(object)
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -213,6 +216,10 @@ class FacesPage(RosterStatePage):
         self.add_photos.setAccessibleName("Add reference photos of this student")
         self.add_photos.clicked.connect(self.choose_photos)
         sl.addWidget(self.add_photos)
+        self.delete_button = QPushButton("&Delete this student's reference faces…")
+        self.delete_button.setAccessibleName("Delete this student's reference faces")
+        self.delete_button.clicked.connect(self.confirm_purge)
+        sl.addWidget(self.delete_button)
         side.addTab(student, "Student")
         problems = QWidget()
         pl = QVBoxLayout(problems)
@@ -263,10 +270,12 @@ class FacesPage(RosterStatePage):
             self.student_title.setText("Choose a student")
             self.missing.clear()
             self.add_photos.setEnabled(False)
+            self.delete_button.setEnabled(False)
             return
         st = current.siblingAtColumn(0).data(STATUS_ROLE)
         self.student_title.setText(f"{full_name(st.student)} ({st.student.student_id})")
         self.add_photos.setEnabled(not self.busy)
+        self.delete_button.setEnabled(not self.busy and st.references > 0)
         if current.siblingAtColumn(0).data(MISSING_ROLE):
             self.missing.setText(
                 "<b>Missing.</b> No reference face: photos of this student are not caught. "
@@ -279,6 +288,54 @@ class FacesPage(RosterStatePage):
         for image in self.model.thumbnails(st.student.student_id):
             item = QListWidgetItem(QPixmap.fromImage(image), "")
             self.thumbs.addItem(item)
+
+    # ------------------------------------------------------------------ deleting
+
+    def confirm_purge(self) -> None:
+        """Ask (with a reason for the log), then delete the chosen student's faces."""
+        index = self.table.currentIndex()
+        if not index.isValid() or self.busy:
+            return
+        st = index.siblingAtColumn(0).data(STATUS_ROLE)
+        dialog = PurgeDialog(st.student.display_name, st.student.student_id, self)
+        if dialog.exec() == PurgeDialog.DialogCode.Accepted:
+            self.purge(st.student.student_id, dialog.reason())
+
+    def purge(self, student_id: str, reason: str | None) -> None:
+        if self.busy:
+            self.message.warning("An enrollment is running: wait for it to finish.")
+            return
+        self.busy = True
+        self.drop.setEnabled(False)
+        self.add_photos.setEnabled(False)
+        self.delete_button.setEnabled(False)
+        self.session.tasks.run(
+            purge_student,
+            self.session.ws,
+            student_id,
+            self.session.user_name,
+            reason,
+            on_done=self._purged,
+            on_error=self._purge_failed,
+        )
+
+    def _purged(self, result: PurgeResult) -> None:
+        self._finish()
+        text = result.reason[0].upper() + result.reason[1:] + "."
+        if result.cache_entries_cleared:
+            text += " The scan cache was cleared too (it may have held faces)."
+        if result.still_opted_out:
+            text += " Photos of this student are not recognised until new faces are added."
+        if result.retired_key_destroyed:
+            self.message.success(text + " The approval log records it.")
+        else:
+            self.message.warning(text)
+        self.session.notify_references()
+        self.purged.emit(result)
+
+    def _purge_failed(self, text: str) -> None:
+        self._finish()
+        self.message.error(f"Nothing was deleted: {clause(text)}")
 
     # ------------------------------------------------------------------ enrolling
 
@@ -347,6 +404,7 @@ class FacesPage(RosterStatePage):
         self.drop.setEnabled(True)
         self.add_photos.setEnabled(True)
         self.progress_row.hide()
+        self._student_chosen(self.table.currentIndex(), QModelIndex())
 
     def _enrolled(self, result: EnrollResult) -> None:
         self._finish()
