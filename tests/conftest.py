@@ -11,18 +11,16 @@ server for the session, and every data folder a test opens (through ``ws``,
 ``home``, ``enrolled_home``, ``copy_home``, open_workspace() or a photoguard
 process it starts) gets a schema of its own in it; a copied folder gets a copy
 (photoguard/store/per_folder.py). Tests that read or change the SQLite file
-themselves are skipped there: those marked ``sqlite_only``, and those whose code
-(or the helpers of their module it calls) mentions ``sqlite3``, ``SQLITE_FILE``
-or ``photoguard.sqlite``.
+themselves are marked ``sqlite_only`` and skipped there; a test whose code names
+sqlite3, the database file or SQLITE_FILE without the mark stops the run
+(tests/markers.py).
 """
 
 from __future__ import annotations
 
-import inspect
 import os
 import secrets
 import sys
-import types
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -32,6 +30,8 @@ import pytest
 
 # Tests never touch the OS keyring: keys go to files in each test's data folder.
 os.environ["PHOTOGUARD_KEY_STORE"] = "file"
+
+from markers import unmarked_sqlite_tests
 
 from photoguard.workspace import Workspace, open_workspace
 
@@ -100,6 +100,12 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    unmarked = unmarked_sqlite_tests(items)
+    if unmarked:
+        raise pytest.UsageError(
+            "these tests read or change the SQLite file; mark them @pytest.mark.sqlite_only: "
+            + ", ".join(unmarked)
+        )
     if config.getoption("engine") != "postgresql":
         return
     skip = pytest.mark.skip(reason="reads or changes the SQLite file itself (sqlite_only)")
@@ -107,7 +113,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     # no-network scan) run once, on SQLite, to keep make test under 10 minutes.
     slow = pytest.mark.skip(reason="slow and engine-neutral: runs in the SQLite run only")
     for item in items:
-        if item.get_closest_marker("sqlite_only") or _uses_the_sqlite_file(item):
+        if item.get_closest_marker("sqlite_only"):
             item.add_marker(skip)
         elif item.get_closest_marker("slow") and not _chooses_engine(item):
             item.add_marker(slow)
@@ -187,67 +193,6 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 def suite_engine(pytestconfig: pytest.Config) -> str:
     """The engine this run of the suite puts data folders on: "sqlite" or "postgresql"."""
     return str(pytestconfig.getoption("engine"))
-
-
-_SQLITE_WORDS = ("sqlite3", "SQLITE_FILE", "photoguard.sqlite")
-
-
-def _uses_the_sqlite_file(item: pytest.Item) -> bool:
-    """Whether the test's code, a fixture or helper of its module it uses, mentions SQLite."""
-    function = getattr(item, "function", None)
-    module = inspect.getmodule(function) if function is not None else None
-    if function is None or module is None:
-        return False
-    methods: dict[str, list[Callable[..., Any]]] = {}
-    for value in vars(module).values():
-        if inspect.isclass(value) and value.__module__ == module.__name__:
-            for name, member in vars(value).items():
-                if inspect.isfunction(member):
-                    methods.setdefault(name, []).append(member)
-    seen: set[int] = set()
-
-    def touches(func: Callable[..., Any], depth: int) -> bool:
-        func = inspect.unwrap(func)
-        if id(func) in seen or depth > 4:
-            return False
-        seen.add(id(func))
-        try:
-            source = inspect.getsource(func)
-        except (OSError, TypeError):
-            return False
-        if any(word in source for word in _SQLITE_WORDS):
-            return True
-        code = getattr(func, "__code__", None)
-        for name in _names(code) if code is not None else ():
-            found = vars(module).get(name)
-            if inspect.isclass(found) and found.__module__ == module.__name__:
-                found = vars(found).get("__init__")
-            if (
-                inspect.isfunction(found)
-                and found.__module__ == module.__name__
-                and touches(found, depth + 1)
-            ):
-                return True
-            if any(touches(m, depth + 1) for m in methods.get(name, ())):
-                return True
-        return False
-
-    if touches(function, 0):
-        return True
-    info = getattr(item, "_fixtureinfo", None)
-    for name in getattr(item, "fixturenames", ()):
-        for fixture in info.name2fixturedefs.get(name, ()) if info else ():
-            func = getattr(fixture, "func", None)
-            if func is not None and inspect.getmodule(func) is module and touches(func, 1):
-                return True
-    return False
-
-
-def _names(code: types.CodeType) -> Iterator[str]:
-    yield from code.co_names
-    for const in code.co_consts:
-        if isinstance(const, types.CodeType):
-            yield from _names(const)
 
 
 # ------------------------------------------------------------------ PostgreSQL servers

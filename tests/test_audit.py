@@ -80,6 +80,7 @@ def test_each_school_has_its_own_chain(ws: Workspace) -> None:
     assert audit.verify(ws.db, "south", ws.home).ok
 
 
+@pytest.mark.sqlite_only
 def test_the_database_refuses_to_change_or_delete_records(ws: Workspace) -> None:
     _append(ws)
     for statement in (
@@ -161,6 +162,7 @@ def test_records_can_be_read_by_kind_and_newest_first(ws: Workspace) -> None:
     assert [r.action for r in found] == ["decision.block", "decision.approve"]
 
 
+@pytest.mark.sqlite_only
 def test_verify_notices_the_append_only_guard_was_removed(ws: Workspace) -> None:
     _append(ws)
     conn = sqlite3.connect(ws.home / "photoguard.sqlite")

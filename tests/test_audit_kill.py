@@ -50,6 +50,7 @@ with open_workspace(home) as ws:
 """
 
 pytestmark = [
+    pytest.mark.sqlite_only,
     pytest.mark.slow,
     pytest.mark.timeout(180),
     pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL (POSIX)"),

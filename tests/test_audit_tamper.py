@@ -244,6 +244,7 @@ def damage_json(conn: sqlite3.Connection) -> None:
         (truncate_all, 1),
     ],
 )
+@pytest.mark.sqlite_only
 def test_log_verify_names_the_first_bad_record(
     logged: list[audit.Record],
     attacker: Callable[[Attack], None],
@@ -271,6 +272,7 @@ def test_an_intact_log_verifies_with_count_and_head_hash(
     assert f"Head hash: {logged[-1].hash}" in out
 
 
+@pytest.mark.sqlite_only
 def test_dropping_the_guard_alone_is_reported(
     logged: list[audit.Record],
     attacker: Callable[[Attack], None],
@@ -283,6 +285,7 @@ def test_dropping_the_guard_alone_is_reported(
     assert "append-only guard" in out and "audit_log_no_update" in out
 
 
+@pytest.mark.sqlite_only
 def test_without_the_per_record_witness_the_head_file_still_catches_a_rewrite(
     logged: list[audit.Record],
     attacker: Callable[[Attack], None],
@@ -296,6 +299,7 @@ def test_without_the_per_record_witness_the_head_file_still_catches_a_rewrite(
     assert f"record {RECORDS} is bad" in out
 
 
+@pytest.mark.sqlite_only
 def test_the_app_itself_cannot_run_these_statements(logged: list[audit.Record], home: Path) -> None:
     with open_workspace(home) as ws:
         for statement in (

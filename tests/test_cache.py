@@ -69,6 +69,7 @@ def test_after_a_roster_refresh_the_rescan_rematches_cached_faces(
     assert {f.student_id for f in biden.findings} == {"1002"}
 
 
+@pytest.mark.sqlite_only
 def test_changed_bytes_and_a_damaged_entry_are_searched_again(
     copy_home: Path, folder: Path
 ) -> None:

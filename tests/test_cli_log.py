@@ -363,6 +363,7 @@ def test_summary_period_ending_before_it_starts_is_refused(
     assert "before" in capsys.readouterr().err
 
 
+@pytest.mark.sqlite_only
 def test_summary_of_a_broken_log_says_so_and_exits_1(
     week: dict[str, Path], home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -387,6 +388,7 @@ def test_verify_json(week: dict[str, Path], home: Path, capsys: pytest.CaptureFi
     assert result["ok"] is True and result["records"] == 11 and result["first_bad"] is None
 
 
+@pytest.mark.sqlite_only
 def test_the_installed_command_exits_0_then_1_after_tampering(
     week: dict[str, Path], home: Path
 ) -> None:

@@ -106,6 +106,7 @@ def roster_file(tmp_path: Path, *rows: str, name: str = "roster.csv") -> Path:
 FIRST = ('000123,"Martínez, Zoë",5,H1,Y', '000124,"Smith, Ann",5,H1,', '000125,"Doe, Jo",6,H2,X')
 
 
+@pytest.mark.sqlite_only
 def test_import_show_and_history_in_the_home_given_by_option(
     cli: Cli, tmp_path: Path, env: dict[str, str]
 ) -> None:
@@ -158,6 +159,7 @@ def test_import_show_and_history_in_the_home_given_by_option(
     assert "roster.csv" in text and "Newly opted out" in text
 
 
+@pytest.mark.sqlite_only
 def test_photoguard_home_variable_chooses_the_data_folder(
     script: str, env: dict[str, str], tmp_path: Path
 ) -> None:
@@ -171,6 +173,7 @@ def test_photoguard_home_variable_chooses_the_data_folder(
     assert "No roster imported yet" in other.ok("roster", "show")
 
 
+@pytest.mark.sqlite_only
 def test_dry_run_shows_the_change_and_stores_nothing(cli: Cli, tmp_path: Path) -> None:
     cli.ok("roster", "import", roster_file(tmp_path, *FIRST))
     before = cli.in_force()
@@ -280,6 +283,7 @@ def imported_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.parametrize("name", sorted(BAD_FILES))
+@pytest.mark.sqlite_only
 def test_refused_file_exits_2_with_one_line_and_changes_nothing(
     cli: Cli, tmp_path: Path, name: str, imported_home: Path
 ) -> None:
@@ -305,6 +309,7 @@ def test_refused_file_exits_2_with_one_line_and_changes_nothing(
         (["roster"], "ACTION"),
     ],
 )
+@pytest.mark.sqlite_only
 def test_usage_errors_exit_2_with_one_line(
     cli: Cli, tmp_path: Path, args: list[str], says: str
 ) -> None:
@@ -314,6 +319,7 @@ def test_usage_errors_exit_2_with_one_line(
     assert cli.in_force() == ([], [])
 
 
+@pytest.mark.sqlite_only
 def test_a_database_from_a_newer_photoguard_is_refused(cli: Cli, tmp_path: Path) -> None:
     cli.ok("roster", "import", roster_file(tmp_path, *FIRST))
     assert cli.home is not None

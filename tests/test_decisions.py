@@ -353,6 +353,7 @@ def test_the_latest_decision_about_a_file(ws: Workspace, tmp_path: Path) -> None
     )
 
 
+@pytest.mark.sqlite_only
 def test_decisions_cannot_be_rewritten_in_the_database(ws: Workspace, tmp_path: Path) -> None:
     pic = photo(tmp_path, "a.jpg")
     record_scan(ws, {pic: "flagged"})

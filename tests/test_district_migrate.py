@@ -140,6 +140,7 @@ def test_migrate_to_copies_everything_and_switches_the_folder(
         assert load_reference_set(ws).student_ids == ["000123"]
 
 
+@pytest.mark.sqlite_only
 def test_a_log_that_does_not_verify_is_not_moved(
     single_machine: Path, pg_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:

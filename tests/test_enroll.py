@@ -28,6 +28,7 @@ def _reimport(ws: Workspace, tmp_path: Path, text: str) -> None:
     apply_import(ws, preview_import(ws, roster), "office")
 
 
+@pytest.mark.sqlite_only
 def test_picture_day_enrolls_opted_out_students_only(enrolled_home: Path) -> None:
     with open_workspace(enrolled_home) as ws:
         assert _counts(ws) == {"1001": 1, "1003": 1, "1006": 1, "1007": 0}
@@ -71,6 +72,7 @@ def test_after_a_roster_refresh_only_newly_opted_out_students_are_enrolled(
         assert _counts(ws) == {"1001": 1, "1002": 1, "1003": 1, "1006": 1, "1007": 0}
 
 
+@pytest.mark.sqlite_only
 def test_opting_back_in_deletes_references_with_the_import(copy_home: Path, tmp_path: Path) -> None:
     with open_workspace(copy_home) as ws:
         _reimport(

@@ -25,7 +25,7 @@ from photoguard.roster_import import apply_import, preview_import
 from photoguard.store.engine import SQLITE_FILE
 from photoguard.workspace import open_workspace
 
-pytestmark = pytest.mark.faces
+pytestmark = [pytest.mark.faces, pytest.mark.sqlite_only]
 
 State = dict[str, object]
 

@@ -48,6 +48,7 @@ from photoguard.audit import Verification, verify
 from photoguard.store.engine import SQLITE_FILE, SqliteDatabase
 
 pytestmark = [
+    pytest.mark.sqlite_only,
     pytest.mark.faces,
     pytest.mark.slow,
     pytest.mark.timeout(600),

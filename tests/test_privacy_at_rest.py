@@ -136,6 +136,7 @@ def long_float_lists(value: Any) -> list[list[Any]]:
 # ---------------------------------------------------------------------------- tests
 
 
+@pytest.mark.sqlite_only
 def test_database_wal_cache_log_and_reports_hold_no_encoding(
     copy_home: Path, tmp_path: Path
 ) -> None:
@@ -223,6 +224,7 @@ def test_no_reference_photo_or_face_crop_is_kept_in_the_clear(copy_home: Path) -
         assert not [w for w in crop_windows if w in blob], f"the face crop of {sid} in clear"
 
 
+@pytest.mark.sqlite_only
 def test_only_opted_out_students_have_anything_stored(copy_home: Path) -> None:
     """Biden and Leslie were in the picture-day folder but are not opted out."""
     db = sqlite3.connect(copy_home / "photoguard.sqlite")

@@ -129,6 +129,7 @@ def test_a_locked_keyring_is_one_line(
     assert err == "photoguard: the OS keyring could not be read (the login keyring is locked)\n"
 
 
+@pytest.mark.sqlite_only
 def test_without_a_keyring_keys_are_private_files(copy_home: Path) -> None:
     keys = copy_home / "keys"
     assert stat.S_IMODE(copy_home.stat().st_mode) == 0o700

@@ -102,6 +102,7 @@ def _open_encoding(db_file: Path, home: Path, store: FileKeyStore, sid: str) -> 
     return np.frombuffer(raw, dtype="<f4")
 
 
+@pytest.mark.sqlite_only
 def test_a_purged_student_cannot_be_recovered_from_a_copy_made_before(
     copy_home: Path, tmp_path: Path
 ) -> None:
@@ -174,6 +175,7 @@ def test_scans_after_a_purge_still_catch_the_other_students(copy_home: Path) -> 
     assert sorted(s.student_id for s in report.coverage_gaps) == ["1001", "1007"]
 
 
+@pytest.mark.sqlite_only
 def test_a_roster_import_that_drops_students_rotates_the_master_key(
     copy_home: Path, tmp_path: Path
 ) -> None:

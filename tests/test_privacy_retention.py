@@ -41,6 +41,7 @@ def test_the_default_age_is_twelve_months() -> None:
     assert Settings().reference_max_age_days == 365
 
 
+@pytest.mark.sqlite_only
 def test_a_reference_older_than_a_year_is_stale_until_a_new_photo_is_enrolled(
     copy_home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -76,6 +77,7 @@ def test_a_reference_older_than_a_year_is_stale_until_a_new_photo_is_enrolled(
         assert inventory(ws).notices == ()
 
 
+@pytest.mark.sqlite_only
 def test_the_age_is_a_setting(copy_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _age(copy_home, 30)
     with open_workspace(copy_home) as ws:

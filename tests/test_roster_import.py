@@ -253,6 +253,7 @@ def test_unreadable_and_missing_files_leave_the_roster_in_force(
     assert state(ws) == before
 
 
+@pytest.mark.sqlite_only
 def test_a_failure_while_storing_rolls_back_the_whole_import(ws: Workspace, tmp_path: Path) -> None:
     do_import(ws, roster_file(tmp_path, '1,"A, A",5,Y'))
     before = state(ws)

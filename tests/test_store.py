@@ -37,6 +37,7 @@ def raw(ws_or_home: Workspace | Path) -> sqlite3.Connection:
 
 
 @posix_only
+@pytest.mark.sqlite_only
 def test_data_folder_is_0700_and_database_files_0600(tmp_path: Path) -> None:
     home = tmp_path / "deep" / "data"
     with open_workspace(home) as ws:
@@ -69,6 +70,7 @@ def test_a_file_where_the_data_folder_should_be_is_refused(tmp_path: Path) -> No
 # ------------------------------------------------------------------------ pragmas
 
 
+@pytest.mark.sqlite_only
 def test_connection_is_wal_synchronous_full_with_foreign_keys(ws: Workspace) -> None:
     with ws.db.transaction() as tx:
         assert tx.scalar("PRAGMA synchronous") == 2  # FULL
@@ -81,6 +83,7 @@ def test_connection_is_wal_synchronous_full_with_foreign_keys(ws: Workspace) -> 
         conn.close()
 
 
+@pytest.mark.sqlite_only
 def test_foreign_keys_are_enforced(ws: Workspace) -> None:
     with pytest.raises(sqlite3.IntegrityError), ws.db.transaction() as tx:
         tx.execute(
@@ -93,6 +96,7 @@ def test_foreign_keys_are_enforced(ws: Workspace) -> None:
         assert tx.scalar("SELECT count(*) FROM roster_students") == 0
 
 
+@pytest.mark.sqlite_only
 def test_a_failed_transaction_leaves_nothing_and_a_committed_one_is_on_disk(
     ws: Workspace,
 ) -> None:
@@ -127,6 +131,7 @@ def schema_rows(home: Path) -> list[tuple[int, str, str]]:
         conn.close()
 
 
+@pytest.mark.sqlite_only
 def test_a_new_database_records_every_migration_once(home: Path) -> None:
     open_workspace(home).close()
     rows = schema_rows(home)
@@ -134,6 +139,7 @@ def test_a_new_database_records_every_migration_once(home: Path) -> None:
     assert rows[-1][0] == LATEST
 
 
+@pytest.mark.sqlite_only
 def test_opening_again_does_not_rerun_migrations(home: Path) -> None:
     with open_workspace(home) as ws, ws.db.transaction() as tx:
         roster_store.ensure_school(tx, "north")
@@ -151,6 +157,7 @@ def test_opening_again_does_not_rerun_migrations(home: Path) -> None:
         conn.close()
 
 
+@pytest.mark.sqlite_only
 def test_a_database_with_a_newer_schema_is_refused_and_left_alone(home: Path) -> None:
     open_workspace(home).close()
     conn = raw(home)
@@ -172,6 +179,7 @@ def test_a_database_with_a_newer_schema_is_refused_and_left_alone(home: Path) ->
 # -------------------------------------------------------------------- approval log
 
 
+@pytest.mark.sqlite_only
 def test_audit_log_refuses_update_and_delete_from_outside(ws: Workspace) -> None:
     with ws.db.transaction() as tx:
         audit.append(tx, ws.school, "office", "roster.import", {"students": 3})
@@ -192,6 +200,7 @@ def test_audit_log_refuses_update_and_delete_from_outside(ws: Workspace) -> None
     assert audit.verify(ws.db, ws.school, ws.home).ok
 
 
+@pytest.mark.sqlite_only
 def test_audit_log_refuses_update_through_photoguards_own_connection(ws: Workspace) -> None:
     with ws.db.transaction() as tx:
         audit.append(tx, ws.school, "office", "roster.import", {})
