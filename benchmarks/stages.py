@@ -1,0 +1,55 @@
+"""Where a cold scan's time goes: decoding, HOG detection and encoding, on one core.
+
+``python -m benchmarks.stages FOLDER`` runs photoguard's own steps on every photo
+of FOLDER in this one process (numpy's BLAS held to one thread, as in a worker)
+and prints JSON: seconds per stage and the number of faces. make bench runs it on
+the benchmark folder, so the README's breakdown can be measured again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+# Read by OpenBLAS when numpy is first imported (in measure): one thread, as a worker.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+
+def measure(folder: Path) -> dict[str, float]:
+    import dlib
+    import numpy as np
+
+    from photoguard.encoder import CHIP_PADDING, CHIP_SIZE, describe
+    from photoguard.facemodel import load_model
+    from photoguard.faces import _gray
+    from photoguard.media import photo_frames
+
+    model = load_model()
+    totals = {"decode_s": 0.0, "detect_s": 0.0, "encode_s": 0.0, "faces": 0.0, "photos": 0.0}
+    for photo in sorted(p for p in folder.iterdir() if p.is_file()):
+        t0 = time.perf_counter()
+        frame = next(iter(photo_frames(photo, 48)))
+        t1 = time.perf_counter()
+        rects = model.detector(_gray(frame.image), 0)
+        t2 = time.perf_counter()
+        if len(rects):
+            rgb = np.ascontiguousarray(frame.image)
+            shapes = dlib.full_object_detections()
+            for r in rects:
+                shapes.append(model.landmarks(rgb, r))
+            chips = dlib.get_face_chips(rgb, shapes, size=CHIP_SIZE, padding=CHIP_PADDING)
+            describe(model.network, np.stack(chips))
+        t3 = time.perf_counter()
+        totals["decode_s"] += t1 - t0
+        totals["detect_s"] += t2 - t1
+        totals["encode_s"] += t3 - t2
+        totals["faces"] += len(rects)
+        totals["photos"] += 1
+    return totals
+
+
+if __name__ == "__main__":
+    print(json.dumps(measure(Path(sys.argv[1]))))
