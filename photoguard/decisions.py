@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -311,6 +312,51 @@ def scanned(ws: Workspace, path: Path) -> scan_store.ScannedFile | None:
     """What the newest scan of the file at ``path`` found, or None if never scanned."""
     with ws.db.snapshot() as tx:
         return scan_store.last_scan_of(tx, ws.school, stored(Path(path).resolve()))
+
+
+def standing_decisions(
+    ws: Workspace, checked: Sequence[tuple[Path, str, str]]
+) -> dict[str, DecisionResult]:
+    """Earlier decisions that still hold for files just checked again.
+
+    ``checked`` holds (path, sha256, verdict) as the new check found them; the
+    answer maps ``str(path)`` to the newest decision about that path, when it
+    still holds:
+
+    * it is about the same bytes (the same SHA-256), and
+    * a block or pending holds whatever else changed (they never let a file
+      through); an approval or override holds only if the check found the same
+      verdict it was given for, and :func:`decide` would still accept it now: no
+      newer roster and no reference face enrolled since the scan it was given on.
+
+    One pass over the log's decision records, newest first (re-opening a check
+    of hundreds of files), stopping once every path is answered.
+    """
+    wanted = {stored(Path(p).resolve()): (str(p), sha, verdict) for p, sha, verdict in checked}
+    found: dict[str, DecisionResult] = {}
+    with ws.db.snapshot() as tx:
+        current = roster_store.current_version(tx, ws.school)
+        newest_face = tx.scalar(
+            "SELECT max(created_at) FROM face_references WHERE school = ?", (ws.school,)
+        )
+        seen: set[str] = set()
+        for record in audit.records(tx, ws.school, action_prefix=ACTION_PREFIX, newest_first=True):
+            path = record.body.get("path")
+            if not isinstance(path, str) or path not in wanted or path in seen:
+                continue
+            seen.add(path)  # only the newest decision about a path counts
+            key, sha, verdict = wanted[path]
+            got = _result(record)
+            still_current = (
+                got.verdict == verdict
+                and got.roster_version == (current.label if current else None)
+                and not (newest_face and _later(str(newest_face), got.scanned_at))
+            )
+            if got.sha256 == sha and (not got.lets_through or still_current):
+                found[key] = got
+            if len(seen) == len(wanted):
+                break
+    return found
 
 
 def latest_decision(ws: Workspace, path: Path) -> DecisionResult | None:

@@ -20,6 +20,7 @@ from photoguard.decisions import (
     decide,
     decision_for_verdict,
     latest_decision,
+    standing_decisions,
 )
 from photoguard.errors import UserError
 from photoguard.roster_import import apply_import, preview_import
@@ -351,6 +352,73 @@ def test_the_latest_decision_about_a_file(ws: Workspace, tmp_path: Path) -> None
         blocked.record_seq,
         "a parent asked",
     )
+
+
+def test_a_reopened_check_gets_the_decisions_that_still_hold(ws: Workspace, tmp_path: Path) -> None:
+    """Re-opening yesterday's check shows what was decided, only where it still applies."""
+    import_roster(ws, tmp_path / "r1")
+    kept = photo(tmp_path, "kept.jpg")
+    blocked = photo(tmp_path, "blocked.jpg")
+    edited = photo(tmp_path, "edited.jpg")
+    now_flagged = photo(tmp_path, "now_flagged.jpg")
+    undecided = photo(tmp_path, "undecided.jpg")
+    record_scan(ws, {kept: "clear", blocked: "flagged", edited: "clear", now_flagged: "clear"})
+    decide(ws, kept, "approve", by="Ms. Tan")
+    decide(ws, blocked, "block", by="Ms. Tan")
+    decide(ws, edited, "approve", by="Ms. Tan")
+    decide(ws, now_flagged, "approve", by="Ms. Tan")
+    edited.write_bytes(b"\xff\xd8 cropped since")
+    again = {
+        kept: "clear",
+        blocked: "flagged",
+        edited: "clear",
+        now_flagged: "flagged",
+        undecided: "clear",
+    }
+
+    def standing() -> dict[str, str]:
+        got = standing_decisions(ws, [(p, sha256(p), v) for p, v in again.items()])
+        return {Path(k).name: d.decision for k, d in got.items()}
+
+    # The approval of bytes since edited, and one given on a clear verdict the check
+    # no longer finds, do not carry over; nothing is invented for the undecided file.
+    assert standing() == {"kept.jpg": "approve", "blocked.jpg": "block"}
+    assert standing_decisions(ws, [(kept, sha256(kept), "clear")])[str(kept)].by == "Ms. Tan"
+
+    # A newer roster: approvals must be given again; a block still stands.
+    import_roster(ws, tmp_path / "r2")
+    assert standing() == {"blocked.jpg": "block"}
+
+
+def test_an_approval_does_not_stand_after_reference_faces_were_enrolled(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    pic = photo(tmp_path, "concert.jpg")
+    record_scan(ws, {pic: "clear"})
+    decide(ws, pic, "approve", by="x")
+    assert set(standing_decisions(ws, [(pic, sha256(pic), "clear")])) == {str(pic)}
+    later = (datetime.now(UTC) + timedelta(hours=1)).isoformat(timespec="seconds")
+    with ws.db.transaction() as tx:
+        ref_store.store_key(tx, ws.school, "1001", b"wrapped", later)
+        ref_store.insert_reference(
+            tx,
+            ws.school,
+            StoredReference(
+                0, "1001", "ab" * 32, "ana.jpg", "[0,0,1,1]", 120, MODEL, later, b"s", None
+            ),
+        )
+    assert standing_decisions(ws, [(pic, sha256(pic), "clear")]) == {}
+
+
+def test_only_the_newest_decision_about_a_file_counts(ws: Workspace, tmp_path: Path) -> None:
+    pic = photo(tmp_path, "concert.jpg")
+    record_scan(ws, {pic: "clear"})
+    decide(ws, pic, "block", by="x")
+    decide(ws, pic, "approve", by="y")
+    got = standing_decisions(ws, [(pic, sha256(pic), "clear")])
+    assert (got[str(pic)].decision, got[str(pic)].by) == ("approve", "y")
+    decide(ws, pic, "block", by="z")
+    assert standing_decisions(ws, [(pic, sha256(pic), "clear")])[str(pic)].by == "z"
 
 
 @pytest.mark.sqlite_only

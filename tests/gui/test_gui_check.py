@@ -173,6 +173,20 @@ def test_approve_block_and_override_are_written_to_the_approval_log(  # type: ig
     actions = [window.log.proxy.index(r, 3).data() for r in range(window.log.proxy.rowCount())]
     assert actions[:3] == ["decision.block", "decision.override", "decision.approve"]
 
+    # Re-opening the check (its entry under recent checks) shows what was decided: the
+    # newest decision per file, for these very bytes under this roster.
+    window.show_page("check")
+    check.new_check()
+    idle(qtbot, window)
+    assert check.recent.count() >= 1
+    with qtbot.waitSignal(check.decisions_loaded, timeout=120_000) as loaded:
+        check.recent._activated(check.recent.item(0))
+    assert sorted(Path(k).name for k in loaded.args[0]) == ["biden.jpg", "kit_rose.jpg"]
+    assert check.model.decision(str(folder / "biden.jpg")) == "approve"
+    assert check.model.decision(str(folder / "kit_rose.jpg")) == "block"
+    note = check.model.decision_note(str(folder / "biden.jpg"))
+    assert note.startswith("before this check, by Ms. Tan (yearbook)")
+
 
 def test_cancel_a_running_check(  # type: ignore[no-untyped-def]
     qtbot, make_window, copy_home: Path, tmp_path: Path, fixtures_dir: Path

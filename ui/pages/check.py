@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from photoguard.decisions import DecisionResult, decide
+from photoguard.decisions import DecisionResult, decide, standing_decisions
 from photoguard.names import NameIndex
 from photoguard.pathtext import display
 from photoguard.report import FileResult, ScanReport, summary_lines, write_json, write_report_csv
@@ -82,6 +82,8 @@ def why_text() -> str:
 class CheckPage(QWidget):
     #: A check finished (for the window title / tests).
     check_finished = Signal(object)
+    #: Earlier decisions that still hold, shown after a check (a dict path -> DecisionResult).
+    decisions_loaded = Signal(object)
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -449,7 +451,30 @@ class CheckPage(QWidget):
         )
         self.recent.remember(self.paths, report)
         self.select_row(0)
+        # A check run again (a recent check re-opened, a folder dropped twice) shows
+        # what was decided before, where it still holds for these bytes and this roster.
+        self.session.tasks.run(
+            standing_decisions,
+            self.session.ws,
+            [(r.path, r.sha256, r.verdict) for r in report.files],
+            on_done=self._decided_before,
+        )
         self.check_finished.emit(report)
+
+    def _decided_before(self, found: dict[str, DecisionResult]) -> None:
+        for key, got in found.items():
+            if self.model.decision(key) is not None:
+                continue  # decided again in this check meanwhile: that one counts
+            when = got.at.replace("T", " ")[:16]
+            why = f": {got.reason}" if got.reason else ""
+            self.model.set_decision(
+                key,
+                got.decision,
+                f"before this check, by {got.by} at {when} UTC (log record {got.record_seq}){why}",
+            )
+        if found:
+            self._current_changed(self.grid.currentIndex(), QModelIndex())
+        self.decisions_loaded.emit(found)
 
     def _failed(self, text: str) -> None:
         self._flush()
