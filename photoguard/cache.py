@@ -117,7 +117,7 @@ class ScanCache:
     def __init__(self, home: Path, max_age_days: int, store: KeyStore | None = None) -> None:
         self.path = home / CACHE_FILE
         self.max_age_s = max_age_days * 86400
-        self._store = store or key_store_for(home, local=True)
+        self._store = store or key_store_for(home, local=True, holding=CACHE_KEY_ID)
         self._key: bytes | None = None
         create_private_file(self.path)
         self._db = sqlite3.connect(self.path, isolation_level=None, timeout=10)
@@ -197,7 +197,7 @@ def cache_contents(home: Path, store: KeyStore | None = None) -> tuple[int, int]
             db.close()
     except sqlite3.Error:
         return 0, 0
-    key = (store or key_store_for(home, local=True)).get(CACHE_KEY_ID)
+    key = (store or key_store_for(home, local=True, holding=CACHE_KEY_ID)).get(CACHE_KEY_ID)
     encoded = 0
     for entry, sealed in rows:
         if key is None or not isinstance(sealed, bytes):
@@ -225,5 +225,5 @@ def clear_cache(home: Path, store: KeyStore | None = None) -> int:
             count = 0
     for suffix in ("", "-wal", "-shm"):
         Path(str(path) + suffix).unlink(missing_ok=True)
-    (store or key_store_for(home, local=True)).delete(CACHE_KEY_ID)
+    (store or key_store_for(home, local=True, holding=CACHE_KEY_ID)).delete(CACHE_KEY_ID)
     return count

@@ -65,6 +65,9 @@ class FileKeyStore:
             raise ValueError("bad key id")
         return self.folder / f"{key_id}.key"
 
+    def holds(self, key_id: str) -> bool:
+        return self._path(key_id).is_file()
+
     def get(self, key_id: str) -> bytes | None:
         path = self._path(key_id)
         try:
@@ -157,11 +160,20 @@ def keyring_usable() -> bool:
         return False
 
 
-def key_store_for(home: Path, wanted: str | None = None, *, local: bool = False) -> KeyStore:
+def key_store_for(
+    home: Path, wanted: str | None = None, *, local: bool = False, holding: str | None = None
+) -> KeyStore:
     """Where keys live. ``local`` keys (the scan cache's) belong to this machine: they
-    stay in the data folder's ``keys/`` (or the keyring), never in a shared key folder."""
+    stay in the data folder's ``keys/`` (or the keyring), never in a shared key folder.
+
+    ``holding``: a key id; if no store is asked for and that key is already a file
+    here, the file store is the answer without probing the OS keyring (a probe
+    imports keyring and asks its backend: 0.1 s of every warm rescan).
+    """
     choice = wanted or os.environ.get(KEY_STORE_ENV, "")
     folder = home / "keys" if local else key_folder(home)
+    if not choice and holding is not None and FileKeyStore(folder).holds(holding):
+        return FileKeyStore(folder)
     if choice == "file":
         return FileKeyStore(folder)
     if choice == "keyring":

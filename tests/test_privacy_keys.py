@@ -200,3 +200,34 @@ def test_a_damaged_key_file_is_one_plain_line(
     os.chmod(master, 0o600)
     rc, _, err = _run(capsys, "--home", str(copy_home), "scan", str(FACES / "obama"))
     assert rc == 2 and err == f"photoguard: the key file {master} is damaged (not a key)\n"
+
+
+def test_the_cache_key_is_looked_for_where_it_already_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A warm rescan does not probe the OS keyring when the cache key is a file here; an
+    explicit choice of store still wins."""
+    from photoguard import vault
+
+    probes: list[bool] = []
+
+    def probe() -> bool:
+        probes.append(True)
+        return False
+
+    monkeypatch.setattr(vault, "keyring_usable", probe)
+    monkeypatch.delenv(vault.KEY_STORE_ENV, raising=False)
+    home = tmp_path / "home"
+    # No key yet: the usual choice, after a probe.
+    first = vault.key_store_for(home, local=True, holding=CACHE_KEY_ID)
+    assert isinstance(first, vault.FileKeyStore) and probes == [True]
+    first.put(CACHE_KEY_ID, os.urandom(32))
+    # The key is a file here now: that store, no probe.
+    again = vault.key_store_for(home, local=True, holding=CACHE_KEY_ID)
+    assert isinstance(again, vault.FileKeyStore) and probes == [True]
+    assert again.get(CACHE_KEY_ID) == first.get(CACHE_KEY_ID)
+    # PHOTOGUARD_KEY_STORE=keyring is obeyed even with the file there.
+    monkeypatch.setenv(vault.KEY_STORE_ENV, "keyring")
+    assert isinstance(
+        vault.key_store_for(home, local=True, holding=CACHE_KEY_ID), vault.KeyringKeyStore
+    )
