@@ -108,6 +108,20 @@ def import_roster(ws: Workspace, folder: Path, opted_out: str = "Y") -> str:
     return apply_import(ws, preview_import(ws, csv_file), "office").version.label
 
 
+def enroll_a_face_later(ws: Workspace) -> None:
+    """A reference face stored as if enrolled an hour from now (after any scan so far)."""
+    later = (datetime.now(UTC) + timedelta(hours=1)).isoformat(timespec="seconds")
+    with ws.db.transaction() as tx:
+        ref_store.store_key(tx, ws.school, "1001", b"wrapped", later)
+        ref_store.insert_reference(
+            tx,
+            ws.school,
+            StoredReference(
+                0, "1001", "ab" * 32, "ana.jpg", "[0,0,1,1]", 120, MODEL, later, b"s", None
+            ),
+        )
+
+
 def log_size(ws: Workspace) -> int:
     with ws.db.snapshot() as tx:
         return int(tx.scalar("SELECT count(*) FROM audit_log WHERE school = ?", (ws.school,)))
@@ -234,16 +248,7 @@ def test_approving_after_reference_faces_were_enrolled_needs_a_new_scan(
 ) -> None:
     pic = photo(tmp_path, "concert.jpg")
     record_scan(ws, {pic: "clear"})
-    later = (datetime.now(UTC) + timedelta(hours=1)).isoformat(timespec="seconds")
-    with ws.db.transaction() as tx:
-        ref_store.store_key(tx, ws.school, "1001", b"wrapped", later)
-        ref_store.insert_reference(
-            tx,
-            ws.school,
-            StoredReference(
-                0, "1001", "ab" * 32, "ana.jpg", "[0,0,1,1]", 120, MODEL, later, b"s", None
-            ),
-        )
+    enroll_a_face_later(ws)
     with pytest.raises(UserError, match="reference faces were enrolled since"):
         decide(ws, pic, "approve", by="x")
 
@@ -397,16 +402,7 @@ def test_an_approval_does_not_stand_after_reference_faces_were_enrolled(
     record_scan(ws, {pic: "clear"})
     decide(ws, pic, "approve", by="x")
     assert set(standing_decisions(ws, [(pic, sha256(pic), "clear")])) == {str(pic)}
-    later = (datetime.now(UTC) + timedelta(hours=1)).isoformat(timespec="seconds")
-    with ws.db.transaction() as tx:
-        ref_store.store_key(tx, ws.school, "1001", b"wrapped", later)
-        ref_store.insert_reference(
-            tx,
-            ws.school,
-            StoredReference(
-                0, "1001", "ab" * 32, "ana.jpg", "[0,0,1,1]", 120, MODEL, later, b"s", None
-            ),
-        )
+    enroll_a_face_later(ws)
     assert standing_decisions(ws, [(pic, sha256(pic), "clear")]) == {}
 
 
