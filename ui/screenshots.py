@@ -271,6 +271,17 @@ def shoot(out: Path, fixtures: Path, work: Path) -> list[Path]:
     shooter.settle(window)
     shooter.save("08-check-decided.png", window)
 
+    # 13. A safe copy of the blocked photo, beside the original.
+    select(window, "relay_finish.jpg")
+    shooter.settle(window)
+    window.check.make_safe_copy()
+    shooter.wait(lambda: window.check.copy_dialog is not None)
+    shooter.settle(window)
+    dialog = window.check.copy_dialog
+    shooter.save("13-safe-copy.png", window, dialog=dialog)
+    dialog.reject()
+    shooter.wait(lambda: window.check.copy_dialog is None)
+
     # 9. The caption box, on the home page with the recent check.
     window.check.new_check()
     shooter.settle(window)

@@ -270,3 +270,66 @@ def test_photoguard_gui_opens_the_window_and_checks_the_folder_named(  # type: i
         "biden.jpg": "clear",
         "damaged.jpg": "error",
     }
+
+
+def test_make_a_safe_copy_of_a_flagged_photo_then_save_it(  # type: ignore[no-untyped-def]
+    qtbot, make_window, copy_home: Path, tmp_path: Path, fixtures_dir: Path
+) -> None:
+    """Instead of only blocking kit_rose.jpg, the teacher gets a copy with Kit's face covered,
+    sees it beside the original, and saves it where they post from; the log records it."""
+    import hashlib
+
+    from photoguard.safecopy import ACTION
+
+    folder = photo_folder(tmp_path, fixtures_dir)
+    (folder / "damaged.jpg").unlink()
+    original = (folder / "kit_rose.jpg").read_bytes()
+    window = make_window(copy_home, user="Ms. Tan")
+    idle(qtbot, window)
+    window.start_check([folder])
+    wait_for_check(qtbot, window)
+    idle(qtbot, window)
+    check = window.check
+    select(window, "biden.jpg")
+    assert not check.detail.copy_button.isEnabled()  # clear: nothing to cover
+    select(window, "kit_rose.jpg")
+    assert check.detail.copy_button.isEnabled()
+
+    with qtbot.waitSignal(check.copy_ready, timeout=120_000) as ready:
+        check.detail.copy_button.click()
+    dialog = ready.args[0]
+    assert dialog is not None, check.message.text()
+    assert dialog.isVisible()
+    assert dialog.what.text().startswith("1 face(s) covered")
+    assert "checked again on its own: clear" in dialog.what.text()
+    temporary = dialog.preview.path
+
+    # The original's folder is refused (a copy never sits beside what must not be posted).
+    assert dialog.save_to(folder) is None
+    assert "original" in dialog.message.text().lower() or "folder" in dialog.message.text()
+    assert dialog.isVisible()
+
+    out = tmp_path / "to post"
+    with qtbot.waitSignal(dialog.saved, timeout=10_000) as saved:
+        dialog.save_to(out)
+    copy = saved.args[0].path
+    assert copy.parent == out and copy.is_file()
+    assert not temporary.exists()  # the temporary copy is gone once the dialog closed
+    assert (folder / "kit_rose.jpg").read_bytes() == original
+    assert "Saved the safe copy as" in check.message.text()
+    logged = read_records(window.session.ws, LogFilter(action=ACTION))
+    assert len(logged) == 1 and logged[0].actor == "Ms. Tan"
+    assert logged[0].body["copy_sha256"] == hashlib.sha256(copy.read_bytes()).hexdigest()
+    assert logged[0].body["faces_covered"] == 1
+
+    # Made again and discarded: nothing written, nothing logged.
+    select(window, "kit_rose.jpg")
+    with qtbot.waitSignal(check.copy_ready, timeout=120_000) as again:
+        check.detail.copy_button.click()
+    second = again.args[0]
+    temporary = second.preview.path
+    second.reject()
+    qtbot.waitUntil(lambda: check.copy_dialog is None)
+    assert not temporary.exists()
+    assert len(read_records(window.session.ws, LogFilter(action=ACTION))) == 1
+    assert sorted(p.name for p in out.iterdir()) == [copy.name]

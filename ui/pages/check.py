@@ -33,7 +33,9 @@ from photoguard.decisions import DecisionResult, decide, standing_decisions
 from photoguard.names import NameIndex
 from photoguard.pathtext import display
 from photoguard.report import FileResult, ScanReport, summary_lines, write_json, write_report_csv
+from photoguard.safecopy import SafeCopyPreview, SavedCopy, make_safe_copy
 from photoguard.scan import FileChecked, FileSkipped, ScanOptions, ScanStarted
+from ui.dialogs.safe_copy import SafeCopyDialog
 from ui.images import ThumbnailCache
 from ui.models.results import (
     RESULT_ROLE,
@@ -51,7 +53,7 @@ from ui.widgets.getting_started import GettingStarted
 from ui.widgets.message_bar import MessageBar
 from ui.widgets.recent_checks import RecentChecks, check_label
 from ui.widgets.result_grid import THUMB_H, THUMB_W, ResultGrid
-from ui.workers import ScanJob
+from ui.workers import ScanJob, clause
 
 #: Results arriving within this many milliseconds are added to the grid together.
 UI_BATCH_MS = 120
@@ -84,6 +86,8 @@ class CheckPage(QWidget):
     check_finished = Signal(object)
     #: Earlier decisions that still hold, shown after a check (a dict path -> DecisionResult).
     decisions_loaded = Signal(object)
+    #: A safe copy was made and is shown (the SafeCopyDialog), or could not be made (None).
+    copy_ready = Signal(object)
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -257,6 +261,9 @@ class CheckPage(QWidget):
         self.tabs.setAccessibleName("File and caption")
         self.detail = FileDetail(self.session.tasks)
         self.detail.decide.connect(self.decide_current)
+        self.detail.safe_copy.connect(self.make_safe_copy)
+        self.copy_dialog: SafeCopyDialog | None = None
+        self.copying = False
         self.tabs.addTab(self.detail, "Selected file")
         caption_tab = QWidget()
         self.results_caption_slot = QVBoxLayout(caption_tab)
@@ -584,6 +591,56 @@ class CheckPage(QWidget):
                 self.select_row(row)
                 return
         self._current_changed(current, QModelIndex())
+
+    # ------------------------------------------------------------------ safe copies
+
+    def make_safe_copy(self) -> None:
+        """Make a safe copy of the selected file off the UI thread, then show it."""
+        result = self.current_result()
+        if result is None or self.job is not None or self.copying or self.copy_dialog:
+            return
+        self.copying = True
+        self.detail.copy_button.setEnabled(False)
+        self.message.info(
+            f"Making a safe copy of {display(result.rel)}: covering faces, cutting names, "
+            "then checking the copy again…"
+        )
+        self.session.tasks.run(
+            make_safe_copy,
+            self.session.ws,
+            result.path,
+            on_done=self._copy_made,
+            on_error=self._copy_failed,
+        )
+
+    def _copy_made(self, preview: SafeCopyPreview) -> None:
+        self.copying = False
+        self.message.info("The safe copy is ready: look at it, then save it or discard it.")
+        dialog = SafeCopyDialog(self.session.ws, preview, self.session.user_name, self)
+        dialog.saved.connect(self._copy_saved)
+        dialog.finished.connect(self._copy_closed)
+        self.copy_dialog = dialog
+        dialog.open()
+        self.copy_ready.emit(dialog)
+
+    def _copy_failed(self, text: str) -> None:
+        self.copying = False
+        self.message.error(f"No safe copy was made: {clause(text)}")
+        self._current_changed(self.grid.currentIndex(), QModelIndex())
+        self.copy_ready.emit(None)
+
+    def _copy_saved(self, saved: SavedCopy) -> None:
+        self.message.success(
+            f"Saved the safe copy as {display(saved.path)} (approval log record "
+            f"{saved.record_seq}). Post the copy, never the original."
+        )
+        self.session.notify_log()
+
+    def _copy_closed(self, _code: int) -> None:
+        if self.copy_dialog is not None:
+            self.copy_dialog.deleteLater()
+        self.copy_dialog = None
+        self._current_changed(self.grid.currentIndex(), QModelIndex())
 
     # ------------------------------------------------------------------ the rest
 

@@ -104,9 +104,11 @@ def captions_html(items: list[Finding], fill: str, ink: str) -> str:
 
 
 class FileDetail(QWidget):
-    """Emits ``decide(decision, reason)`` when a decision button is used."""
+    """Emits ``decide(decision, reason)`` when a decision button is used, and
+    ``safe_copy()`` when a safe copy of the file is asked for."""
 
     decide = Signal(str, str)
+    safe_copy = Signal()
 
     def __init__(self, tasks: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -207,6 +209,14 @@ class FileDetail(QWidget):
         self.block.setShortcut(QKeySequence(BLOCK_KEY))
         self.block.clicked.connect(lambda: self.decide.emit("block", ""))
         row.addWidget(self.block)
+        self.copy_button = QPushButton("Make a safe &copy…")
+        self.copy_button.setAccessibleName("Make a safe copy with the faces covered")
+        self.copy_button.setToolTip(
+            "A copy with opted-out students' faces covered and full names cut to first "
+            "names, checked again before you can save it; the original is not changed"
+        )
+        self.copy_button.clicked.connect(self.safe_copy.emit)
+        row.addWidget(self.copy_button)
         dl.addLayout(row)
         reason_row = QHBoxLayout()
         self.reason_edit = QLineEdit()
@@ -268,7 +278,7 @@ class FileDetail(QWidget):
             self._has_captions = False
             self.lower_panel.hide()
             self.decided.clear()
-            for b in (self.approve, self.with_reason, self.block):
+            for b in (self.approve, self.with_reason, self.block, self.copy_button):
                 b.setEnabled(False)
             return
         self.title.setText(display(result.rel))
@@ -294,6 +304,9 @@ class FileDetail(QWidget):
         self.approve.setEnabled(not busy and verdict == "clear")
         self.with_reason.setEnabled(not busy and verdict != "clear")
         self.block.setEnabled(not busy)
+        # A copy helps where something was found (a face or a name); an unreadable
+        # file cannot be copied safely, and a clear one needs no copy.
+        self.copy_button.setEnabled(not busy and verdict in ("flagged", "review"))
         if same:
             return
         times = words.face_times(result) if result.kind == "video" else []
