@@ -15,7 +15,14 @@ import numpy as np
 import pytest
 from conftest import FACES
 
-from photoguard.encoder import CHIP_PADDING, CHIP_SIZE, EncoderFormatError, describe, read_network
+from photoguard.encoder import (
+    BATCH,
+    CHIP_PADDING,
+    CHIP_SIZE,
+    EncoderFormatError,
+    describe,
+    read_network,
+)
 from photoguard.facemodel import load_dlib_encoder, load_model, verified_weights
 
 WEIGHTS_NAME = "dlib_face_recognition_resnet_model_v1.dat"
@@ -106,8 +113,11 @@ def test_faces_in_one_batch_do_not_change_each_other() -> None:
     be what it gets alone."""
     net = load_model().network
     rng = np.random.default_rng(7)
-    chips = rng.integers(0, 256, (5, CHIP_SIZE, CHIP_SIZE, 3), dtype=np.uint8)
+    many = BATCH * 2 + 3  # more faces than one batch: split, and put back in order
+    chips = rng.integers(0, 256, (many, CHIP_SIZE, CHIP_SIZE, 3), dtype=np.uint8)
     together = describe(net, chips)
-    for i in range(5):
+    assert together.shape == (many, 128)
+    for i in range(many):
         alone = describe(net, chips[i : i + 1])
         assert np.abs(alone[0] - together[i]).max() < TOLERANCE
+    assert describe(net, chips[:0]).shape == (0, 128)
