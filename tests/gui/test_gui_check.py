@@ -295,11 +295,28 @@ def test_make_a_safe_copy_of_a_flagged_photo_then_save_it(  # type: ignore[no-un
     select(window, "kit_rose.jpg")
     assert check.detail.copy_button.isEnabled()
 
+    # Cancelled at once: nothing made, and the page says so.
+    with qtbot.waitSignal(check.copy_ready, timeout=120_000) as stopped:
+        check.detail.copy_button.click()
+        assert check.progress_row.isVisible()
+        check.cancel()
+    assert stopped.args[0] is None
+    assert (
+        check.message.text()
+        == "No safe copy was made: the safe copy was cancelled; nothing was saved."
+    )
+    assert not check.progress_row.isVisible()
+
+    select(window, "kit_rose.jpg")
+    stages: list[str] = []
+    check.copy_stage.changed.connect(stages.append)
     with qtbot.waitSignal(check.copy_ready, timeout=120_000) as ready:
         check.detail.copy_button.click()
     dialog = ready.args[0]
     assert dialog is not None, check.message.text()
     assert dialog.isVisible()
+    assert stages[0] == "checking the original" and "covering faces" in stages
+    assert not check.progress_row.isVisible()
     assert dialog.what.text().startswith("1 face(s) covered")
     assert "checked again on its own: clear" in dialog.what.text()
     temporary = dialog.preview.path

@@ -10,9 +10,10 @@ reason, a file changed since its check) with a sentence shown here.
 from __future__ import annotations
 
 import html
+from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -34,7 +35,7 @@ from photoguard.names import NameIndex
 from photoguard.pathtext import display
 from photoguard.report import FileResult, ScanReport, summary_lines, write_json, write_report_csv
 from photoguard.safecopy import SafeCopyPreview, SavedCopy, make_safe_copy
-from photoguard.scan import FileChecked, FileSkipped, ScanOptions, ScanStarted
+from photoguard.scan import CancelToken, FileChecked, FileSkipped, ScanOptions, ScanStarted
 from ui.dialogs.safe_copy import SafeCopyDialog
 from ui.images import ThumbnailCache
 from ui.models.results import (
@@ -79,6 +80,12 @@ def why_text() -> str:
         "you decide, and each decision is kept in the approval log (policy section 4: public "
         "records). More under Help ▸ Why photoguard.</p>"
     )
+
+
+class _CopyStage(QObject):
+    """Carries the safe copy's progress (called on a worker thread) to the UI thread."""
+
+    changed = Signal(str)
 
 
 class CheckPage(QWidget):
@@ -264,6 +271,9 @@ class CheckPage(QWidget):
         self.detail.safe_copy.connect(self.make_safe_copy)
         self.copy_dialog: SafeCopyDialog | None = None
         self.copying = False
+        self._copy_cancel = CancelToken()
+        self.copy_stage = _CopyStage(self)
+        self.copy_stage.changed.connect(self._copy_stage_changed)
         self.tabs.addTab(self.detail, "Selected file")
         caption_tab = QWidget()
         self.results_caption_slot = QVBoxLayout(caption_tab)
@@ -377,6 +387,11 @@ class CheckPage(QWidget):
         job.start()
 
     def cancel(self) -> None:
+        if self.copying and not self._copy_cancel.cancelled:
+            self._copy_cancel.cancel()
+            self.cancel_button.setEnabled(False)
+            self.progress_text.setText(self.progress_text.text() + " · stopping…")
+            return
         if self.job is not None and self.job.running and not self.job.cancelled:
             self.job.cancel()
             self.cancel_button.setEnabled(False)
@@ -605,16 +620,30 @@ class CheckPage(QWidget):
             f"Making a safe copy of {display(result.rel)}: covering faces, cutting names, "
             "then checking the copy again…"
         )
+        # A video takes a while (every frame is covered and checked again): the
+        # progress row says which step it is at, and Cancel stops it.
+        self._copy_cancel = CancelToken()
+        self.progress.setRange(0, 0)
+        self.progress_text.setText("Safe copy: starting…")
+        self.cancel_button.setEnabled(True)
+        self.progress_row.show()
         self.session.tasks.run(
-            make_safe_copy,
+            partial(
+                make_safe_copy, cancel=self._copy_cancel, progress=self.copy_stage.changed.emit
+            ),
             self.session.ws,
             result.path,
             on_done=self._copy_made,
             on_error=self._copy_failed,
         )
 
+    def _copy_stage_changed(self, stage: str) -> None:
+        if self.copying:
+            self.progress_text.setText(f"Safe copy: {stage}…")
+
     def _copy_made(self, preview: SafeCopyPreview) -> None:
         self.copying = False
+        self.progress_row.hide()
         self.message.info("The safe copy is ready: look at it, then save it or discard it.")
         dialog = SafeCopyDialog(self.session.ws, preview, self.session.user_name, self)
         dialog.saved.connect(self._copy_saved)
@@ -625,6 +654,7 @@ class CheckPage(QWidget):
 
     def _copy_failed(self, text: str) -> None:
         self.copying = False
+        self.progress_row.hide()
         self.message.error(f"No safe copy was made: {clause(text)}")
         self._current_changed(self.grid.currentIndex(), QModelIndex())
         self.copy_ready.emit(None)
