@@ -209,6 +209,13 @@ def _words_key(name: str) -> list[str]:
 def _last_variants(last_name: str) -> set[str]:
     keys = _pieces(_to_base(last_name)[0])[0]
     out = {"".join(keys)}
+    # A double surname ("Delgado-Ruiz", "García López") is two surnames, and either is
+    # used alone: "Sofía Delgado" names her too. Only words of their own count (not
+    # particles: "Anna Berg" is not "Anna Van der Berg", "Marie Pierre" not "St. Pierre").
+    words = [name_key(w) for w in re.split(r"[\s\-‐‑‒–—―]+", last_name)]
+    own = [w for w in words if len(w) >= 2 and w not in _PARTICLES]
+    if len(own) >= 2:
+        out.update(own)
     for short, long in _SAINT_VARIANTS:
         for i, k in enumerate(keys):
             for a, b in ((short, long), (long, short)):
@@ -394,6 +401,19 @@ class NameIndex:
             m
             for m in found.values()
             if m.first_span > m.last_span and not {m.first_span, m.last_span} & used
+        ]
+        # "Sofia Delgado Ruiz" also holds "Sofia Delgado" (one half of a double
+        # surname): a student's match inside a longer one of theirs is the same name.
+        kept = [
+            m
+            for m in kept
+            if not any(
+                o.student_id == m.student_id
+                and o.start <= m.start
+                and m.end <= o.end
+                and (o.start, o.end) != (m.start, m.end)
+                for o in kept
+            )
         ]
         return sorted(kept, key=lambda m: (m.start, -m.end, m.student_id))
 
