@@ -9,16 +9,14 @@ bidirectional controls come out as visible, valid text.
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
 import socket
 import stat
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from unprivileged import run_unprivileged, shared_folder
 
 from photoguard.errors import UserError
 from photoguard.walk import Found, Skipped, walk
@@ -226,49 +224,16 @@ def test_every_entry_of_a_messy_folder_is_found_or_skipped(tmp_path: Path) -> No
 
 @pytest.fixture
 def shared_tmp() -> Iterator[Path]:
-    """A folder an unprivileged user can reach (pytest's tmp_path is private to root)."""
-    base = Path(tempfile.mkdtemp(prefix="photoguard-walk-"))
-    base.chmod(0o755)
-    try:
+    with shared_folder("photoguard-walk-") as base:
         yield base
-    finally:
-        for folder, dirs, _files in os.walk(base):
-            for d in dirs:
-                os.chmod(os.path.join(folder, d), 0o755)
-        shutil.rmtree(base)
 
 
 def _walk_unprivileged(path: Path) -> dict[str, str]:
     """``{rel: "found" or skip reason}`` from a walk as an unprivileged user."""
-
-    def summarise() -> dict[str, str]:
-        return {i.rel: ("found" if isinstance(i, Found) else i.reason) for i in walk([path])}
-
-    if os.geteuid() != 0:
-        return summarise()
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: drop root, walk, send the result, exit without cleanup
-        status = 0
-        try:
-            os.close(read_fd)
-            os.setgroups([])
-            os.setgid(65534)
-            os.setuid(65534)
-            data = json.dumps(summarise()).encode()
-            while data:
-                data = data[os.write(write_fd, data) :]
-        except BaseException:
-            status = 1
-        os._exit(status)
-    os.close(write_fd)
-    chunks = []
-    while chunk := os.read(read_fd, 65536):
-        chunks.append(chunk)
-    os.close(read_fd)
-    _, status = os.waitpid(pid, 0)
-    assert status == 0, "the unprivileged walk failed"
-    return json.loads(b"".join(chunks))
+    result: dict[str, str] = run_unprivileged(
+        lambda: {i.rel: ("found" if isinstance(i, Found) else i.reason) for i in walk([path])}
+    )
+    return result
 
 
 @POSIX
