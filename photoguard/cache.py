@@ -225,5 +225,11 @@ def clear_cache(home: Path, store: KeyStore | None = None) -> int:
             count = 0
     for suffix in ("", "-wal", "-shm"):
         Path(str(path) + suffix).unlink(missing_ok=True)
-    (store or key_store_for(home, local=True, holding=CACHE_KEY_ID)).delete(CACHE_KEY_ID)
+    if store is not None:
+        store.delete(CACHE_KEY_ID)
+        return count
+    # Wherever a cache key may be: the file in the data folder (used first when it is
+    # there) and the store a new key would go to (the OS keyring when usable).
+    key_store_for(home, local=True, holding=CACHE_KEY_ID).delete(CACHE_KEY_ID)
+    key_store_for(home, local=True).delete(CACHE_KEY_ID)
     return count

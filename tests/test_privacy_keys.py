@@ -231,3 +231,18 @@ def test_the_cache_key_is_looked_for_where_it_already_is(
     assert isinstance(
         vault.key_store_for(home, local=True, holding=CACHE_KEY_ID), vault.KeyringKeyStore
     )
+
+
+def test_clearing_the_cache_destroys_its_key_wherever_it_is(
+    os_keyring: Any, tmp_path: Path
+) -> None:
+    """A cache key left in a file (keyring unusable once) and one in the keyring: both go."""
+    from photoguard.cache import clear_cache
+    from photoguard.vault import FileKeyStore
+
+    home = tmp_path / "home"
+    FileKeyStore(home / "keys").put(CACHE_KEY_ID, os.urandom(32))
+    os_keyring.set_password(KEYRING_SERVICE, CACHE_KEY_ID, os.urandom(32).hex())
+    clear_cache(home)
+    assert not FileKeyStore(home / "keys").holds(CACHE_KEY_ID)
+    assert (KEYRING_SERVICE, CACHE_KEY_ID) not in os_keyring.entries
