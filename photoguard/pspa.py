@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from photoguard.errors import UserError
-from photoguard.roster_file import decode_text, norm_header
+from photoguard.roster_columns import norm_header
+from photoguard.roster_file import decode_text
 
 PSPA_FIELDS = (
     "Volume Name",

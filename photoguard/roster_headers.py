@@ -15,16 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from photoguard.errors import UserError
+from photoguard.roster_columns import HEADER_SEARCH_ROWS, ROLES, Line, find_columns
 from photoguard.roster_file import (
     DELIMITERS,
-    HEADER_SEARCH_ROWS,
-    ROLES,
-    Line,
     _csv_lines,
     _read_bytes,
     _xlsx_rows,
     decode_text,
-    find_columns,
 )
 
 #: Roles a person must map when the headers are not recognised, and the optional ones.

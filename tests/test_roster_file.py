@@ -21,12 +21,8 @@ from unprivileged import run_unprivileged, shared_folder
 
 from photoguard.errors import UserError
 from photoguard.roster import Roster, Student
-from photoguard.roster_file import (
-    find_columns,
-    first_rows,
-    parse_column_overrides,
-    read_roster,
-)
+from photoguard.roster_columns import find_columns, parse_column_overrides
+from photoguard.roster_file import first_rows, read_roster
 
 HEADER = "Student ID,Name,Grade,Homeroom,Privacy Law Opt-Out"
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from photoguard.audit import default_actor
 from photoguard.cli.output import plural, print_json, table
-from photoguard.roster_file import ROLES, parse_column_overrides
+from photoguard.roster_columns import ROLES, parse_column_overrides
 from photoguard.roster_import import ImportPreview, apply_import, preview_import
 from photoguard.store import references as ref_store
 from photoguard.store import rosters as roster_store

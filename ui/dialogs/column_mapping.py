@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from photoguard.pathtext import display
-from photoguard.roster_file import HEADER_ALIASES, norm_header
+from photoguard.roster_columns import HEADER_ALIASES, norm_header
 from photoguard.roster_headers import ROLE_LABELS, Headers, mapping_problem
 from ui.widgets.message_bar import MessageBar
 
