@@ -23,6 +23,7 @@ from test_metadata_samples import (
     box,
     data_box,
     exif_segment,
+    gif_with,
     iim,
     itunes_udta,
     jpeg_with,
@@ -111,6 +112,9 @@ JPEG = jpeg_with(
 )
 
 
+GIF = gif_with(b"Liam O'Brien", PACKET)
+
+
 def _png() -> bytes:
     from PIL import Image, PngImagePlugin
 
@@ -143,6 +147,18 @@ def test_jpeg_reader_survives_random_bytes(data: bytes) -> None:
 @FUZZ
 @given(mutated(JPEG))
 def test_jpeg_reader_survives_damaged_files(data: bytes) -> None:
+    run_container(data)
+
+
+@FUZZ
+@given(st.binary(max_size=2048))
+def test_gif_reader_survives_random_bytes(data: bytes) -> None:
+    run_container(b"GIF89a" + data)
+
+
+@FUZZ
+@given(mutated(GIF))
+def test_gif_reader_survives_damaged_files(data: bytes) -> None:
     run_container(data)
 
 

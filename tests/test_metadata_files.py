@@ -15,6 +15,7 @@ from test_metadata_samples import (
     app13,
     embedded,
     exif_segment,
+    gif_with,
     iim,
     jpeg_with,
     plain_jpeg,
@@ -153,7 +154,9 @@ def test_container_is_recognised_by_content_not_extension(tmp_path: Path) -> Non
         (b"\x00\x00\x00\x18ftypmp42", "MP4"),
         (b"\x00\x00\x00\x14ftypqt  ", "MP4"),
         (b"\x00\x00\x00\x08wide", "MP4"),
-        (b"GIF89a", None),
+        (b"GIF89a", "GIF"),
+        (b"GIF87a", "GIF"),
+        (b"BM6\x00\x00\x00", None),
         (b"", None),
     ],
 )
@@ -162,12 +165,29 @@ def test_container_kind(head: bytes, kind: str | None) -> None:
 
 
 def test_unknown_container_gets_path_names_and_sidecars_only(tmp_path: Path) -> None:
-    path = tmp_path / "Ana Lee.gif"
-    path.write_bytes(b"GIF89a" + b"\x00" * 20)
+    path = tmp_path / "Ana Lee.bmp"
+    path.write_bytes(b"BM" + b"\x00" * 20)
     (tmp_path / "Ana Lee.txt").write_text("caption")
     result = read_caption_fields(path, tmp_path)
     assert [f.field for f in result.fields] == ["filename", "sidecar:Ana Lee.txt"]
     assert result.errors == ()
+
+
+def test_gif_comment_and_xmp(tmp_path: Path) -> None:
+    packet = xmp_packet("<dc:description>" + alt("Liam O'Brien") + "</dc:description>")
+    data = gif_with("Zoë Martínez at the art show".encode(), packet)
+    result = read_file(tmp_path, "a.gif", data)
+    assert texts(result, "GIF:Comment") == ["Zoë Martínez at the art show"]
+    assert texts(result, "XMP:dc:description") == ["Liam O'Brien"]
+    assert result.errors == ()
+    assert Image.open(io.BytesIO(data)).size == (8, 8)  # still a GIF a decoder reads
+
+
+def test_a_cut_short_gif_is_an_error_not_a_clean_file(tmp_path: Path) -> None:
+    data = gif_with(b"Liam O'Brien")
+    result = read_file(tmp_path, "a.gif", data[:-12])
+    assert [e.field for e in result.errors] == ["GIF"]
+    assert "ends before its trailer" in result.errors[0].detail
 
 
 def test_jpeg_comment_segment(tmp_path: Path) -> None:

@@ -245,3 +245,16 @@ def test_hand_built_tiff_block_reads_back_in_pillow() -> None:
     exif.load(b"Exif\x00\x00" + block)
     assert exif[270] == "Hand built"
     assert exif.get_ifd(0x8769)[0x9286].endswith(b"hi")
+
+
+def gif_with(comment: bytes | None = None, packet: bytes | None = None) -> bytes:
+    """A small GIF (Pillow's) with a comment and/or an XMP packet as Adobe tools store it:
+    the "XMP DataXMP" application extension, the packet raw, then the 258-byte trailer."""
+    buf = io.BytesIO()
+    Image.new("P", (8, 8), 3).save(buf, "GIF", **({"comment": comment} if comment else {}))
+    data = buf.getvalue()
+    if packet is None:
+        return data
+    trailer = bytes([1, *range(255, -1, -1)]) + b"\x00"
+    extension = b"!\xff\x0bXMP DataXMP" + packet + trailer
+    return data[:-1] + extension + data[-1:]  # before the ';' that ends the file

@@ -12,9 +12,9 @@ other fields are still read: the scan must then call the file ``error``, never
 
 The container is recognised by its first bytes, not its extension. Read: JPEG
 (EXIF, XMP and extended XMP, IPTC, comments), TIFF and TIFF-based raw files,
-PNG (text chunks, XMP, eXIf), WebP, HEIC/HEIF/AVIF, MP4/MOV/3GP; sidecars and
-path names for any file. Other containers (GIF, AVI, ...) get sidecars and path
-names only.
+PNG (text chunks, XMP, eXIf), GIF (comments, XMP), WebP, HEIC/HEIF/AVIF,
+MP4/MOV/3GP; sidecars and path names for any file. Other containers (AVI, MKV,
+BMP, ...) get sidecars and path names only.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import os
 from pathlib import Path
 from typing import BinaryIO
 
-from photoguard.metadata import exif, heif, jpeg, mp4, png, webp
+from photoguard.metadata import exif, gif, heif, jpeg, mp4, png, webp
 from photoguard.metadata.fields import (
     PATH_FIELDS,
     CaptionField,
@@ -57,9 +57,11 @@ QUICKTIME_FIRST_BOXES = frozenset({b"moov", b"mdat", b"wide", b"free", b"skip", 
 
 
 def container_kind(head: bytes) -> str | None:
-    """ "JPEG", "PNG", "TIFF", "WebP", "HEIF" or "MP4" from a file's first 16 bytes."""
+    """ "JPEG", "PNG", "GIF", "TIFF", "WebP", "HEIF" or "MP4" from a file's first 16 bytes."""
     if head.startswith(b"\xff\xd8"):
         return "JPEG"
+    if head[:6] in gif.SIGNATURES:
+        return "GIF"
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
         return "PNG"
     if head[:4] in (b"II*\x00", b"MM\x00*"):
@@ -116,6 +118,8 @@ def read_embedded(f: BinaryIO, size: int, out: Collector, path: Path | None = No
             jpeg.read_jpeg(f, out)
         elif kind == "PNG":
             png.read_png(f, size, out)
+        elif kind == "GIF":
+            gif.read_gif(f, size, out)
         elif kind == "TIFF":
             exif.read_tiff(f, 0, size, out)
         elif kind == "WebP":
