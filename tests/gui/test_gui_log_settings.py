@@ -179,3 +179,29 @@ def test_the_photoguard_gui_launcher_opens_the_data_folder_named(  # type: ignor
     QTimer.singleShot(50, watch)
     assert main(["--home", str(roster_home)]) == 0
     assert seen == ["photoguard — default"]
+
+
+@pytest.mark.faces
+def test_settings_show_the_biometric_data_kept_and_clear_the_scan_cache(  # type: ignore[no-untyped-def]
+    qtbot, make_window, copy_home: Path, fixtures_dir: Path
+) -> None:
+    from photoguard.cache import CACHE_FILE
+    from photoguard.scan import scan
+
+    with open_workspace(copy_home) as ws:
+        list(scan(ws, [fixtures_dir / "faces" / "obama" / "obama.jpg"]))
+    assert (copy_home / CACHE_FILE).exists()
+    window = make_window(copy_home)
+    window.show_page("settings")
+    page = window.settings
+    idle(qtbot, window)
+    text = page.biometric.text()
+    assert text.startswith("3 reference face(s) of 3 opted-out student(s), sealed")
+    assert "Scan cache: 1 file(s), 1 of them with face encodings" in text
+
+    with qtbot.waitSignal(page.inventory_loaded, timeout=30_000) as reloaded:
+        page.clear_cache_button.click()
+    assert reloaded.args[0].cache_entries == 0
+    assert page.message.text() == "Cleared the scan cache (1 file(s)) and destroyed its key."
+    assert not (copy_home / CACHE_FILE).exists()
+    assert "Scan cache: 0 file(s)" in page.biometric.text()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QUrl
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -23,8 +23,10 @@ from PySide6.QtWidgets import (
 )
 
 from photoguard import settings as core_settings
+from photoguard.cache import clear_cache
 from photoguard.errors import UserError
 from photoguard.pathtext import display
+from photoguard.privacy import Inventory, inventory
 from photoguard.settings import Settings
 from ui.policy import POLICY_2B3
 from ui.session import Session
@@ -42,7 +44,24 @@ DISTANCE_HELP = (
 )
 
 
+def inventory_text(inv: Inventory) -> str:
+    """What is stored, in plain sentences, with anything a person should do."""
+    keys = inv.keys.reason
+    lines = [
+        f"{inv.references} reference face(s) of {inv.students_with_references} opted-out "
+        f"student(s), sealed with a key per student; {keys[:1].lower() + keys[1:]}.",
+        f"Scan cache: {inv.cache_entries} file(s), "
+        f"{inv.cache_entries_with_encodings} of them with face encodings; "
+        f"reference faces older than {inv.max_age_days} days are listed as out of date.",
+        *inv.notices,
+    ]
+    return " ".join(lines)
+
+
 class SettingsPage(QWidget):
+    #: What biometric data is stored was read (an Inventory), for the page and tests.
+    inventory_loaded = Signal(object)
+
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
@@ -155,11 +174,36 @@ class SettingsPage(QWidget):
         row.addStretch(1)
         df.addLayout(row)
         layout.addWidget(data)
+
+        # What biometric data is kept (policy: store the minimum), and the one thing
+        # anyone may clear without the office: the scan cache.
+        bio = QGroupBox("Biometric data")
+        bl = QVBoxLayout(bio)
+        self.biometric = QLabel("Reading what is stored…")
+        self.biometric.setWordWrap(True)
+        self.biometric.setTextFormat(Qt.TextFormat.PlainText)
+        self.biometric.setAccessibleName("Biometric data stored")
+        bl.addWidget(self.biometric)
+        brow = QHBoxLayout()
+        self.clear_cache_button = QPushButton("Clear the scan &cache")
+        self.clear_cache_button.setAccessibleName("Clear the scan cache")
+        self.clear_cache_button.setToolTip(
+            "Deletes what earlier checks found in unchanged files (it may hold faces from "
+            "scanned photos); the next check of those files takes longer"
+        )
+        self.clear_cache_button.clicked.connect(self.clear_scan_cache)
+        brow.addWidget(self.clear_cache_button)
+        brow.addStretch(1)
+        bl.addLayout(brow)
+        layout.addWidget(bio)
         layout.addStretch(1)
 
         session.settings_changed.connect(self.load)
         session.workspace_changed.connect(self.load)
+        session.references_changed.connect(self.load_inventory)
+        session.workspace_changed.connect(self.load_inventory)
         self.load()
+        self.load_inventory()
 
     def load(self) -> None:
         s = self.session.ws.settings
@@ -176,6 +220,38 @@ class SettingsPage(QWidget):
             "needs a person's review."
         )
         self.home.setText(f"{display(self.session.ws.home)} (school {s.school})")
+
+    # ------------------------------------------------------------------ biometric data
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.load_inventory()  # checks since the last look may have filled the cache
+
+    def load_inventory(self) -> None:
+        self.session.tasks.run(
+            inventory, self.session.ws, on_done=self._inventory_loaded, on_error=self._no_inventory
+        )
+
+    def _inventory_loaded(self, inv: Inventory) -> None:
+        self.biometric.setText(inventory_text(inv))
+        self.inventory_loaded.emit(inv)
+
+    def _no_inventory(self, text: str) -> None:
+        self.biometric.setText(f"What is stored could not be read: {text}")
+
+    def clear_scan_cache(self) -> None:
+        self.clear_cache_button.setEnabled(False)
+
+        def done(count: int) -> None:
+            self.clear_cache_button.setEnabled(True)
+            self.message.success(f"Cleared the scan cache ({count} file(s)) and destroyed its key.")
+            self.load_inventory()
+
+        def failed(text: str) -> None:
+            self.clear_cache_button.setEnabled(True)
+            self.message.error(f"The scan cache was not cleared: {text}")
+
+        self.session.tasks.run(clear_cache, self.session.ws.home, on_done=done, on_error=failed)
 
     def edited(self) -> dict[str, object]:
         return {
