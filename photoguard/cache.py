@@ -155,10 +155,8 @@ class ScanCache:
             self.misses += 1
             return None
         try:
-            sealed = bytes(row[1])
-            plain = self._cipher().decrypt(sealed[:_NONCE], sealed[_NONCE:], key.encode())
-            found = _decode(plain)
-        except (InvalidTag, ValueError, KeyError, TypeError, IndexError):
+            found = _unseal(self._cipher(), key, bytes(row[1]))
+        except _DAMAGED:
             self._db.execute("DELETE FROM entries WHERE key = ?", (key,))
             self.misses += 1
             return None
@@ -180,6 +178,16 @@ class ScanCache:
 
     def close(self) -> None:
         self._db.close()
+
+
+#: What opening a damaged or foreign entry raises (it is then treated as absent).
+_DAMAGED = (InvalidTag, ValueError, KeyError, TypeError, IndexError, AttributeError)
+
+
+def _unseal(cipher: AESGCM, entry: str, sealed: bytes) -> FileAnalysis:
+    """An entry's analysis; the entry's key is the associated data, so a sealed value
+    moved to another key does not open."""
+    return _decode(cipher.decrypt(sealed[:_NONCE], sealed[_NONCE:], entry.encode()))
 
 
 def cache_contents(home: Path, store: KeyStore | None = None) -> tuple[int, int]:
@@ -204,9 +212,8 @@ def cache_contents(home: Path, store: KeyStore | None = None) -> tuple[int, int]
             continue
         try:
             name = entry.decode() if isinstance(entry, bytes) else str(entry)
-            plain = AESGCM(key).decrypt(sealed[:_NONCE], sealed[_NONCE:], name.encode())
-            found = _decode(plain)
-        except (InvalidTag, ValueError, KeyError, TypeError, IndexError, AttributeError):
+            found = _unseal(AESGCM(key), name, sealed)
+        except _DAMAGED:
             continue  # damaged: the cache deletes it when it meets it
         encoded += any(hit.encoding is not None for hit in found.faces)
     return len(rows), encoded

@@ -235,11 +235,6 @@ class Inventory:
         }
 
 
-def _cache_entries(ws: Workspace) -> tuple[int, int]:
-    """How many files the scan cache holds, and how many of them hold face encodings."""
-    return cache_contents(ws.home)
-
-
 def inventory(ws: Workspace) -> Inventory:
     """What is stored. Destroys a retired master key left by an interrupted deletion."""
     vault = Vault(ws.db, ws.home, ws.school)
@@ -249,7 +244,7 @@ def inventory(ws: Workspace) -> Inventory:
         counts = ref_store.reference_counts(tx, ws.school)
         opted = {s.student_id for s in roster_store.current_students(tx, ws.school) if s.opted_out}
     stale = tuple(stale_students(ws))
-    cached, cached_encoded = _cache_entries(ws)
+    cached, cached_encoded = cache_contents(ws.home)
     strays = tuple(sorted(sid for sid in counts if sid not in opted))
     notices: list[str] = []
     if keys.master_key_id and not keys.master_present:
