@@ -169,10 +169,16 @@ def _stale_reason(tx: Tx, school: str, scanned: scan_store.ScannedFile) -> str |
     current = roster_store.current_version(tx, school)
     if (current.id if current else None) != scanned.roster_version_id:
         return "a newer roster was imported since"
-    newest = tx.scalar("SELECT max(created_at) FROM face_references WHERE school = ?", (school,))
-    if newest and _later(str(newest), scanned.scanned_at):
+    newest = _newest_face(tx, school)
+    if newest and _later(newest, scanned.scanned_at):
         return "reference faces were enrolled since"
     return None
+
+
+def _newest_face(tx: Tx, school: str) -> str | None:
+    """When the school's newest reference face was enrolled, or None if it has none."""
+    newest = tx.scalar("SELECT max(created_at) FROM face_references WHERE school = ?", (school,))
+    return str(newest) if newest else None
 
 
 def _later(a: str, b: str) -> bool:
@@ -336,9 +342,7 @@ def standing_decisions(
     found: dict[str, DecisionResult] = {}
     with ws.db.snapshot() as tx:
         current = roster_store.current_version(tx, ws.school)
-        newest_face = tx.scalar(
-            "SELECT max(created_at) FROM face_references WHERE school = ?", (ws.school,)
-        )
+        newest_face = _newest_face(tx, ws.school)
         seen: set[str] = set()
         for record in audit.records(tx, ws.school, action_prefix=ACTION_PREFIX, newest_first=True):
             path = record.body.get("path")
@@ -350,7 +354,7 @@ def standing_decisions(
             still_current = (
                 got.verdict == verdict
                 and got.roster_version == (current.label if current else None)
-                and not (newest_face and _later(str(newest_face), got.scanned_at))
+                and not (newest_face and _later(newest_face, got.scanned_at))
             )
             if got.sha256 == sha and (not got.lets_through or still_current):
                 found[key] = got
