@@ -19,29 +19,20 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
 def measure(folder: Path) -> dict[str, float]:
-    import dlib
-    import numpy as np
-
-    from photoguard.encoder import CHIP_PADDING, CHIP_SIZE, describe
     from photoguard.facemodel import load_model
-    from photoguard.faces import _gray
+    from photoguard.faces import _gray, encode_faces
     from photoguard.media import photo_frames
 
-    model = load_model()
+    detector = load_model().detector
     totals = {"decode_s": 0.0, "detect_s": 0.0, "encode_s": 0.0, "faces": 0.0, "photos": 0.0}
     for photo in sorted(p for p in folder.iterdir() if p.is_file()):
         t0 = time.perf_counter()
         frame = next(iter(photo_frames(photo, 48)))
         t1 = time.perf_counter()
-        rects = model.detector(_gray(frame.image), 0)
+        rects = list(detector(_gray(frame.image), 0))
         t2 = time.perf_counter()
-        if len(rects):
-            rgb = np.ascontiguousarray(frame.image)
-            shapes = dlib.full_object_detections()
-            for r in rects:
-                shapes.append(model.landmarks(rgb, r))
-            chips = dlib.get_face_chips(rgb, shapes, size=CHIP_SIZE, padding=CHIP_PADDING)
-            describe(model.network, np.stack(chips))
+        if rects:
+            encode_faces(frame.image, rects)
         t3 = time.perf_counter()
         totals["decode_s"] += t1 - t0
         totals["detect_s"] += t2 - t1

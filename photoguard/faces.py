@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -84,8 +85,6 @@ def find_faces(image: Image, *, encode: bool) -> list[tuple[Box, Encoding | None
     """
     if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
         raise ValueError("find_faces needs an 8-bit RGB image")
-    import dlib
-
     gray = _gray(image)
     detector = load_model().detector if encode else load_detector()
     rects = list(detector(gray, 0))
@@ -99,16 +98,23 @@ def find_faces(image: Image, *, encode: bool) -> list[tuple[Box, Encoding | None
         boxes.append(Box(left, top, max(1, right - left), max(1, bottom - top)))
     if not encode:
         return [(b, None) for b in boxes]
+    descriptors = encode_faces(image, rects)
+    return [(b, d) for b, d in zip(boxes, descriptors, strict=True)]
+
+
+def encode_faces(image: Image, rects: Sequence[Any]) -> npt.NDArray[np.float64]:
+    """The 128 numbers of each face dlib's detector found (``rects``) in an RGB image:
+    dlib's landmarks and the chips its compute_face_descriptor cuts (150 px, 25 %
+    padding), run through the same network on numpy's BLAS (encoder.py)."""
+    import dlib
+
     model = load_model()
     rgb = np.ascontiguousarray(image)
     shapes = dlib.full_object_detections()
     for r in rects:
         shapes.append(model.landmarks(rgb, r))
-    # The chips dlib's compute_face_descriptor cuts (150 px, 25 % padding), run
-    # through the same network on numpy's BLAS (encoder.py).
     chips = np.stack(dlib.get_face_chips(rgb, shapes, size=CHIP_SIZE, padding=CHIP_PADDING))
-    descriptors = describe(model.network, chips)
-    return [(b, d) for b, d in zip(boxes, descriptors, strict=True)]
+    return describe(model.network, chips)
 
 
 def _gray(image: Image) -> Image:

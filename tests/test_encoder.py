@@ -17,13 +17,13 @@ from conftest import FACES
 
 from photoguard.encoder import (
     BATCH,
-    CHIP_PADDING,
     CHIP_SIZE,
     EncoderFormatError,
     describe,
     read_network,
 )
 from photoguard.facemodel import load_dlib_encoder, load_model, verified_weights
+from photoguard.faces import encode_faces
 
 WEIGHTS_NAME = "dlib_face_recognition_resnet_model_v1.dat"
 #: float32 arithmetic in a different order: measured differences are under 1e-6,
@@ -48,14 +48,14 @@ def test_every_fixture_face_gets_dlibs_own_descriptor(fixtures_dir: Path) -> Non
     for photo in sorted(FACES.glob("*/*")):
         frame = next(iter(photo_frames(photo, 48)))
         rgb = np.ascontiguousarray(frame.image)
-        shapes = dlib.full_object_detections()
-        for rect in model.detector(rgb, 0):
-            shapes.append(model.landmarks(rgb, rect))
-        if len(shapes) == 0:
+        rects = list(model.detector(rgb, 0))
+        if not rects:
             continue
+        shapes = dlib.full_object_detections()
+        for rect in rects:
+            shapes.append(model.landmarks(rgb, rect))
         theirs = np.array([list(d) for d in dlib_encoder.compute_face_descriptor(rgb, shapes)])
-        chips = np.stack(dlib.get_face_chips(rgb, shapes, size=CHIP_SIZE, padding=CHIP_PADDING))
-        ours = describe(model.network, chips)
+        ours = encode_faces(rgb, rects)  # what every scan runs
         assert ours.shape == theirs.shape == (len(shapes), 128)
         worst = max(worst, float(np.abs(ours - theirs).max()))
         faces += len(shapes)
