@@ -48,6 +48,17 @@ def select(window, name: str) -> None:  # type: ignore[no-untyped-def]
     raise AssertionError(f"{name} is not in the grid")
 
 
+def checked_window(qtbot, make_window, home: Path, folder: Path, user: str):  # type: ignore[no-untyped-def]
+    """A window on ``home`` that has checked ``folder`` (its damaged JPEG removed first)."""
+    (folder / "damaged.jpg").unlink()
+    window = make_window(home, user=user)
+    idle(qtbot, window)
+    window.start_check([folder])
+    wait_for_check(qtbot, window)
+    idle(qtbot, window)
+    return window
+
+
 def test_drop_a_folder_and_see_a_badge_per_file(  # type: ignore[no-untyped-def]
     qtbot, make_window, copy_home: Path, tmp_path: Path, fixtures_dir: Path
 ) -> None:
@@ -108,12 +119,7 @@ def test_approve_block_and_override_are_written_to_the_approval_log(  # type: ig
     qtbot, make_window, copy_home: Path, tmp_path: Path, fixtures_dir: Path
 ) -> None:
     folder = photo_folder(tmp_path, fixtures_dir)
-    (folder / "damaged.jpg").unlink()
-    window = make_window(copy_home, user="Ms. Tan (yearbook)")
-    idle(qtbot, window)
-    window.start_check([folder])
-    wait_for_check(qtbot, window)
-    idle(qtbot, window)
+    window = checked_window(qtbot, make_window, copy_home, folder, "Ms. Tan (yearbook)")
     check = window.check
     detail = check.detail
 
@@ -282,13 +288,8 @@ def test_make_a_safe_copy_of_a_flagged_photo_then_save_it(  # type: ignore[no-un
     from photoguard.safecopy import ACTION
 
     folder = photo_folder(tmp_path, fixtures_dir)
-    (folder / "damaged.jpg").unlink()
     original = (folder / "kit_rose.jpg").read_bytes()
-    window = make_window(copy_home, user="Ms. Tan")
-    idle(qtbot, window)
-    window.start_check([folder])
-    wait_for_check(qtbot, window)
-    idle(qtbot, window)
+    window = checked_window(qtbot, make_window, copy_home, folder, "Ms. Tan")
     check = window.check
     select(window, "biden.jpg")
     assert not check.detail.copy_button.isEnabled()  # clear: nothing to cover

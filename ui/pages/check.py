@@ -82,6 +82,16 @@ def why_text() -> str:
     )
 
 
+def _minute(at: str) -> str:
+    return at.replace("T", " ")[:16]
+
+
+def decision_note(got: DecisionResult) -> str:
+    """How a recorded decision is described on its file: who, when, which log record, why."""
+    why = f": {got.reason}" if got.reason else ""
+    return f"by {got.by} at {_minute(got.at)} UTC (log record {got.record_seq}){why}"
+
+
 class _CopyStage(QObject):
     """Carries the safe copy's progress (called on a worker thread) to the UI thread."""
 
@@ -367,10 +377,7 @@ class CheckPage(QWidget):
         self.detail.show_result(None)
         self.set_filter("all")
         self.heading.setText(f"Checking {check_label([str(p) for p in paths])}")
-        self.progress.setRange(0, 0)
-        self.progress_text.setText("Starting: preparing the face checker…")
-        self.progress_row.show()
-        self.cancel_button.setEnabled(True)
+        self._show_progress("Starting: preparing the face checker…")
         self.new_button.setEnabled(False)
         self.save_button.setEnabled(False)
         self.skipped_label.clear()
@@ -385,6 +392,13 @@ class CheckPage(QWidget):
         job.stopped.connect(self._stopped)
         self.job = job
         job.start()
+
+    def _show_progress(self, text: str) -> None:
+        """The progress row, busy until counts arrive, with Cancel (a check or a copy)."""
+        self.progress.setRange(0, 0)
+        self.progress_text.setText(text)
+        self.progress_row.show()
+        self.cancel_button.setEnabled(True)
 
     def cancel(self) -> None:
         if self.copying and not self._copy_cancel.cancelled:
@@ -487,13 +501,7 @@ class CheckPage(QWidget):
         for key, got in found.items():
             if self.model.decision(key) is not None:
                 continue  # decided again in this check meanwhile: that one counts
-            when = got.at.replace("T", " ")[:16]
-            why = f": {got.reason}" if got.reason else ""
-            self.model.set_decision(
-                key,
-                got.decision,
-                f"before this check, by {got.by} at {when} UTC (log record {got.record_seq}){why}",
-            )
+            self.model.set_decision(key, got.decision, "before this check, " + decision_note(got))
         if found:
             self._current_changed(self.grid.currentIndex(), QModelIndex())
         self.decisions_loaded.emit(found)
@@ -572,16 +580,10 @@ class CheckPage(QWidget):
         self.detail.block.setEnabled(False)
 
         def done(got: DecisionResult) -> None:
-            when = got.at.replace("T", " ")[:16]
-            why = f": {got.reason}" if got.reason else ""
-            self.model.set_decision(
-                str(path),
-                got.decision,
-                f"by {got.by} at {when} UTC (log record {got.record_seq}){why}",
-            )
+            self.model.set_decision(str(path), got.decision, decision_note(got))
             self.message.success(
-                f"{display(result.rel)}: {got.decision} recorded by {got.by} at {when} UTC "
-                f"(approval log record {got.record_seq})."
+                f"{display(result.rel)}: {got.decision} recorded by {got.by} at "
+                f"{_minute(got.at)} UTC (approval log record {got.record_seq})."
             )
             self.session.notify_log()
             self._after_decision()
@@ -623,10 +625,7 @@ class CheckPage(QWidget):
         # A video takes a while (every frame is covered and checked again): the
         # progress row says which step it is at, and Cancel stops it.
         self._copy_cancel = CancelToken()
-        self.progress.setRange(0, 0)
-        self.progress_text.setText("Safe copy: starting…")
-        self.cancel_button.setEnabled(True)
-        self.progress_row.show()
+        self._show_progress("Safe copy: starting…")
         self.session.tasks.run(
             partial(
                 make_safe_copy, cancel=self._copy_cancel, progress=self.copy_stage.changed.emit

@@ -305,10 +305,7 @@ class FacesPage(RosterStatePage):
         if self.busy:
             self.message.warning("An enrollment is running: wait for it to finish.")
             return
-        self.busy = True
-        self.drop.setEnabled(False)
-        self.add_photos.setEnabled(False)
-        self.delete_button.setEnabled(False)
+        self._start()
         self.session.tasks.run(
             purge_student,
             self.session.ws,
@@ -378,9 +375,7 @@ class FacesPage(RosterStatePage):
         if self.busy:
             self.message.warning("An enrollment is already running.")
             return
-        self.busy = True
-        self.drop.setEnabled(False)
-        self.add_photos.setEnabled(False)
+        self._start()
         self.progress.setRange(0, 0)
         self.progress_text.setText("Reading the photos…")
         self.progress_row.show()
@@ -398,6 +393,13 @@ class FacesPage(RosterStatePage):
         self.progress.setRange(0, max(1, total))
         self.progress.setValue(done)
         self.progress_text.setText(f"{done} of {total} photos")
+
+    def _start(self) -> None:
+        """One enrollment or deletion at a time: the others wait (see _finish)."""
+        self.busy = True
+        self.drop.setEnabled(False)
+        self.add_photos.setEnabled(False)
+        self.delete_button.setEnabled(False)
 
     def _finish(self) -> None:
         self.busy = False
