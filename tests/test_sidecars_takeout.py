@@ -135,16 +135,20 @@ def test_every_takeout_json_of_a_photo_is_read_once(tmp_path: Path) -> None:
     }
 
 
-def test_a_json_added_later_is_found(tmp_path: Path) -> None:
-    """The folder's list of JSON files is kept between files, never served stale."""
+def test_a_json_added_later_is_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The folder's list of JSON files is kept between files, never served stale: a
+    folder changed in the last seconds is listed again, a settled one when its time
+    changes."""
+    monkeypatch.setattr(sidecars, "_RELIST_S", 0.0)  # no grace between listings
     path = photo(tmp_path, "IMG_1.jpg")
     assert sidecar_texts(path) == {}
     takeout(tmp_path, "IMG_1.jpg.suppl.json", "Kit Harington")
     assert sidecar_texts(path) == {"sidecar:IMG_1.jpg.suppl.json": ["IMG.jpg", "Kit Harington"]}
-    old = os.stat(tmp_path).st_mtime - 60
-    os.utime(tmp_path, (old, old))  # a settled folder: its listing is kept
+    settled = os.stat(tmp_path).st_mtime - 60
+    os.utime(tmp_path, (settled, settled))
     assert sidecar_texts(path) == {"sidecar:IMG_1.jpg.suppl.json": ["IMG.jpg", "Kit Harington"]}
     takeout(tmp_path, "IMG_1.jpg.json", "John Smith")
+    os.utime(tmp_path, (settled + 10, settled + 10))
     assert sidecar_texts(path) == {
         "sidecar:IMG_1.jpg.json": ["IMG.jpg", "John Smith"],
         "sidecar:IMG_1.jpg.suppl.json": ["IMG.jpg", "Kit Harington"],

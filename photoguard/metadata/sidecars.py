@@ -55,13 +55,16 @@ _DUPLICATE = re.compile(r"^(.*)\((\d{1,4})\)$")
 _JsonIndex = dict[tuple[str, str], list[str]]
 
 
-#: Takeout JSON in the folders seen last: (folder, mtime, inode, device) -> index. A
-#: scan checks the files of one folder one after another, so each is listed once. A
-#: folder changed in the last seconds is listed again each time: a change within the
-#: file system's clock tick would not change its time.
-_LISTINGS: OrderedDict[tuple[str, int, int, int], _JsonIndex] = OrderedDict()
+#: Takeout JSON in the folders seen last: (folder, mtime, inode, device) -> (when it was
+#: listed, the index). A scan checks the files of one folder one after another, so each
+#: is listed once. A folder changed in the last seconds (a change within the file
+#: system's clock tick, 2 s on FAT, leaves its time as it was) is listed again when its
+#: listing is older than _RELIST_S: a folder being filled is read a few times, not once
+#: per file.
+_LISTINGS: OrderedDict[tuple[str, int, int, int], tuple[float, _JsonIndex]] = OrderedDict()
 _LISTINGS_KEPT = 16
 _SETTLED_S = 2.0
+_RELIST_S = 0.1
 
 
 def sidecar_paths(path: Path) -> Iterator[Path]:
@@ -100,20 +103,23 @@ def _json_index(folder: Path) -> _JsonIndex:
     """The files in ``folder`` whose names end in ".json" (any case), by name."""
     st = os.stat(folder)
     key = (os.fspath(folder), st.st_mtime_ns, st.st_ino, st.st_dev)
-    index = _LISTINGS.get(key)
-    if index is None:
-        index = {}
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                if entry.name[-5:].lower() == ".json":
-                    for head, number in _json_forms(entry.name):
-                        index.setdefault((head.casefold(), number), []).append(entry.name)
-        if time.time() - st.st_mtime > _SETTLED_S:
-            _LISTINGS[key] = index
-        while len(_LISTINGS) > _LISTINGS_KEPT:
-            _LISTINGS.popitem(last=False)
-    else:
-        _LISTINGS.move_to_end(key)
+    now = time.time()
+    kept = _LISTINGS.get(key)
+    if kept is not None:
+        listed_at, index = kept
+        if listed_at - st.st_mtime > _SETTLED_S or now - listed_at < _RELIST_S:
+            _LISTINGS.move_to_end(key)
+            return index
+    index = {}
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.name[-5:].lower() == ".json":
+                for head, number in _json_forms(entry.name):
+                    index.setdefault((head.casefold(), number), []).append(entry.name)
+    _LISTINGS[key] = (now, index)
+    _LISTINGS.move_to_end(key)
+    while len(_LISTINGS) > _LISTINGS_KEPT:
+        _LISTINGS.popitem(last=False)
     return index
 
 
