@@ -252,3 +252,32 @@ def test_jpeg_2000_photos_are_checked_for_faces_and_captions(
     assert [(x["type"], x["field"]) for x in caption["findings"]] == [
         ("full_name", "XMP:dc:description")
     ]
+
+
+def test_damaged_jpeg_2000_captions_never_crash_the_reader(tmp_path: Path) -> None:
+    """Every truncation and many single-byte changes of a real JP2 file with an XMP box:
+    the reader returns what it read or says why not, itself (read_embedded turns a
+    reader's exception into "metadata could not be read (TypeError: ...)": a bug)."""
+    import random
+
+    from photoguard.metadata import read_embedded_fields
+
+    good = tmp_path / "good.jp2"
+    with Image.open(ROSE) as im:
+        im.convert("RGB").resize((64, 64)).save(good, comment=b"made for a test")
+    _with_xmp_caption(good, "Field day")
+    data = good.read_bytes()
+    fields = read_embedded_fields(good)
+    assert {f.field for f in fields.fields} >= {"XMP:dc:description", "JPEG2000:comment"}
+    assert not fields.errors
+    damaged = tmp_path / "damaged.jp2"
+    rng = random.Random(15)
+    variants = [data[:n] for n in range(12, len(data), max(1, len(data) // 97))]
+    for _ in range(300):
+        b = bytearray(data)
+        b[rng.randrange(12, len(b))] = rng.randrange(256)
+        variants.append(bytes(b))
+    for variant in variants:
+        damaged.write_bytes(variant)
+        for error in read_embedded_fields(damaged).errors:
+            assert not error.detail.startswith("metadata could not be read ("), error
