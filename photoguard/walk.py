@@ -10,8 +10,9 @@ is checked once and the repeat is skipped as such.
 A skipped entry either ``blocks_clear`` (it may be posted and was not checked, or
 could not be read: the run is then not "all clear") or is something nobody posts:
 a caption sidecar read with its photo, a system file (``Thumbs.db``,
-``desktop.ini``, macOS ``._`` files), a hidden file that is not named like a
-picture, a file met twice, a link that leads nowhere, a pipe or device.
+``desktop.ini``, Office's ``~$`` lock files, macOS ``._`` files), a hidden file
+that is not named like a picture, a file met twice, a link that leads nowhere, a
+pipe or device.
 Documents and archives (PDF, Word, ZIP, ...) are not skipped: they are found
 with kind ``document`` and the scan reports them as ``error`` (documents.py).
 """
@@ -305,7 +306,8 @@ def _walk_folder(root: Path) -> Iterator[Found | Skipped]:
                     is_folder = False
                 yield _hidden(path, rel, is_folder)
                 continue
-            if entry.name.lower() in SYSTEM_NAMES:
+            if entry.name.lower() in SYSTEM_NAMES or entry.name.startswith("~$"):
+                # "~$Report.docx": the lock file Office keeps beside an open document.
                 yield _harmless(path, rel, "a system file (never posted)")
                 continue
             try:

@@ -106,6 +106,7 @@ def test_what_nobody_posts_does_not_block_all_clear(tmp_path: Path) -> None:
     (drop / "rose.jpg.json").write_text("{}")
     (drop / "Thumbs.db").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
     (drop / "desktop.ini").write_text("[.ShellClassInfo]")
+    (drop / "~$rose.docx").write_bytes(b"\x05J. Rivera")  # Word's lock file
     (drop / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")
     (drop / "._rose.jpg").write_bytes(b"\x00\x05\x16\x07")
     (drop / ".thumbnails").mkdir()
@@ -118,6 +119,7 @@ def test_what_nobody_posts_does_not_block_all_clear(tmp_path: Path) -> None:
         "rose.jpg.json": ("read as the captions of rose.jpg", False),
         "Thumbs.db": ("a system file (never posted)", False),
         "desktop.ini": ("a system file (never posted)", False),
+        "~$rose.docx": ("a system file (never posted)", False),
         ".DS_Store": ("hidden", False),
         "._rose.jpg": ("hidden", False),
         ".thumbnails": ("hidden", False),
