@@ -139,10 +139,13 @@ def analyze_file(
             kind=kind, error="no picture in the file could be decoded", captions=captions
         )
     duration = info[0].duration_s if info else None
-    # A part can hold no sample of a very short video: its size comes from the decoder.
-    width, height = (
-        (tally.first.width, tally.first.height) if tally.first else (info[0].width, info[0].height)
-    )
+    # A video's size is its (first) moving picture's, not cover art's; and a part can
+    # hold no sample of a very short video.
+    if info:
+        width, height = info[0].width, info[0].height
+    else:
+        assert tally.first is not None  # a photo with no picture returned above
+        width, height = tally.first.width, tally.first.height
     return FileAnalysis(
         kind=kind,
         width=width,

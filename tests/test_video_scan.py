@@ -26,6 +26,7 @@ from videos import (
     rotated_mp4,
     with_noise,
     write_video,
+    write_with_cover_art,
 )
 
 from photoguard.analysis import AnalysisOptions, analyze_file, merge_parts
@@ -119,6 +120,12 @@ def build_videos(d: Path) -> dict[str, Any]:
             [(t, with_noise(kit if t >= 1.0 else small, i)) for i, t in enumerate(every(10, 0, 2))]
         ],
         rate=10,
+    )
+    #     And an MP4 whose cover art (a picture stream of its own) shows Kit.
+    write_with_cover_art(
+        d / "with_cover_art.mp4",
+        [(t, with_noise(small, i)) for i, t in enumerate(every(10, 0, 1))],
+        photo_frame("kit_harington/kit2.jpg", (630, 374)),
     )
     # 4. Camcorder, DVD, Windows, Flash ... formats; and one clip renamed by a card reader.
     for name, spec in FORMATS.items():
@@ -215,6 +222,14 @@ def test_the_second_picture_track_is_checked(built: dict[str, Any]) -> None:
     times = _times(r, KIT)
     assert times and 0.9 <= times[0] <= 1.1, times
     assert r.assessment.frames_in_video == 40  # 20 frames in each track
+
+
+def test_cover_art_stored_as_a_picture_stream_is_checked(built: dict[str, Any]) -> None:
+    r = built["files"]["with_cover_art.mp4"]
+    assert r.verdict == "flagged", r.assessment.reason
+    kit = [f for f in r.findings if f.type == "opted_out_face" and f.student_id == KIT]
+    assert kit and all(f.time_s is None for f in kit)  # a picture with no place in time
+    assert (r.assessment.width, r.assessment.height) == (640, 360)  # the video's own size
 
 
 @pytest.mark.parametrize("name", sorted(FORMATS))

@@ -147,3 +147,30 @@ def rotated_mp4(source: Path, target: Path, degrees: int) -> Path:
     struct.pack_into(">9i", data, matrix, a * one, b * one, 0, c * one, d * one, 0, 0, 0, 1 << 30)
     target.write_bytes(bytes(data))
     return target
+
+
+def write_with_cover_art(path: Path, frames: Timed, cover: np.ndarray, rate: int = 10) -> Path:
+    """An MP4 with a picture track of ``frames`` and ``cover`` as its cover art (a JPEG
+    picture stream marked "attached picture", shown by file managers and players)."""
+    import av
+
+    out = av.open(str(path), "w")
+    try:
+        height, width = frames[0][1].shape[:2]
+        video = out.add_stream("libx264", rate=rate)
+        video.width, video.height, video.pix_fmt = width, height, "yuv420p"
+        art = out.add_stream("mjpeg")
+        art.width, art.height, art.pix_fmt = cover.shape[1], cover.shape[0], "yuvj420p"
+        art.disposition = av.stream.Disposition.attached_pic
+        picture = av.VideoFrame.from_ndarray(np.ascontiguousarray(cover), format="rgb24")
+        picture.pts = 0
+        out.mux(art.encode(picture))
+        out.mux(art.encode(None))
+        for i, (_t, rgb) in enumerate(frames):
+            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
+            frame.pts = i
+            out.mux(video.encode(frame))
+        out.mux(video.encode(None))
+    finally:
+        out.close()
+    return path

@@ -174,7 +174,7 @@ def _sampled(
         if keep is not None and not keep(n):
             return  # another part searches this sample
         rgb = _upright(frame)
-        if first_size is None:
+        if first_size is None and not s.still:
             first_size = (rgb.shape[1], rgb.shape[0])
         yield _video_frame(rgb, min_face_px, None if s.still else max(0.0, t - origin))
 
@@ -221,7 +221,8 @@ def _sampled(
             yield from emit(s, s.pending, s.pending_t)  # the last frame: always searched
         s.pending = None
     if info_out is not None:
-        w, h = first_size or _header_size(found[0])
+        moving = [s.stream for s in streams.values() if not s.still]
+        w, h = first_size or _header_size((moving or found)[0])
         ends = [s.last_end for s in streams.values() if not s.still]
         duration = max(0.0, max(ends) - origin) if ends else 0.0
         total = sum(s.decoded for s in streams.values())
