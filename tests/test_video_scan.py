@@ -96,6 +96,7 @@ def build_videos(d: Path) -> dict[str, Any]:
     #    no whole-number step through the frame numbers lands on it.)
     small = background((640, 360), seed=5)
     slide = paste(small, obama_head(110), (240, 60))
+    facts["slide"], facts["no_slide"] = slide, small
     write_video(
         d / "screen_recording.mp4",
         [(i * 5.0 / 151, with_noise(small, i)) for i in range(151)]
@@ -208,6 +209,25 @@ def test_a_frame_shown_for_three_seconds_is_found_at_its_own_time(
     assert r.verdict == "flagged", r.assessment.reason
     assert _times(r, OBAMA) == [5.0]  # shown 5.0-8.1 s: searched once, at its own time
     assert r.assessment.duration_s == pytest.approx(10.0, abs=0.05)
+
+
+def test_the_frame_shown_at_a_reported_time_is_the_one_the_scan_saw(
+    built: dict[str, Any],
+) -> None:
+    """The app shows a finding's frame by its time: in a variable-frame-rate video that
+    is the frame on screen then, not the frame whose number is time x average rate."""
+    from photoguard.preview import video_frame
+
+    path = built["dir"] / "screen_recording.mp4"
+
+    def distance(time_s: float, expected: np.ndarray) -> float:
+        shown = np.asarray(video_frame(path, time_s).image, dtype=np.int16)
+        return float(np.abs(shown - expected.astype(np.int16)).mean())
+
+    for t in (5.0, 6.5, 8.0):
+        assert distance(t, built["slide"]) < 4, t
+    for t in (4.9, 8.2):
+        assert distance(t, built["no_slide"]) < 4, t
 
 
 def test_h264_with_decode_errors_is_an_error(built: dict[str, Any]) -> None:

@@ -58,8 +58,10 @@ FILE_SHORTFALL_S = 1.0
 #: Containers that point at other files or at the network instead of holding the
 #: pictures (playlists, concatenation lists, session descriptions): never followed.
 _REFERENCE_FORMATS = frozenset(
-    {"hls", "dash", "concat", "ffconcat", "sdp", "rtp", "rtsp", "tee", "image2", "lavfi"}
+    {"hls", "dash", "concat", "ffconcat", "sdp", "rtp", "rtsp", "tee", "lavfi"}
 )
+#: FFmpeg's readers of still pictures (and numbered sequences of them): not videos.
+_STILL_FORMATS = frozenset({"image2", "image2pipe"})
 
 
 @dataclass(frozen=True)
@@ -139,11 +141,7 @@ def _sampled(
     info_out: list[VideoInfo] | None,
     keep: Callable[[int], bool] | None,
 ) -> Iterator[Frame]:
-    if container.format.name in _REFERENCE_FORMATS:
-        raise MediaError(
-            "not a video photoguard reads: it is a list that points at other files "
-            f"({container.format.name}); check those files instead"
-        )
+    _refuse_format(container.format.name)
     found = list(container.streams.video)
     if not found:
         raise MediaError("not a readable video (it has no picture track)")
@@ -251,6 +249,16 @@ def _decoded(container: Any, found: list[Any]) -> Iterator[tuple[Any, list[Any] 
 
 def _latest(streams: dict[int, _Stream]) -> float:
     return max((s.pending_t for s in streams.values()), default=0.0)
+
+
+def _refuse_format(name: str) -> None:
+    if name in _REFERENCE_FORMATS:
+        raise MediaError(
+            f"not a readable video: it is a list that points at other files ({name}); "
+            "check those files instead"
+        )
+    if name in _STILL_FORMATS or name.endswith("_pipe"):
+        raise MediaError("not a readable video (FFmpeg reads it as a still picture)")
 
 
 def _on_screen_at_an_instant(start: float, end: float, origin: float, rate: float) -> bool:
@@ -366,3 +374,40 @@ def _plain(exc: Exception) -> str:
     """FFmpeg's error without its errno and function names: "Invalid data found ..."."""
     text = getattr(exc, "strerror", None) or str(exc)
     return str(text).strip().rstrip(".").lower() or type(exc).__name__
+
+
+def frame_at(path: Path, time_s: float) -> np.ndarray:
+    """The upright RGB frame on screen ``time_s`` seconds into a video, on the clock the
+    scan reports times on (for showing a finding; nothing is checked here). Raises
+    MediaError when the video cannot be read up to there."""
+    import av
+
+    try:
+        container = av.open(
+            str(path), options={"protocol_whitelist": "file"}, metadata_errors="ignore"
+        )
+    except av.error.FFmpegError as exc:
+        raise MediaError(f"not a readable video ({_plain(exc)})") from None
+    try:
+        _refuse_format(container.format.name)
+        moving = [s for s in container.streams.video if not _is_still(s)]
+        if not moving:
+            raise MediaError("not a readable video (it has no picture track)")
+        stream = moving[0]
+        stream.codec_context.thread_count = 1
+        target = _origin(moving) + max(0.0, time_s)
+        if time_s > 0 and stream.time_base is not None:
+            # To the key frame at or before the time, then decode forward to it.
+            container.seek(int(target / stream.time_base), stream=stream, backward=True)
+        shown = None
+        for frame in container.decode(stream):
+            if shown is not None and frame.time is not None and frame.time > target + 1e-6:
+                break
+            shown = frame
+        if shown is None:
+            raise MediaError(f"the frame at {time_s:.1f} s would not decode")
+        return _upright(shown)
+    except av.error.FFmpegError as exc:
+        raise MediaError(f"the frame at {time_s:.1f} s would not decode ({_plain(exc)})") from None
+    finally:
+        container.close()
