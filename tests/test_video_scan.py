@@ -91,6 +91,13 @@ def build_videos(d: Path) -> dict[str, Any]:
         [(t, with_noise(entered if t >= 3.0 else scene, i)) for i, t in enumerate(every(10, 0, 5))],
         rate=10,
     )
+    #    The same as an animated GIF and an animated WebP (a slideshow): two still
+    #    frames, then the one with the head.
+    from PIL import Image
+
+    pictures = [Image.fromarray(p) for p in (scene, scene, entered)]
+    for name in ("still_shot.gif", "still_shot.webp"):
+        pictures[0].save(d / name, save_all=True, append_images=pictures[1:], duration=1000)
     # 5. A screen recording: 151 frames in the first 5 s, then one frame with Obama
     #    shown from 5.0 s to 8.1 s, then 30 frames a second again. (Frame 151 is prime:
     #    no whole-number step through the frame numbers lands on it.)
@@ -200,6 +207,38 @@ def test_a_face_that_walks_into_a_still_shot_is_found_when_it_enters(
     # face is found in every sample from 3 s on.
     assert r.assessment.frames_checked == 21  # 0, 0.25 ... 5 s and the last frame
     assert len(times) >= 8
+
+
+@pytest.mark.parametrize("name", ["still_shot.gif", "still_shot.webp"])
+def test_a_face_that_appears_in_a_still_animation_is_found(
+    built: dict[str, Any], name: str
+) -> None:
+    r = built["files"][name]
+    assert r.verdict == "flagged", r.assessment.reason
+    assert _times(r, OBAMA) == [2.0]  # after two seconds of the empty scene
+    assert r.assessment.frames_checked == 2  # Pillow stores the two equal frames as one
+
+
+def test_only_a_pixel_identical_frame_reuses_the_last_search() -> None:
+    """Faces are carried over from the last searched frame only when the new frame is
+    identical at detection scale; a frame that differs at all is searched."""
+    from photoguard.analysis import _check_frames
+    from photoguard.media import Frame
+
+    scene = background((320, 180))
+    face = paste(scene, obama_head(90), (120, 20))
+    nudged = scene.copy()
+    nudged[0, 0, 0] ^= 1  # one grey level in one pixel
+
+    def frame(rgb: np.ndarray, t: float) -> Frame:
+        return Frame(image=rgb, scale=1.0, width=320, height=180, time_s=t)
+
+    tally = _check_frames(
+        iter([frame(scene, 0), frame(scene.copy(), 1), frame(nudged, 2), frame(face, 3)]),
+        encode=False,
+    )
+    assert (tally.checked, tally.searched) == (4, 3)
+    assert [h.time_s for h in tally.hits] == [3.0]
 
 
 def test_a_frame_shown_for_three_seconds_is_found_at_its_own_time(
