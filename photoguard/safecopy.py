@@ -46,7 +46,7 @@ from photoguard.enroll import coverage_gaps, load_reference_set
 from photoguard.errors import UserError
 from photoguard.facemodel import MODEL_LABEL
 from photoguard.faces import Box, ReferenceSet
-from photoguard.media import Kind, MediaError, kind_of
+from photoguard.media import SNIFF_BYTES, Kind, MediaError, kind_of
 from photoguard.metadata import CaptionFields, FieldError, container_kind, read_caption_fields
 from photoguard.metadata.fields import PATH_FIELDS
 from photoguard.metadata_clean import (
@@ -318,7 +318,7 @@ def make_safe_copy(
     if not source.is_file():
         raise UserError(f"{source} is not a file")
     with source.open("rb") as f:
-        head = f.read(32)
+        head = f.read(SNIFF_BYTES)
     kind = kind_of(source, head)
     if kind is None:
         raise UserError(f"{source.name} is not a photo or video photoguard can read")

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from photoguard.errors import UserError
-from photoguard.media import Kind, kind_of
+from photoguard.media import SNIFF_BYTES, Kind, kind_of
 from photoguard.pathtext import display, relative
 
-HEAD_BYTES = 32
+HEAD_BYTES = SNIFF_BYTES
 
 
 @dataclass(frozen=True)
