@@ -48,6 +48,9 @@ _NAME_MAX = 255
 
 #: Temporary folders and partial files this process made and still uses.
 _in_use: set[str] = set()
+#: Output folders already cleaned by this process: once is enough, since leftovers come
+#: from processes that ended before (a folder copy saves hundreds of files into one).
+_cleaned: set[str] = set()
 
 
 def _host() -> str:
@@ -159,13 +162,22 @@ def _abandoned(path: Path, match: re.Match[str], want_dir: bool, idle_s: float |
 
 
 def remove_stale_partials(folder: Path) -> list[Path]:
-    """Remove the partial files killed safe copies left in ``folder``; what was removed."""
+    """Remove the partial files killed safe copies left in ``folder``; what was removed.
+
+    Looks once per folder and process (see ``_cleaned``).
+    """
     removed: list[Path] = []
+    key = os.path.abspath(folder)
+    if key in _cleaned:
+        return removed
     try:
         entries = list(os.scandir(folder))
     except OSError:
         return removed
+    _cleaned.add(key)
     for entry in entries:
+        if not (entry.name.startswith(".") and entry.name.endswith(".partial")):
+            continue
         match = _PARTIAL.fullmatch(entry.name)
         path = Path(entry.path)
         if match and _abandoned(path, match, want_dir=False, idle_s=PARTIAL_IDLE_S):
