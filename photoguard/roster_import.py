@@ -139,7 +139,8 @@ class ImportPreview:
 
     @property
     def warnings(self) -> tuple[str, ...]:
-        """What a person should check before applying (the import is still allowed)."""
+        """What a person should check before applying. A mass change comes first, and is
+        only applied once confirmed (``apply_import(..., allow_mass_change=True)``)."""
         out = []
         if self.mass_change is not None and self.base is not None:
             out.append(self._mass_change_warning(self.mass_change, self.base.id))
