@@ -38,7 +38,7 @@ from photoguard.vault import KeyStore, key_store_for
 CACHE_FILE = "cache.sqlite"
 CACHE_KEY_ID = "cache-key"
 #: Bump when decoding or detection changes in a way that changes what is found.
-PIPELINE_VERSION = 2
+PIPELINE_VERSION = 3  # 3: per-frame photo decoding, tiles for long strips, EXIF thumbnails
 _NONCE = 12
 
 
