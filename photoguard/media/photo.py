@@ -30,7 +30,7 @@ import numpy as np
 from PIL import Image, ImageFile
 
 from photoguard.faces import detection_scale
-from photoguard.media.exif_thumbnail import preview_frame
+from photoguard.media.exif_thumbnail import embedded_thumbnail, preview_frame
 from photoguard.media.frames import (
     MAX_PIXELS,
     Frame,
@@ -231,8 +231,6 @@ def _orientation(im: Image.Image, inherited: int) -> int:
 
 
 def _thumbnail_bytes(im: Image.Image) -> bytes | None:
-    from photoguard.media.exif_thumbnail import embedded_thumbnail
-
     if im.format == "TIFF":
         return None  # a TIFF's second IFD is its second page: checked as a frame
     raw = im.info.get("exif")
