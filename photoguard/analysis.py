@@ -9,7 +9,7 @@ references never leave the process that decrypted them.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -57,6 +57,10 @@ class _Tally:
     checked: int = 0
     searched: int = 0
     first: Frame | None = None
+    #: Encodings of the faces found in a photo's differing EXIF thumbnail, and of the
+    #: photo's own faces (see _preview_problem).
+    preview_faces: list[Encoding | None] = field(default_factory=list)
+    photo_faces: list[Encoding | None] = field(default_factory=list)
 
 
 def _check_frames(frames: Iterator[Frame], encode: bool) -> _Tally:
@@ -95,12 +99,35 @@ def _check_frames(frames: Iterator[Frame], encode: bool) -> _Tally:
         for box, encoding in found:
             time_s = None if frame.time_s is None else round(frame.time_s, 2)
             tally.hits.append(FaceHit(box, encoding, time_s))
+            (tally.preview_faces if frame.embedded_preview else tally.photo_faces).append(encoding)
     return tally
 
 
 def _same_picture(a: np.ndarray, b: np.ndarray) -> bool:
     """Identical pixels (the images are at detection scale already)."""
     return a.shape == b.shape and bool(np.array_equal(a, b))
+
+
+def _preview_problem(tally: _Tally) -> str | None:
+    """Why a photo whose EXIF thumbnail shows another picture is not clear: a face in
+    the thumbnail that is not one of the photo's own faces (an encoding within
+    MATCH_DISTANCE of one). At thumbnail size, who it is cannot be told for sure."""
+    from photoguard.settings import MATCH_DISTANCE
+
+    own = [e for e in tally.photo_faces if e is not None]
+    strangers = sum(
+        1
+        for e in tally.preview_faces
+        if e is None or not any(float(np.linalg.norm(e - o)) <= MATCH_DISTANCE for o in own)
+    )
+    if not strangers:
+        return None
+    return (
+        f"the photo's embedded thumbnail (a small preview inside the file) shows a different "
+        f"picture, with {strangers} face(s) that are not in the photo itself; they are too "
+        "small to tell who they are, so a person must look (a safe copy leaves the "
+        "thumbnail out)"
+    )
 
 
 def analyze_file(
@@ -139,6 +166,7 @@ def analyze_file(
             kind=kind, error="no picture in the file could be decoded", captions=captions
         )
     duration = info[0].duration_s if info else None
+    preview_error = _preview_problem(tally) if tally.preview_faces else None
     # A video's size is its (first) moving picture's, not cover art's; and a part can
     # hold no sample of a very short video.
     if info:
@@ -153,6 +181,7 @@ def analyze_file(
         frames_checked=tally.checked,
         duration_s=duration,
         faces=tuple(tally.hits),
+        error=preview_error,
         captions=captions,
         frames_in_video=info[0].frames if info else None,
     )

@@ -39,7 +39,9 @@ CACHE_FILE = "cache.sqlite"
 CACHE_KEY_ID = "cache-key"
 #: Bump when decoding or detection changes in a way that changes what is found.
 #: 3: videos decoded by PyAV, sampled by presentation time, every stream; a frame is
-#: reused only when identical (what version 2 found in videos and animations may miss faces).
+#: reused only when identical; photos decoded picture by picture at their own size and
+#: orientation, long strips in tiles, EXIF thumbnails searched (what version 2 found
+#: may miss faces).
 PIPELINE_VERSION = 3
 _NONCE = 12
 
