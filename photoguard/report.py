@@ -7,7 +7,8 @@ height]`` in pixels of the upright image; ``time_s`` appears only for videos.
 Every file met appears in ``files`` or ``skipped``; a skipped entry with
 ``blocks_clear`` may be posted and was not checked (or could not be read), and
 ``all_clear`` is true only when files were checked, all are clear, and nothing that
-blocks was skipped.
+blocks was skipped. Each video checked says how densely it was sampled
+(``sampling``), since a face on screen only between samples is not seen.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from photoguard.media import sampling_gap_s
 from photoguard.pathtext import display
 from photoguard.roster import Student
 from photoguard.spreadsheet import write_csv, write_text_atomically
@@ -49,7 +51,7 @@ class FileResult:
     def findings(self) -> tuple[Finding, ...]:
         return self.assessment.findings
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self, frames_per_second: float | None = None) -> dict[str, Any]:
         a = self.assessment
         out: dict[str, Any] = {
             "path": self.rel,
@@ -64,7 +66,61 @@ class FileResult:
         }
         if a.duration_s is not None:
             out["duration_s"] = round(a.duration_s, 2)
+        sampled = video_sampling(self, frames_per_second)
+        if sampled is not None:
+            out["sampling"] = sampled.as_json()
         return out
+
+
+@dataclass(frozen=True)
+class VideoSampling:
+    """How densely one video was searched: the frame on screen at every 1/rate-th
+    second (and the first and last), so a face on screen for less than that between
+    two samples may be missed, unless every frame was searched."""
+
+    per_second: float
+    #: Frames in the video (every video stream) and how many were searched.
+    frames: int
+    searched: int
+
+    @property
+    def every_frame(self) -> bool:
+        return self.searched >= self.frames
+
+    @property
+    def may_miss_under_s(self) -> float | None:
+        return None if self.every_frame else round(sampling_gap_s(self.per_second), 3)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "per_second": self.per_second,
+            "frames": self.frames,
+            "frames_searched": self.searched,
+            "every_frame": self.every_frame,
+            "may_miss_under_s": self.may_miss_under_s,
+        }
+
+    def words(self) -> str:
+        if self.every_frame:
+            return "every frame checked"
+        return (
+            f"sampled {_rate_words(self.per_second)}: a face on screen for less than "
+            f"{self.may_miss_under_s:g} s may be missed"
+        )
+
+
+def _rate_words(per_second: float) -> str:
+    if per_second >= 1:
+        return "once a second" if per_second == 1 else f"{per_second:g} times a second"
+    return f"once every {1 / per_second:g} s"
+
+
+def video_sampling(f: FileResult, frames_per_second: float | None) -> VideoSampling | None:
+    """How densely a checked video was sampled; None for photos and unreadable videos."""
+    a = f.assessment
+    if f.kind != "video" or a.frames_in_video is None or not frames_per_second:
+        return None
+    return VideoSampling(float(frames_per_second), a.frames_in_video, a.frames_checked)
 
 
 @dataclass(frozen=True)
@@ -123,7 +179,10 @@ class ScanReport:
             "cancelled": self.cancelled,
             "counts": self.counts,
             "all_clear": self.all_clear,
-            "files": [f.as_json() for f in sorted(self.files, key=lambda f: f.rel)],
+            "files": [
+                f.as_json(self.settings.get("frames_per_second"))
+                for f in sorted(self.files, key=lambda f: f.rel)
+            ],
             "skipped": [
                 {"path": s.rel, "reason": s.reason, "blocks_clear": s.blocks_clear}
                 for s in self.skipped
@@ -152,16 +211,20 @@ CSV_HEADERS = (
     "field",
     "text",
     "detail",
+    "sampling",
 )
 
 
 def csv_rows(report: ScanReport) -> list[list[object]]:
     """One row per finding, plus one per clear file."""
     rows: list[list[object]] = []
+    fps = report.settings.get("frames_per_second")
     for f in sorted(report.files, key=lambda f: f.rel):
         base: list[object] = [f.rel, f.sha256, f.kind, f.verdict]
+        sampled = video_sampling(f, fps)
+        how = sampled.words() if sampled else ""
         if not f.findings:
-            rows.append([*base, "", "", "", "", "", "", "", "", f.assessment.reason])
+            rows.append([*base, "", "", "", "", "", "", "", "", f.assessment.reason, how])
         for x in f.findings:
             rows.append(
                 [
@@ -175,6 +238,7 @@ def csv_rows(report: ScanReport) -> list[list[object]]:
                     display(x.field or ""),
                     x.text or "",
                     x.detail or "",
+                    how,
                 ]
             )
     return rows
@@ -236,6 +300,7 @@ def summary_lines(report: ScanReport) -> list[str]:
             if f.verdict == verdict:
                 lines.append(f"  {label:<8} {f.rel}: {_describe(report, f)}")
     lines.extend(f"  {'SKIPPED':<8} {s.rel}: {s.reason}" for s in unchecked)
+    lines.extend(sampling_lines(report))
     if not report.settings.get("faces", True):
         lines.append(
             "Faces-off mode: faces were detected but not matched; every photo with a face "
@@ -258,6 +323,23 @@ def summary_lines(report: ScanReport) -> list[str]:
         )
     lines.append(outcome_line(report))
     return lines
+
+
+def sampling_lines(report: ScanReport) -> list[str]:
+    """One line on how densely the videos were searched (none without videos)."""
+    fps = report.settings.get("frames_per_second")
+    sampled = [v for f in report.files if (v := video_sampling(f, fps)) is not None]
+    if not sampled:
+        return []
+    sparse = [v for v in sampled if not v.every_frame]
+    if not sparse:
+        return [f"Videos: every frame of the {len(sampled)} video(s) checked was searched."]
+    others = len(sampled) - len(sparse)
+    rest = f"; every frame of the other {others} was searched" if others else ""
+    return [
+        f"Videos were {sparse[0].words()} ({len(sparse)} video(s){rest}). "
+        "A higher --fps searches more frames."
+    ]
 
 
 ALL_CLEAR = "All files are clear."

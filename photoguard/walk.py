@@ -28,12 +28,13 @@ from typing import Literal
 
 from photoguard.documents import DOCUMENT_SUFFIXES, unchecked_reason
 from photoguard.errors import UserError
-from photoguard.media import Kind, kind_of
+from photoguard.media import SNIFF_BYTES, Kind, kind_of
 from photoguard.metadata.sidecars import sidecar_paths
 from photoguard.pathtext import display, relative
 
-#: Enough for every signature read here, and for photoguard's own JSON report header.
-HEAD_BYTES = 64
+#: Enough for every signature kinds.py and documents.py read, and for photoguard's own
+#: JSON report header.
+HEAD_BYTES = max(SNIFF_BYTES, 64)
 
 #: What a file is: a photo or video to decode, or a document or archive whose
 #: pictures photoguard does not check (reported as ``error``).
