@@ -83,7 +83,7 @@ REPORT_SCHEMA: dict[str, Any] = {
                 "properties": {
                     "path": {"type": "string"},
                     "sha256": {"type": "string", "pattern": "^([0-9a-f]{64})?$"},
-                    "kind": {"enum": ["photo", "video"]},
+                    "kind": {"enum": ["photo", "video", "document"]},
                     "verdict": {"enum": ["flagged", "review", "clear", "error"]},
                     "reason": {"type": "string"},
                     "findings": {"type": "array", "items": FINDING},
@@ -96,9 +96,14 @@ REPORT_SCHEMA: dict[str, Any] = {
             "items": {
                 "type": "object",
                 "required": ["path", "reason"],
-                "properties": {"path": {"type": "string"}, "reason": {"type": "string"}},
+                "properties": {
+                    "path": {"type": "string"},
+                    "reason": {"type": "string"},
+                    "blocks_clear": {"type": "boolean"},
+                },
             },
         },
+        "all_clear": {"type": "boolean"},
         "coverage_gaps": {"type": "array", "items": {"type": "string"}},
         "stale_references": {"type": "array", "items": {"type": "string"}},
     },

@@ -35,8 +35,18 @@ PHOTO_SUFFIXES = frozenset(
         ".bmp",
         ".dib",
         ".gif",
+        # JPEG 2000 (Pillow decodes it with OpenJPEG): JP2/JPX files and raw codestreams.
+        ".jp2",
+        ".j2k",
+        ".j2c",
+        ".jpc",
+        ".jpf",
+        ".jpx",
     }
 )
+#: A JPEG 2000 file (JP2, JPX) starts with this signature box; a raw codestream with SOC+SIZ.
+JP2_SIGNATURE = b"\x00\x00\x00\x0cjP  \r\n\x87\n"
+J2K_CODESTREAM = b"\xff\x4f\xff\x51"
 VIDEO_SUFFIXES = frozenset(
     {
         # MP4 family: phones, cameras, screen recorders
@@ -132,6 +142,8 @@ def sniff_kind(head: bytes) -> Kind | None:
     if head.startswith((b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"BM")):
         return "photo"
     if head.startswith((b"II*\x00", b"MM\x00*")):
+        return "photo"
+    if head.startswith((JP2_SIGNATURE, J2K_CODESTREAM)):
         return "photo"
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return "photo"
