@@ -38,7 +38,11 @@ from photoguard.vault import KeyStore, key_store_for
 CACHE_FILE = "cache.sqlite"
 CACHE_KEY_ID = "cache-key"
 #: Bump when decoding or detection changes in a way that changes what is found.
-PIPELINE_VERSION = 2
+#: 3: videos decoded by PyAV, sampled by presentation time, every stream; a frame is
+#: reused only when identical; photos decoded picture by picture at their own size and
+#: orientation, long strips in tiles, EXIF thumbnails searched (what version 2 found
+#: may miss faces).
+PIPELINE_VERSION = 3
 _NONCE = 12
 
 
@@ -77,6 +81,8 @@ def _encode(a: FileAnalysis) -> bytes:
         "d": a.duration_s,
         "faces": faces,
     }
+    if a.frames_in_video is not None:
+        doc["vf"] = a.frames_in_video
     if a.captions is not None:
         doc["captions"] = [[f.field, f.text] for f in a.captions.fields]
         doc["caption_errors"] = [[e.field, e.detail] for e in a.captions.errors]
@@ -109,6 +115,7 @@ def _decode(data: bytes) -> FileAnalysis:
         duration_s=doc["d"],
         faces=faces,
         captions=captions,
+        frames_in_video=None if doc.get("vf") is None else int(doc["vf"]),
     )
 
 

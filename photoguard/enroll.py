@@ -36,7 +36,7 @@ from photoguard.errors import UserError
 from photoguard.facemodel import MODEL_LABEL
 from photoguard.faces import Reference, ReferenceSet
 from photoguard.pathtext import display, relative
-from photoguard.pspa import IndexRow, read_index
+from photoguard.pspa import IndexRow, folder_parts, path_problem, read_index
 from photoguard.roster import Student
 from photoguard.settings import REFERENCE_MIN_FACE_PX
 from photoguard.store import references as ref_store
@@ -58,6 +58,9 @@ class Candidate:
     photo: Path
     #: How the photo is named to a person (relative to the folder given).
     label: str
+    #: The folder (resolved) the photo must still be inside when it is read: a plan is
+    #: shown before it is enrolled, and a link could be put in its place meanwhile.
+    within: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -155,12 +158,39 @@ def _plan_id_named(folder: Path, students: list[Student]) -> Plan:
     return Plan(tuple(candidates), tuple(unmatched), not_opted, display(folder))
 
 
-def _find_image(folder: Path, row: IndexRow, files: dict[str, list[Path]]) -> Path | None:
-    for candidate in (folder / row.image_folder / row.image_file, folder / row.image_file):
-        if row.image_file and candidate.is_file():
-            return candidate
+def _inside(path: Path, root: Path) -> bool:
+    """Whether ``path``, with every link on the way followed, is inside ``root`` (resolved)."""
+    try:
+        return path.resolve().is_relative_to(root)
+    except (OSError, RuntimeError):  # a link loop, an unreadable folder on the way
+        return False
+
+
+def _find_image(folder: Path, row: IndexRow, files: dict[str, list[Path]]) -> Path | str:
+    """The photo a row names, inside ``folder``; or why there is none to read.
+
+    Never a file outside the delivery folder: rows whose paths leave it are refused
+    from their text (pspa.path_problem), and a photo reached through a link that
+    leads outside is refused before it is opened.
+    """
+    problem = path_problem(row)
+    if problem:
+        return f"{problem}: not read (only photos inside the delivery folder are)"
+    root = folder.resolve()
+    named = folder.joinpath(*folder_parts(row), row.image_file)
+    candidates = [named, folder / row.image_file]
     found = files.get(row.image_file.casefold(), [])
-    return found[0] if len(found) == 1 else None
+    if len(found) == 1:  # a wrong folder: the one file of that name, if there is one
+        candidates.append(found[0])
+    for candidate in candidates:
+        if row.image_file and candidate.is_file():
+            if not _inside(candidate, root):  # never another photo in its place: a guess
+                return (
+                    f"{relative(candidate, folder)} is a link to a file outside the delivery "
+                    "folder: not read (only photos inside the delivery folder are)"
+                )
+            return candidate
+    return "the image file is not in the folder"
 
 
 def _plan_pspa(folder: Path, index_path: Path, students: list[Student]) -> Plan:
@@ -223,10 +253,10 @@ def _plan_pspa(folder: Path, index_path: Path, students: list[Student]) -> Plan:
             not_opted += 1
             continue
         image = _find_image(folder, row, files)
-        if image is None:
-            unmatched.append(Unmatched(label, "the image file is not in the folder"))
+        if isinstance(image, str):
+            unmatched.append(Unmatched(label, image))
             continue
-        candidates.append(Candidate(student, image, relative(image, folder)))
+        candidates.append(Candidate(student, image, relative(image, folder), folder.resolve()))
     return Plan(tuple(candidates), tuple(unmatched), not_opted, display(folder))
 
 
@@ -281,6 +311,15 @@ def enroll(
     already = 0
     rejected: list[Rejected] = []
     for c in plan.candidates:
+        if c.within is not None and not _inside(c.photo, c.within):
+            rejected.append(
+                Rejected(
+                    c.student.student_id,
+                    c.label,
+                    "it now leads outside the delivery folder (a link): not read",
+                )
+            )
+            continue
         try:
             digest = _sha256(c.photo)
         except OSError as exc:

@@ -6,12 +6,20 @@ Rather than running it on every photo at full size, or on a thumbnail where smal
 faces vanish, each photo is decoded at the scale that brings the smallest face
 that must be found to :data:`DETECTOR_FACE_PX`:
 
-    smallest face = max(settings.min_face_px, MIN_FACE_FRACTION x long side)
+    smallest face = max(settings.min_face_px,
+                        MIN_FACE_FRACTION x min(long side, MAX_FRACTION_ASPECT x short side))
 
 A class photo of 30 children at 4000 px has faces of 80-100 px, 2 % of the long
 side: it is detected at 0.8x (3200 px). A 1000 px web image is detected at 1.33x
-so that faces of 48 px (the default ``min_face_px``) are found. Small faces cost
-pixels; they are spent only where needed.
+so that faces of 48 px (the default ``min_face_px``) are found. A picture more
+than twice as long as it is wide (a newsletter page, a collage, a panorama) counts
+as twice its short side: a 1080 x 8000 newsletter is searched for 48 px faces, as
+a 1080 x 1080 one is, not for 160 px ones. Small faces cost pixels; they are spent
+only where needed.
+
+Such long pictures are searched in overlapping tiles (:func:`detection_tiles`), so
+the detector never works on more than :data:`DETECTION_TILE_PIXELS` at once, and a
+face found twice where tiles overlap is reported once.
 
 Encodings are 128 numbers per face; two faces of one person are close together
 (see settings.py for the distances and how they were chosen).
@@ -34,8 +42,24 @@ DETECTOR_FACE_PX = 64
 #: Faces smaller than this share of the photo's long side are not looked for in
 #: large photos (a class photo's faces are about 2 % of its width).
 MIN_FACE_FRACTION = 0.02
-#: Never detect on more than this many pixels on the long side (memory bound).
-MAX_DETECTION_SIDE = 8000
+#: The long side counts as at most this many short sides for MIN_FACE_FRACTION: a
+#: long strip is looked at like a row of 2:1 pictures. Photos (4:3, 3:2, 16:9) are under
+#: it and keep the scale they always had; a 1080 x 8000 page counts as 1080 x 2160.
+MAX_FRACTION_ASPECT = 2.0
+#: The detector never runs on more pixels than this at once: larger detection images
+#: are cut into overlapping tiles. 3200 x 3200 is the most any photo of at most 2:1
+#: reaches at the scale above (its long side is at most 64 / 2 % = 3200 px), so only
+#: long strips are ever tiled. dlib's HOG needs about 10 bytes a pixel for its
+#: pyramid: about 100 MB a tile.
+DETECTION_TILE_PIXELS = 3200 * 3200
+#: The largest picture searched, in pixels at detection scale (3 bytes each, about
+#: 540 MB). At the default ``min_face_px`` (48) no picture under media.MAX_PIXELS needs
+#: more (the most is 159 million: a 1200 x 74,500 strip); a smaller setting on an
+#: extreme strip is an error rather than a search for bigger faces only.
+MAX_DETECTION_PIXELS = 180_000_000
+#: Two boxes from overlapping tiles that overlap by more than this (intersection over
+#: union) are the same face found twice.
+SAME_FACE_IOU = 0.5
 
 Encoding = npt.NDArray[np.float64]
 Image = npt.NDArray[np.uint8]
@@ -72,10 +96,30 @@ class Face:
 
 def detection_scale(width: int, height: int, min_face_px: int) -> float:
     """How much to resize a ``width`` x ``height`` image before detection."""
-    long_side = max(width, height, 1)
-    smallest = max(float(min_face_px), MIN_FACE_FRACTION * long_side)
-    scale = DETECTOR_FACE_PX / smallest
-    return min(scale, MAX_DETECTION_SIDE / long_side)
+    short_side, long_side = sorted((max(width, 1), max(height, 1)))
+    counted = min(long_side, MAX_FRACTION_ASPECT * short_side)
+    smallest = max(float(min_face_px), MIN_FACE_FRACTION * counted)
+    return DETECTOR_FACE_PX / smallest
+
+
+def detection_tiles(width: int, height: int) -> list[tuple[int, int, int, int]]:
+    """(left, top, right, bottom) tiles that cover a ``width`` x ``height`` detection
+    image, none over DETECTION_TILE_PIXELS unless the short side alone needs more.
+
+    Tiles run along the long side and span the whole short side; neighbours overlap
+    by the short side. No face is larger than the short side, so every face (every
+    window the detector tries on the whole image) lies wholly inside some tile."""
+    short_side, long_side = min(width, height), max(width, height)
+    if width * height <= DETECTION_TILE_PIXELS or short_side <= 0:
+        return [(0, 0, width, height)]
+    length = max(2 * short_side, DETECTION_TILE_PIXELS // short_side)
+    if length >= long_side:
+        return [(0, 0, width, height)]
+    stride = length - short_side
+    starts = [*range(0, long_side - length, stride), long_side - length]
+    if width >= height:
+        return [(a, 0, a + length, height) for a in starts]
+    return [(0, a, width, a + length) for a in starts]
 
 
 def find_faces(image: Image, *, encode: bool) -> list[tuple[Box, Encoding | None]]:
@@ -85,12 +129,23 @@ def find_faces(image: Image, *, encode: bool) -> list[tuple[Box, Encoding | None
     """
     if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
         raise ValueError("find_faces needs an 8-bit RGB image")
-    gray = _gray(image)
+    import dlib
+
     detector = load_model().detector if encode else load_detector()
-    rects = list(detector(gray, 0))
+    h, w = image.shape[:2]
+    tiles = detection_tiles(w, h)
+    rects: list[Any] = []
+    for left, top, right, bottom in tiles:
+        gray = _gray(image[top:bottom, left:right])
+        for r in detector(gray, 0):
+            if left or top:
+                r = dlib.rectangle(
+                    r.left() + left, r.top() + top, r.right() + left, r.bottom() + top
+                )
+            if len(tiles) == 1 or not any(_iou(r, seen) > SAME_FACE_IOU for seen in rects):
+                rects.append(r)
     if not rects:
         return []
-    h, w = image.shape[:2]
     boxes = []
     for r in rects:
         left, top = max(0, r.left()), max(0, r.top())
@@ -100,6 +155,17 @@ def find_faces(image: Image, *, encode: bool) -> list[tuple[Box, Encoding | None
         return [(b, None) for b in boxes]
     descriptors = encode_faces(image, rects)
     return [(b, d) for b, d in zip(boxes, descriptors, strict=True)]
+
+
+def _iou(a: Any, b: Any) -> float:
+    """Intersection over union of two dlib rectangles."""
+    iw = min(a.right(), b.right()) - max(a.left(), b.left()) + 1
+    ih = min(a.bottom(), b.bottom()) - max(a.top(), b.top()) + 1
+    if iw <= 0 or ih <= 0:
+        return 0.0
+    inter = iw * ih
+    union = (a.width() * a.height()) + (b.width() * b.height()) - inter
+    return inter / union if union > 0 else 0.0
 
 
 def encode_faces(image: Image, rects: Sequence[Any]) -> npt.NDArray[np.float64]:

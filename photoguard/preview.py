@@ -12,15 +12,14 @@ decoded). No Qt: the app converts the Pillow image itself.
 
 from __future__ import annotations
 
-import math
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 from PIL import Image, ImageOps
 
-from photoguard.media import Kind, to_rgb
+from photoguard.media import Kind, MediaError, to_rgb
+from photoguard.media.video import frame_at
 
 #: The largest side of a picture shown large, and of a thumbnail.
 LARGE_PX = 1600
@@ -93,22 +92,14 @@ def upright_image(path: Path, max_px: int = LARGE_PX) -> Picture:
 
 
 def video_frame(path: Path, time_s: float = 0.0, max_px: int = LARGE_PX) -> Picture:
-    """The frame of a video nearest ``time_s`` (the scan names frames by index / fps)."""
-    import cv2
-
-    cap = cv2.VideoCapture(str(path))
+    """The frame of a video on screen at ``time_s`` (by presentation time, as the scan
+    reports it: in a variable-frame-rate video a frame number would name another)."""
     try:
-        if not cap.isOpened():
-            raise PreviewError("not a readable video")
-        fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
-        if math.isfinite(fps) and fps > 0 and time_s > 0:
-            cap.set(cv2.CAP_PROP_POS_FRAMES, round(time_s * fps))
-        ok, bgr = cap.read()
-        if not ok or bgr is None:
-            raise PreviewError(f"the frame at {time_s:.1f} s would not decode")
-    finally:
-        cap.release()
-    rgb = np.ascontiguousarray(bgr[:, :, ::-1])
+        rgb = frame_at(path, time_s)
+    except MediaError as exc:
+        raise PreviewError(str(exc)) from None
+    except MemoryError as exc:
+        raise PreviewError("too large to show") from exc
     height, width = rgb.shape[:2]
     image = Image.fromarray(rgb)
     image.thumbnail((max_px, max_px), Image.Resampling.LANCZOS)

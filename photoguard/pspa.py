@@ -7,15 +7,19 @@ Vendors also send shorter variants with a student ID in one of the columns; some
 files have a header row, some do not; most have Windows line endings.
 
 This module only reads rows. Matching them to roster students is enroll.py's job.
+:func:`path_problem` says which rows name a photo outside the delivery folder (an
+absolute Image Folder, a ``..``, a file name that is a path): enroll refuses those
+rows, and also any photo that a link leads outside the folder.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from photoguard.errors import UserError
+from photoguard.pathtext import display
 from photoguard.roster_columns import norm_header
 from photoguard.roster_file import decode_text
 
@@ -57,6 +61,41 @@ class IndexRow:
     grade: str
     last_name: str
     first_name: str
+
+
+#: Either separator: an index written on Windows names folders with backslashes.
+_SEPARATOR = re.compile(r"[/\\]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _absolute(text: str) -> bool:
+    return PurePosixPath(text).is_absolute() or bool(PureWindowsPath(text).anchor)
+
+
+def path_problem(row: IndexRow) -> str | None:
+    """Why the photo this row names may be outside the delivery folder, or None.
+
+    Only the text is looked at (nothing is opened): the Image File Name must be a plain
+    file name, and the Image Folder a relative path that never goes up (``..``). Where
+    a relative path leads through links is for the caller to check.
+    """
+    name, folder = row.image_file, row.image_folder
+    if _CONTROL.search(name) or _CONTROL.search(folder):
+        return "its image file or folder name holds control characters"
+    if _SEPARATOR.search(name) or name in (".", ".."):
+        return f"its image file name '{display(name)}' is a path, not a file name"
+    if _absolute(folder):
+        return (
+            f"its image folder '{display(folder)}' is an absolute path, outside the delivery folder"
+        )
+    if ".." in _SEPARATOR.split(folder):
+        return f"its image folder '{display(folder)}' leads out of the delivery folder ('..')"
+    return None
+
+
+def folder_parts(row: IndexRow) -> tuple[str, ...]:
+    """The Image Folder as path parts, either separator (rows :func:`path_problem` passed)."""
+    return tuple(p for p in _SEPARATOR.split(row.image_folder) if p not in ("", "."))
 
 
 @dataclass(frozen=True)

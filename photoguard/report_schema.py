@@ -41,6 +41,20 @@ FINDING: dict[str, Any] = {
     ],
 }
 
+#: Videos only: how densely the video was searched. A face on screen for less than
+#: ``may_miss_under_s`` (between two samples) may be missed; null when every frame was.
+SAMPLING: dict[str, Any] = {
+    "type": "object",
+    "required": ["per_second", "frames", "frames_searched", "every_frame", "may_miss_under_s"],
+    "properties": {
+        "per_second": {"type": "number", "exclusiveMinimum": 0},
+        "frames": {"type": "integer", "minimum": 0},
+        "frames_searched": {"type": "integer", "minimum": 0},
+        "every_frame": {"type": "boolean"},
+        "may_miss_under_s": {"type": ["number", "null"], "exclusiveMinimum": 0},
+    },
+}
+
 REPORT_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "title": "photoguard scan report",
@@ -69,10 +83,11 @@ REPORT_SCHEMA: dict[str, Any] = {
                 "properties": {
                     "path": {"type": "string"},
                     "sha256": {"type": "string", "pattern": "^([0-9a-f]{64})?$"},
-                    "kind": {"enum": ["photo", "video"]},
+                    "kind": {"enum": ["photo", "video", "document"]},
                     "verdict": {"enum": ["flagged", "review", "clear", "error"]},
                     "reason": {"type": "string"},
                     "findings": {"type": "array", "items": FINDING},
+                    "sampling": SAMPLING,
                 },
             },
         },
@@ -81,9 +96,14 @@ REPORT_SCHEMA: dict[str, Any] = {
             "items": {
                 "type": "object",
                 "required": ["path", "reason"],
-                "properties": {"path": {"type": "string"}, "reason": {"type": "string"}},
+                "properties": {
+                    "path": {"type": "string"},
+                    "reason": {"type": "string"},
+                    "blocks_clear": {"type": "boolean"},
+                },
             },
         },
+        "all_clear": {"type": "boolean"},
         "coverage_gaps": {"type": "array", "items": {"type": "string"}},
         "stale_references": {"type": "array", "items": {"type": "string"}},
     },

@@ -10,27 +10,48 @@ Deleting reference faces goes through the vault (vault.py): the students' data
 keys are deleted and the master key is rotated in that same transaction, and the
 old master key is destroyed once it has committed, so a copy of the database
 made before the import cannot yield those students' encodings either.
+
+An import that changes most of the roster at once (a one-grade export, a blank
+opt-out column: roster.py's ``mass_change`` says exactly what counts) is refused
+unless the caller says a person confirmed it (``allow_mass_change``): the command
+line needs ``--allow-mass-change``, the app asks with the counts.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 from photoguard import audit
 from photoguard.errors import UserError
-from photoguard.roster import Roster, RosterDiff, RosterVersion, Student, diff_rosters
+from photoguard.pathtext import display
+from photoguard.roster import (
+    MassChange,
+    Roster,
+    RosterDiff,
+    RosterVersion,
+    Student,
+    diff_rosters,
+    mass_change,
+)
 from photoguard.roster_file import read_roster
+from photoguard.store import references as ref_store
 from photoguard.store import rosters as roster_store
 from photoguard.vault import Vault
 from photoguard.workspace import Workspace
 
-#: Warn when an import drops at least this share of the roster in force (and at least
-#: MASS_REMOVAL_MIN students): an export filtered to one grade or homeroom looks like this.
-MASS_REMOVAL_SHARE = 0.5
-MASS_REMOVAL_MIN = 10
+#: The command-line option that lets a mass change through (roster.py says what one is).
+ALLOW_MASS_CHANGE = "--allow-mass-change"
+
+
+class MassChangeRefused(UserError):
+    """An import that would change most of the roster, not confirmed by a person."""
+
+
+def _students(n: int) -> str:
+    return f"{n} student{'' if n == 1 else 's'}"
 
 
 @dataclass(frozen=True)
@@ -41,10 +62,76 @@ class ImportPreview:
     base: RosterVersion | None
     #: Students as they were, for naming the removed ones.
     before: Mapping[str, Student]
+    #: student ID -> reference faces stored when the preview was made.
+    references: Mapping[str, int] = field(default_factory=dict)
 
     @cached_property
     def _after(self) -> dict[str, Student]:
         return self.roster.by_id()
+
+    @cached_property
+    def mass_change(self) -> MassChange | None:
+        """Set when this import changes too much to apply unconfirmed (see roster.py)."""
+        if self.base is None:
+            return None
+        return mass_change(self.before.values(), self.roster.students, self.diff)
+
+    @property
+    def references_lost(self) -> int:
+        """Students whose reference faces this import deletes."""
+        return sum(1 for sid in self.diff.loses_references if self.references.get(sid))
+
+    def mass_change_counts(self) -> str:
+        """What the mass change does, in counts: "remove 30 of the 40 students and ..."."""
+        m = self.mass_change
+        if m is None:
+            return ""
+        parts = []
+        if "removes_most" in m.rules:
+            parts.append(f"remove {m.removed} of the {m.students} students")
+        if "ends_every_opt_out" in m.rules:
+            parts.append(
+                "end the only opt-out" if m.opted_out == 1 else f"end all {m.opted_out} opt-outs"
+            )
+        if "ends_most_opt_outs" in m.rules:
+            parts.append(f"end {m.opt_outs_lost} of the {m.opted_out} opt-outs")
+        if self.references_lost:
+            parts.append(f"delete the reference faces of {_students(self.references_lost)}")
+        return ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
+
+    def _mass_change_warning(self, m: MassChange, version: int) -> str:
+        parts = []
+        if "removes_most" in m.rules:
+            parts.append(
+                f"{m.removed} of the {m.students} students in roster version {version} are not "
+                "in this file"
+            )
+        if "ends_every_opt_out" in m.rules:
+            parts.append(
+                f"no student is opted out in this file ({m.opted_out} "
+                f"{'is' if m.opted_out == 1 else 'are'} in roster version {version}: is the "
+                "opt-out column blank?)"
+            )
+        if "ends_most_opt_outs" in m.rules:
+            how = [
+                f"{n} {what}"
+                for n, what in ((m.opted_back_in, "opted back in"), (m.opted_out_removed, "gone"))
+                if n
+            ]
+            parts.append(
+                f"{m.opt_outs_lost} of the {m.opted_out} opted-out students in roster version "
+                f"{version} would no longer be opted out ({', '.join(how)})"
+            )
+        faces = (
+            f"the reference faces of {_students(self.references_lost)} are deleted"
+            if self.references_lost
+            else "their reference faces are deleted"
+        )
+        return (
+            "; ".join(parts)
+            + ": check that the export covers the whole school and that its opt-out column is "
+            f"filled in ({faces} when it is imported)"
+        )
 
     def name_of(self, student_id: str) -> str:
         s = self._after.get(student_id) or self.before.get(student_id)
@@ -52,19 +139,11 @@ class ImportPreview:
 
     @property
     def warnings(self) -> tuple[str, ...]:
-        """What a person should check before applying (the import is still allowed)."""
+        """What a person should check before applying. A mass change comes first, and is
+        only applied once confirmed (``apply_import(..., allow_mass_change=True)``)."""
         out = []
-        removed = len(self.diff.removed)
-        if (
-            self.base is not None
-            and removed >= MASS_REMOVAL_MIN
-            and removed >= MASS_REMOVAL_SHARE * len(self.before)
-        ):
-            out.append(
-                f"{removed} of the {len(self.before)} students in roster version {self.base.id} "
-                "are not in this file: check that the export covers the whole school (their "
-                "reference faces are deleted when it is imported)"
-            )
+        if self.mass_change is not None and self.base is not None:
+            out.append(self._mass_change_warning(self.mass_change, self.base.id))
         if self.base is not None and self.base.source_sha256 == self.roster.source_sha256:
             out.append(
                 f"this file is the same as the one imported as roster version {self.base.id}"
@@ -90,12 +169,14 @@ def preview_import(
     with ws.db.snapshot() as tx:
         base = roster_store.current_version(tx, ws.school)
         before = roster_store.students(tx, base.id) if base else []
+        references = ref_store.reference_counts(tx, ws.school) if base else {}
     _refuse_lost_zeros([s.student_id for s in before], [s.student_id for s in roster.students])
     return ImportPreview(
         roster=roster,
         diff=diff_rosters(before, roster.students),
         base=base,
         before={s.student_id: s for s in before},
+        references=references,
     )
 
 
@@ -117,8 +198,21 @@ def _refuse_lost_zeros(before: list[str], after: list[str]) -> None:
         )
 
 
-def apply_import(ws: Workspace, preview: ImportPreview, by: str) -> ImportResult:
-    """Make the previewed roster the one in force."""
+def apply_import(
+    ws: Workspace, preview: ImportPreview, by: str, *, allow_mass_change: bool = False
+) -> ImportResult:
+    """Make the previewed roster the one in force.
+
+    A mass change (``preview.mass_change``) is refused with :class:`MassChangeRefused`,
+    before anything is written, unless ``allow_mass_change``: a person confirmed it.
+    """
+    if preview.mass_change is not None and not allow_mass_change:
+        raise MassChangeRefused(
+            f"{display(preview.roster.source_name)} was not imported: it would "
+            f"{preview.mass_change_counts()}, as a partial export or a blank opt-out column "
+            f"would; nothing was changed (if the file is right, import it with "
+            f"{ALLOW_MASS_CHANGE})"
+        )
     vault = Vault(ws.db, ws.home, ws.school)
     with ws.db.transaction() as tx:
         current = roster_store.current_version(tx, ws.school)

@@ -18,7 +18,9 @@ the edge), :func:`make_safe_copy` makes a copy in which
   come out clear is made again with a larger, stronger cover, up to
   ``len(LEVELS)`` times; if it is still not clear, no copy is offered.
 
-The copy is rendered into a private temporary folder and described by a
+The copy is rendered into a private temporary folder (inside the data folder; a
+killed run's leftovers are removed by the next one, see safecopy_leftovers.py) and
+described by a
 :class:`SafeCopyPreview`, so the app can show it beside the original before
 anything is saved; :func:`save_safe_copy` then writes it to the chosen folder
 (never the original's folder, never over an existing file) and appends one
@@ -33,8 +35,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,7 +46,7 @@ from photoguard.enroll import coverage_gaps, load_reference_set
 from photoguard.errors import UserError
 from photoguard.facemodel import MODEL_LABEL
 from photoguard.faces import Box, ReferenceSet
-from photoguard.media import Kind, MediaError, kind_of
+from photoguard.media import SNIFF_BYTES, Kind, MediaError, kind_of
 from photoguard.metadata import CaptionFields, FieldError, container_kind, read_caption_fields
 from photoguard.metadata.fields import PATH_FIELDS
 from photoguard.metadata_clean import (
@@ -59,6 +59,13 @@ from photoguard.metadata_clean import (
 from photoguard.names import NameIndex, Style
 from photoguard.roster import Student
 from photoguard.safecopy_cover import LEVELS, STYLES, region_as_box, region_for
+from photoguard.safecopy_leftovers import (
+    make_temp_folder,
+    release,
+    remove_stale_partials,
+    remove_stale_temp_folders,
+    write_partial,
+)
 from photoguard.safecopy_photo import PhotoJob, RenderedPhoto, output_format, render_photo
 from photoguard.safecopy_video import MAX_GAP_S as VIDEO_MAX_GAP_S
 from photoguard.safecopy_video import (
@@ -177,7 +184,7 @@ class SafeCopyPreview:
 
     def discard(self) -> None:
         """Remove the temporary copy (safe to call twice, and after saving)."""
-        shutil.rmtree(self.path.parent, ignore_errors=True)
+        release(self.path.parent)
 
     def __enter__(self) -> SafeCopyPreview:
         return self
@@ -318,7 +325,7 @@ def make_safe_copy(
     if not source.is_file():
         raise UserError(f"{source} is not a file")
     with source.open("rb") as f:
-        head = f.read(32)
+        head = f.read(SNIFF_BYTES)
     kind = kind_of(source, head)
     if kind is None:
         raise UserError(f"{source.name} is not a photo or video photoguard can read")
@@ -340,7 +347,8 @@ def make_safe_copy(
     name, name_ids = copy_file_name(source.name, names, caption_style, suffix)
     if out_dir is not None:
         check_destination(source, Path(out_dir), name)
-    tmp = Path(tempfile.mkdtemp(prefix="photoguard-safecopy-"))
+    remove_stale_temp_folders(ws.home)  # a killed run's, never one in use
+    tmp = make_temp_folder(ws.home)
     target = tmp / name
     try:
         with contextlib.ExitStack() as stack:
@@ -404,7 +412,7 @@ def make_safe_copy(
             settings=settings.report_fields() | {"model": MODEL_LABEL},
         )
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        release(tmp)
         raise
 
 
@@ -712,12 +720,10 @@ def save_safe_copy(
 
 def _place(source: Path, target: Path) -> None:
     """Copy ``source`` to ``target`` without ever replacing a file at ``target``: written
-    beside it under a temporary name, flushed, then linked into place."""
-    partial = target.with_name(f".{target.name}.partial")
-    with source.open("rb") as src, partial.open("xb") as dst:
-        shutil.copyfileobj(src, dst, 1 << 20)
-        dst.flush()
-        os.fsync(dst.fileno())
+    beside it under a temporary name of its own, flushed, then linked into place. What
+    killed saves left in that folder is removed first (safecopy_leftovers.py)."""
+    remove_stale_partials(target.parent)
+    partial = write_partial(source, target)
     try:
         try:
             os.link(partial, target)
@@ -728,4 +734,4 @@ def _place(source: Path, target: Path) -> None:
                 raise FileExistsError(str(target)) from None
             os.rename(partial, target)
     finally:
-        partial.unlink(missing_ok=True)
+        release(partial)

@@ -100,8 +100,11 @@ class FileChecked:
 @dataclass(frozen=True)
 class FileDecided:
     result: FileResult
+    #: The decision recorded (a clear file whose approval was refused is "pending").
     decision: str
     record_seq: int
+    #: Why the decision is not what the verdict asked for (an approval refused).
+    why: str | None = None
 
 
 @dataclass(frozen=True)
@@ -257,7 +260,14 @@ def scan(
                     i, WorkerFailure(f"unreadable ({exc.strerror or exc})"), "", False
                 )
                 continue
-            known = cache.get(cache_key(hashes[i], item.kind, analysis_options)) if cache else None
+            if item.unchecked is not None:  # a document or archive: never decoded (walk.py)
+                yield from finish(i, WorkerFailure(item.unchecked), hashes[i], False)
+                continue
+            known = (
+                cache.get(cache_key(hashes[i], item.media_kind, analysis_options))
+                if cache
+                else None
+            )
             if known is not None:
                 yield from finish(i, known, hashes[i], True)
             else:
@@ -296,7 +306,8 @@ def scan(
                         analysis = merge_parts([g for g in got if isinstance(g, FileAnalysis)])
                         if cache is not None:
                             cache.put(
-                                cache_key(hashes[i], found[i].kind, analysis_options), analysis
+                                cache_key(hashes[i], found[i].media_kind, analysis_options),
+                                analysis,
                             )
                     yield from finish(i, analysis, hashes[i], False)
                     if stopped():
@@ -328,12 +339,12 @@ def _decide(ws: Workspace, result: FileResult, by: str) -> FileDecided:
     decision = decision_for_verdict(result.verdict)
     try:
         done = decide(ws, result.path, decision, by, sha256=result.sha256 or None)
-    except UserError:
+    except UserError as exc:
         if decision == "approve":
-            # Not approvable after all (the bytes changed meanwhile): leave it pending.
+            # Not approvable after all (the bytes or the roster changed meanwhile): pending.
             done = decide(ws, result.path, "pending", by, sha256=result.sha256 or None)
-        else:
-            raise
+            return FileDecided(result, done.decision, done.record_seq, why=str(exc))
+        raise
     return FileDecided(result, done.decision, done.record_seq)
 
 

@@ -75,6 +75,9 @@ class Assessment:
     reason: str = ""
     caption_fields: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
+    #: Videos: frames decoded, of which ``frames_checked`` were searched (report.py
+    #: says how densely the video was sampled).
+    frames_in_video: int | None = None
 
 
 def assess(
@@ -148,6 +151,7 @@ def assess(
         height=0 if isinstance(analysis, WorkerFailure) else analysis.height,
         reason=_reason(verdict, findings, faces),
         caption_fields=len(captions.fields),
+        frames_in_video=None if isinstance(analysis, WorkerFailure) else analysis.frames_in_video,
     )
 
 

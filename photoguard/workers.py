@@ -50,10 +50,14 @@ Fn = Callable[..., Any]
 #: Read by OpenBLAS when numpy is imported, so it is set before any worker (or the
 #: fork server they come from) starts; a value the user set is kept.
 _ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+#: OpenCV's own FFmpeg (safe copies still read and write videos with it) prints its
+#: decoder's complaints on the terminal unless told not to (-8 is AV_LOG_QUIET). The
+#: scan decodes with PyAV, whose FFmpeg log is off unless asked for.
+_QUIET_FFMPEG = {"OPENCV_FFMPEG_LOGLEVEL": "-8"}
 
 
 def _context() -> Any:
-    for name, value in _ONE_THREAD.items():
+    for name, value in {**_ONE_THREAD, **_QUIET_FFMPEG}.items():
         os.environ.setdefault(name, value)
     if "forkserver" in mp.get_all_start_methods() and sys.platform != "darwin":
         ctx = mp.get_context("forkserver")

@@ -80,8 +80,9 @@ def test_an_all_clear_scan_exits_zero(
     drop = tmp_path / "drop"
     drop.mkdir()
     shutil.copyfile(FACES / "rose_leslie" / "rose2.jpg", drop / "rose.jpg")
-    (drop / "notes.txt").write_text("hello")
+    # A caption saved beside the photo is read with it, and nobody posts it on its own.
+    (drop / "rose.txt").write_text("hello")
     assert run(copy_home, "scan", str(drop), "--verbose") == 0
     out = capsys.readouterr().out
     assert "All files are clear." in out
-    assert "skipped  notes.txt: not a photo or video" in out
+    assert "skipped  rose.txt: read as the captions of rose.jpg" in out

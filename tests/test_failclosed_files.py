@@ -133,7 +133,7 @@ def test_every_file_is_reported_and_the_scan_is_not_clear(hostile_scan: dict[str
     report = hostile_scan["report"]
     assert len(report.files) == len(HOSTILE) + 2
     skipped = {s.rel: s.reason for s in report.skipped}
-    assert skipped.pop("bad_sidecar.xmp") == "not a photo or video"
+    assert skipped.pop("bad_sidecar.xmp") == "read as the captions of bad_sidecar.jpg"
     if hasattr(os, "mkfifo"):
         assert skipped == {
             "pipe.jpg": "not a regular file (a named pipe; never opened)",

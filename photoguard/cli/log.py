@@ -8,9 +8,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from photoguard import audit, log_summary
-from photoguard.cli.output import plural, print_json, table
+from photoguard.cli.output import (
+    ReportFile,
+    check_output,
+    check_outputs,
+    csv_report,
+    plural,
+    print_json,
+    table,
+)
 from photoguard.errors import UserError
 from photoguard.log_view import (
+    EXPORT_COLUMNS,
     LogFilter,
     export_csv,
     iter_rows,
@@ -67,6 +76,9 @@ def register(sub: Any) -> None:
         "per record, cells that a spreadsheet would run as formulas escaped.",
     )
     exp.add_argument("file", type=Path, metavar="FILE.csv")
+    exp.add_argument(
+        "--force", action="store_true", help="replace FILE even if it is not an earlier export"
+    )
     exp.set_defaults(handler=cmd_export)
 
     summ = lsub.add_parser(
@@ -80,6 +92,11 @@ def register(sub: Any) -> None:
     summ.add_argument("--csv", type=Path, metavar="FILE", help="also write the report as CSV")
     summ.add_argument("--html", type=Path, metavar="FILE", help="also write a printable HTML page")
     summ.add_argument("--json", action="store_true", help="print JSON instead of text")
+    summ.add_argument(
+        "--force",
+        action="store_true",
+        help="replace a --csv/--html file even if it is not an earlier summary",
+    )
     summ.set_defaults(handler=cmd_summary)
 
 
@@ -145,7 +162,19 @@ def cmd_show(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
+#: The first bytes of log_summary.render_html's page.
+SUMMARY_HTML = ReportFile(
+    "photoguard summary page (HTML)",
+    b'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">\n'
+    b'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+    b"<title>Photo consent report: ",
+)
+
+
 def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
+    check_output(
+        args.file, csv_report("photoguard log export (CSV)", EXPORT_COLUMNS), "FILE", args.force
+    )
     n = export_csv(ctx.ws, args.file)
     print(f"Wrote {plural(n, 'record')} to {args.file}.")
     return 0
@@ -186,6 +215,13 @@ def _print_summary(s: log_summary.Summary) -> None:
 def cmd_summary(args: argparse.Namespace, ctx: Context) -> int:
     if args.end < args.start:
         raise UserError(f"--to ({args.end}) is before --from ({args.start})")
+    check_outputs(
+        [
+            ("--csv", args.csv, csv_report("photoguard summary (CSV)", log_summary.CSV_COLUMNS)),
+            ("--html", args.html, SUMMARY_HTML),
+        ],
+        force=args.force,
+    )
     summary = log_summary.summarise(ctx.ws, args.start, args.end)
     if args.json:
         print_json(log_summary.as_json(summary))

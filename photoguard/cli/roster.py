@@ -9,8 +9,14 @@ from typing import TYPE_CHECKING, Any
 
 from photoguard.audit import default_actor
 from photoguard.cli.output import plural, print_json, table
+from photoguard.roster import MASS_CHANGE_MIN_STUDENTS
 from photoguard.roster_columns import ROLES, parse_column_overrides
-from photoguard.roster_import import ImportPreview, apply_import, preview_import
+from photoguard.roster_import import (
+    ALLOW_MASS_CHANGE,
+    ImportPreview,
+    apply_import,
+    preview_import,
+)
 from photoguard.store import references as ref_store
 from photoguard.store import rosters as roster_store
 
@@ -43,6 +49,13 @@ def register(sub: Any) -> None:
     )
     imp.add_argument(
         "--dry-run", action="store_true", help="show what would change; change nothing"
+    )
+    imp.add_argument(
+        ALLOW_MASS_CHANGE,
+        action="store_true",
+        help="import a file that changes most of the roster at once (removes half the "
+        f"students of a roster of {MASS_CHANGE_MIN_STUDENTS} or more, ends most opt-outs or all "
+        "of them); refused without it, as a one-grade export or a blank opt-out column would be",
     )
     imp.add_argument("--by", metavar="NAME", help="who is importing (default: your user name)")
     imp.set_defaults(handler=cmd_import)
@@ -95,8 +108,15 @@ def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
     print_preview(preview)
     if args.dry_run:
         print("Dry run: nothing was changed.")
+        if preview.mass_change is not None and not args.allow_mass_change:
+            print(
+                f"Importing it would be refused: this file would {preview.mass_change_counts()}"
+                f" (a mass change); to import it anyway, add {ALLOW_MASS_CHANGE}."
+            )
         return 0
-    result = apply_import(ws, preview, args.by or default_actor())
+    result = apply_import(
+        ws, preview, args.by or default_actor(), allow_mass_change=args.allow_mass_change
+    )
     print(f"Imported as roster version {result.version.id}.")
     if result.references_deleted:
         print(

@@ -103,11 +103,12 @@ def cmd_safe_copy(args: argparse.Namespace, ctx: Context) -> int:
     found: list[Found] = []
     skipped = 0
     for item in walk(args.paths):
-        if isinstance(item, Found):
+        if isinstance(item, Found) and item.kind != "document":
             found.append(item)
         else:
             skipped += 1
-            print(f"  skipped  {item.rel}: {item.reason}", file=sys.stderr)
+            why = item.unchecked if isinstance(item, Found) else item.reason
+            print(f"  skipped  {item.rel}: {why}", file=sys.stderr)
     if not found:
         raise UserError("no photo or video was found to copy")
     for item in found:  # refuse before any work: never into the originals' folder

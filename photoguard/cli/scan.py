@@ -4,14 +4,25 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from photoguard.cli.output import ReportFile, check_outputs, csv_report, silence_stdout
+from photoguard.pathtext import display
 from photoguard.settings import with_overrides
 
 if TYPE_CHECKING:  # imported when the command runs: numpy and dlib slow every start-up
     from photoguard.cli.main import Context
     from photoguard.report import ScanReport
+    from photoguard.scan import FileDecided
+
+EXIT_OK = 0
+EXIT_FOUND = 1
+EXIT_USAGE = 2
+
+#: The first bytes of every JSON report report.write_json writes.
+SCAN_JSON = ReportFile("photoguard scan report (JSON)", b'{\n  "schema": "photoguard.report/')
 
 
 def register(sub: Any) -> None:
@@ -20,8 +31,9 @@ def register(sub: Any) -> None:
         help="check photos and videos for opted-out students and full names",
         description="Check photos and videos (folders are searched recursively) for faces of "
         "opted-out students and for students' full names in captions, metadata and file names. "
-        "Exit status: 0 every file is clear, 1 something was found or could not be checked, "
-        "2 bad usage.",
+        "Exit status: 0 every file is clear (with --approve: and was approved), 1 something "
+        "was found, could not be checked, or was skipped that may be posted, or nothing was "
+        "checked, 2 bad usage or the output could not be written.",
     )
     p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     p.add_argument("--json", type=Path, metavar="FILE", help="write the report as JSON")
@@ -36,6 +48,11 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--fps", type=float, metavar="N", help="video frames sampled per second")
     p.add_argument("--workers", type=int, metavar="N", help="worker processes (default: cores)")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="replace a --json/--csv file that is not an earlier report (never a scanned file)",
+    )
     p.add_argument("--verbose", "-v", action="store_true", help="also list skipped files")
     p.set_defaults(handler=cmd_scan)
 
@@ -49,10 +66,49 @@ def _progress(done: int, total: int, eta: float | None, name: str) -> None:
     print(f"\r\x1b[2KChecked {done} of {total}{eta_text}  {short}", end="", file=sys.stderr)
 
 
+class _Out:
+    """Lines to stdout, each flushed. When the reader goes away (``scan ... | head -1``)
+    the lines stop and ``closed`` is set; the command then stops the scan and exits
+    non-zero, never 0: nobody saw the result."""
+
+    def __init__(self) -> None:
+        self.closed = False
+
+    def line(self, text: str) -> None:
+        if self.closed:
+            return
+        try:
+            print(text, flush=True)
+        except BrokenPipeError:
+            self.closed = True
+            silence_stdout()
+
+
+def _not_approved(decided: list[FileDecided]) -> list[FileDecided]:
+    """Clear files whose approval was refused when it was recorded (they are pending)."""
+    return [d for d in decided if d.result.verdict == "clear" and d.decision != "approve"]
+
+
+def _approval_lines(decided: list[FileDecided], by: str) -> list[str]:
+    """What ``--approve`` recorded, counted by the decision actually recorded."""
+    recorded = Counter(d.decision for d in decided)
+    refused = _not_approved(decided)
+    line = f"Approved {recorded['approve']} clear file(s) as {display(by)}"
+    if refused:
+        line += (
+            f"; {len(refused)} clear file(s) could not be approved and were recorded "
+            f"{_DECIDED.get(refused[0].decision, refused[0].decision)} (scan them again)"
+        )
+    line += "; the others were not approved."
+    counts = ", ".join(f"{n} {_DECIDED.get(k, k)}" for k, n in sorted(recorded.items()))
+    return [line, f"Recorded in the approval log: {counts or 'nothing'}."]
+
+
 def cmd_scan(args: argparse.Namespace, ctx: Context) -> int:
     from photoguard.audit import default_actor
-    from photoguard.report import summary_lines, write_json, write_report_csv
+    from photoguard.report import CSV_HEADERS, summary_lines, write_json, write_report_csv
     from photoguard.scan import (
+        CancelToken,
         FileChecked,
         FileDecided,
         FileSkipped,
@@ -62,6 +118,15 @@ def cmd_scan(args: argparse.Namespace, ctx: Context) -> int:
         scan,
     )
 
+    # Every output path is checked before anything is scanned or logged.
+    check_outputs(
+        [
+            ("--json", args.json, SCAN_JSON),
+            ("--csv", args.csv, csv_report("photoguard scan report (CSV)", CSV_HEADERS)),
+        ],
+        force=args.force,
+        inputs=args.paths,
+    )
     ws = ctx.ws.with_settings(
         with_overrides(
             ctx.ws.settings,
@@ -73,28 +138,34 @@ def cmd_scan(args: argparse.Namespace, ctx: Context) -> int:
     by = args.by or default_actor()
     options = ScanOptions(approve_by=by if args.approve else None, actor=by, processes=args.workers)
     tty = sys.stderr.isatty()
+    out = _Out()
+    cancel = CancelToken()
     report: ScanReport | None = None
-    for event in scan(ws, args.paths, options):
+    decided: list[FileDecided] = []
+    for event in scan(ws, args.paths, options, cancel):
         if isinstance(event, ScanStarted):
             if tty:
                 print(f"Checking {event.total} file(s)...", file=sys.stderr)
         elif isinstance(event, FileSkipped):
             if args.verbose:
-                print(f"  skipped  {event.skipped.rel}: {event.skipped.reason}")
+                out.line(f"  skipped  {event.skipped.rel}: {event.skipped.reason}")
         elif isinstance(event, FileChecked):
             if tty:
                 _progress(event.done, event.total, event.eta_s, event.result.rel)
         elif isinstance(event, FileDecided):
+            decided.append(event)
             # One line per recorded decision: what is printed here is committed.
             if tty:
                 print("\r\x1b[2K", end="", file=sys.stderr)
-            print(
+            why = f": not approved, {display(event.why)}" if event.why else ""
+            out.line(
                 f"{_DECIDED.get(event.decision, event.decision):<9} {event.result.rel}  "
-                f"(log #{event.record_seq})",
-                flush=True,
+                f"(log #{event.record_seq}){why}"
             )
         elif isinstance(event, ScanFinished):
             report = event.report
+        if out.closed:
+            cancel.cancel()  # nobody can read what is decided: stop before the next file
     if tty:
         print("\r\x1b[2K", end="", file=sys.stderr)
     assert report is not None
@@ -103,10 +174,25 @@ def cmd_scan(args: argparse.Namespace, ctx: Context) -> int:
     if args.csv:
         write_report_csv(report, args.csv)
     for line in summary_lines(report):
-        print(line)
+        out.line(line)
+    refused = _not_approved(decided)
     if args.approve:
-        approved = sum(1 for f in report.files if f.verdict == "clear")
-        print(f"Approved {approved} clear file(s) as {by}; the others were not approved.")
-    if not args.verbose and report.skipped:
-        print(f"({len(report.skipped)} file(s) skipped; --verbose lists them)")
-    return 0 if report.all_clear else 1
+        for line in _approval_lines(decided, by):
+            out.line(line)
+    quiet = len(report.skipped) - len(report.not_checked)
+    if not args.verbose and quiet:
+        out.line(
+            f"({quiet} other file(s) skipped that are not posted, such as caption files read "
+            "with their photos and system files; --verbose lists them)"
+        )
+    if out.closed:
+        stopped = " The scan stopped early: files not reached were not checked."
+        print(
+            "photoguard: the output was closed before the summary was written (broken pipe)."
+            + (stopped if report.cancelled else ""),
+            file=sys.stderr,
+        )
+        return EXIT_FOUND if not report.all_clear else EXIT_USAGE
+    # With --approve, 0 also means every clear file was approved: a script that posts
+    # on success must not post files that were recorded pending.
+    return EXIT_OK if report.all_clear and not refused else EXIT_FOUND

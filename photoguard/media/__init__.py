@@ -6,22 +6,37 @@ sideways with a tag that says so, and a detector that ignores the tag (as
 face_recognition's own loader does) misses those faces. Animated GIF/WebP and
 multi-page TIFF: every frame is checked.
 
-Videos: MP4, MOV, M4V, AVI, MKV through OpenCV, sampled at
-``settings.frames_per_second`` plus the first and the last frame.
+Videos: every container and codec FFmpeg decodes (MP4, MOV, MKV, WebM, AVI, camcorder
+MTS/M2TS, MPG, VOB, WMV, FLV, Ogg, DV, MXF ...), through PyAV, every video stream,
+sampled by presentation time at ``settings.frames_per_second`` plus the first and the
+last frame of each stream (see media/video.py).
 
 Everything here fails loudly: a file that cannot be decoded completely raises
 :class:`MediaError`, which the scan turns into an ``error`` verdict.
 """
 
 from photoguard.media.frames import MAX_PIXELS, Frame, MediaError
-from photoguard.media.kinds import PHOTO_SUFFIXES, VIDEO_SUFFIXES, Kind, kind_of, sniff_kind
+from photoguard.media.kinds import (
+    PHOTO_SUFFIXES,
+    SNIFF_BYTES,
+    VIDEO_SUFFIXES,
+    Kind,
+    kind_of,
+    sniff_kind,
+)
 from photoguard.media.photo import MAX_IMAGE_FRAMES, photo_frames, to_rgb
-from photoguard.media.video import VIDEO_SHORTFALL_FRAMES, VideoInfo, video_frames
+from photoguard.media.video import (
+    VIDEO_SHORTFALL_FRAMES,
+    VideoInfo,
+    sampling_gap_s,
+    video_frames,
+)
 
 __all__ = [
     "MAX_IMAGE_FRAMES",
     "MAX_PIXELS",
     "PHOTO_SUFFIXES",
+    "SNIFF_BYTES",
     "VIDEO_SHORTFALL_FRAMES",
     "VIDEO_SUFFIXES",
     "Frame",
@@ -30,6 +45,7 @@ __all__ = [
     "VideoInfo",
     "kind_of",
     "photo_frames",
+    "sampling_gap_s",
     "sniff_kind",
     "to_rgb",
     "video_frames",

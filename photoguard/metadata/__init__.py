@@ -13,8 +13,8 @@ other fields are still read: the scan must then call the file ``error``, never
 The container is recognised by its first bytes, not its extension. Read: JPEG
 (EXIF, XMP and extended XMP, IPTC, comments), TIFF and TIFF-based raw files,
 PNG (text chunks, XMP, eXIf), GIF (comments, XMP), WebP, HEIC/HEIF/AVIF,
-MP4/MOV/3GP, Matroska/WebM, AVI; sidecars and path names for any file. Other
-containers (BMP, ...) get sidecars and path names only.
+JPEG 2000, MP4/MOV/3GP, Matroska/WebM, AVI; sidecars and path names for any file.
+Other containers (BMP, ...) get sidecars and path names only.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import os
 from pathlib import Path
 from typing import BinaryIO
 
-from photoguard.metadata import avi, exif, gif, heif, jpeg, matroska, mp4, png, webp
+from photoguard.metadata import avi, exif, gif, heif, jp2, jpeg, matroska, mp4, png, webp
 from photoguard.metadata.fields import (
     PATH_FIELDS,
     CaptionField,
@@ -62,8 +62,8 @@ QUICKTIME_FIRST_BOXES = frozenset({b"moov", b"mdat", b"wide", b"free", b"skip", 
 
 
 def container_kind(head: bytes) -> str | None:
-    """ "JPEG", "PNG", "GIF", "TIFF", "WebP", "HEIF", "MP4", "Matroska" or "AVI" from a
-    file's first 16 bytes."""
+    """ "JPEG", "PNG", "GIF", "TIFF", "WebP", "HEIF", "MP4", "Matroska", "AVI" or
+    "JPEG2000" from a file's first 16 bytes."""
     if head.startswith(b"\xff\xd8"):
         return "JPEG"
     if head[:6] in gif.SIGNATURES:
@@ -82,6 +82,8 @@ def container_kind(head: bytes) -> str | None:
         return "HEIF" if head[8:12] in HEIF_BRANDS else "MP4"
     if head[4:8] in QUICKTIME_FIRST_BOXES:
         return "MP4"
+    if head.startswith((b"\x00\x00\x00\x0cjP  \r\n\x87\n", b"\xff\x4f\xff\x51")):
+        return "JPEG2000"
     return None
 
 
@@ -142,6 +144,8 @@ def read_embedded(f: BinaryIO, size: int, out: Collector, path: Path | None = No
             avi.read_avi(f, size, out)
         elif kind == "HEIF" and path is not None:
             heif.read_heif(path, head[8:12], out)
+        elif kind == "JPEG2000":
+            jp2.read_jp2(f, size, out)
     except OSError as exc:
         out.error(kind or "file", f"could not be read: {exc.strerror or exc}")
     except Exception as exc:  # a reader bug must not stop the scan: fail closed instead

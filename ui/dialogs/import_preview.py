@@ -47,6 +47,46 @@ def preview_summary(preview: ImportPreview) -> str:
     )
 
 
+def mass_change_question(preview: ImportPreview) -> str:
+    """What the app asks before a mass change is applied (roster.py says what one is)."""
+    return (
+        f"This file would {preview.mass_change_counts()}. A roster exported for one grade or "
+        "homeroom, or with the opt-out column left blank, looks like this: photos of those "
+        "children would no longer be caught. Import it anyway only if the file is the whole "
+        "school's current roster."
+    )
+
+
+class MassChangeDialog(QDialog):
+    """Asks before an import that changes most of the roster at once; Cancel is the default."""
+
+    def __init__(self, preview: ImportPreview, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Import this roster anyway?")
+        self.setAccessibleName("Confirm a mass change to the roster")
+        layout = QVBoxLayout(self)
+        self.text = QLabel(mass_change_question(preview))
+        self.text.setWordWrap(True)
+        self.text.setTextFormat(Qt.TextFormat.PlainText)
+        self.text.setMinimumWidth(460)  # a wrapped label needs a width to get its full height
+        self.text.setAccessibleName("What this import would change")
+        layout.addWidget(self.text)
+        buttons = QDialogButtonBox()
+        self.import_button = buttons.addButton(
+            "Import anyway", QDialogButtonBox.ButtonRole.DestructiveRole
+        )
+        self.import_button.setAccessibleName("Import this roster anyway")
+        # Enter never lifts opt-outs by accident: not even with the focus on this button.
+        self.import_button.setAutoDefault(False)
+        self.import_button.clicked.connect(self.accept)
+        self.cancel_button = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.cancel_button.setAccessibleName("Do not import this roster")
+        self.cancel_button.setDefault(True)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.cancel_button.setFocus()
+
+
 class ImportPreviewDialog(QDialog):
     def __init__(self, preview: ImportPreview, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -103,7 +143,9 @@ class ImportPreviewDialog(QDialog):
         layout.addWidget(self.tabs, 1)
         buttons = QDialogButtonBox()
         self.import_button = buttons.addButton(
-            "&Import roster", QDialogButtonBox.ButtonRole.AcceptRole
+            # A mass change asks once more (the page shows MassChangeDialog): hence the dots.
+            "&Import roster…" if preview.mass_change else "&Import roster",
+            QDialogButtonBox.ButtonRole.AcceptRole,
         )
         self.import_button.setAccessibleName("Import this roster")
         cancel = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)

@@ -33,7 +33,14 @@ from PySide6.QtWidgets import (
 from photoguard.decisions import DecisionResult, decide, standing_decisions
 from photoguard.names import NameIndex
 from photoguard.pathtext import display
-from photoguard.report import FileResult, ScanReport, summary_lines, write_json, write_report_csv
+from photoguard.report import (
+    FileResult,
+    ScanReport,
+    outcome_line,
+    summary_lines,
+    write_json,
+    write_report_csv,
+)
 from photoguard.safecopy import SafeCopyPreview, SavedCopy, make_safe_copy
 from photoguard.scan import CancelToken, FileChecked, FileSkipped, ScanOptions, ScanStarted
 from ui.dialogs.safe_copy import SafeCopyDialog
@@ -464,7 +471,6 @@ class CheckPage(QWidget):
         self.report = report
         self.model.set_names({sid: s.display_name for sid, s in report.students.items()})
         self._update_counts()
-        c = report.counts
         first = summary_lines(report)[0]
         if report.cancelled:
             self.message.warning(
@@ -473,14 +479,13 @@ class CheckPage(QWidget):
             )
         else:
             gaps = " " + gap_sentence(report.coverage_gaps) if report.coverage_gaps else ""
-            if c["flagged"] or c["review"] or c["error"]:
-                self.message.warning(
-                    f"{first} Look at each file that is not clear before posting.{gaps}"
-                )
+            # The same decision and words as the command line (report.outcome_line).
+            if not report.all_clear:
+                self.message.warning(f"{first} {outcome_line(report)}{gaps}")
             elif gaps:
                 self.message.warning(first + gaps)
             else:
-                self.message.success(first + " All files are clear.")
+                self.message.success(f"{first} {outcome_line(report)}")
         label = check_label([str(p) for p in self.paths])
         self.heading.setText(
             f"{'Cancelled: ' if report.cancelled else ''}{label} · {len(report.files)} file(s)"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -27,7 +28,7 @@ from photoguard.roster_headers import Headers, read_headers
 from photoguard.roster_import import ImportPreview, ImportResult, apply_import, preview_import
 from photoguard.workspace import Workspace
 from ui.dialogs.column_mapping import ColumnMappingDialog
-from ui.dialogs.import_preview import ImportPreviewDialog
+from ui.dialogs.import_preview import ImportPreviewDialog, MassChangeDialog
 from ui.models.roster import COL_NAME, RosterFilter, RosterModel
 from ui.pages.lazy import RosterStatePage
 from ui.policy import POLICY_3D1
@@ -75,6 +76,8 @@ class RosterPage(RosterStatePage):
     #: A preview dialog opened (tests drive it).
     preview_opened = Signal(object)
     mapping_opened = Signal(object)
+    #: The app asks before a mass change (tests answer it).
+    mass_change_asked = Signal(object)
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -84,6 +87,7 @@ class RosterPage(RosterStatePage):
         self.state: DataState | None = None
         self.dialog: ImportPreviewDialog | None = None
         self.mapping: ColumnMappingDialog | None = None
+        self.question: MassChangeDialog | None = None
         self.busy = False
 
         layout = QVBoxLayout(self)
@@ -283,12 +287,27 @@ class RosterPage(RosterStatePage):
     def _show_preview(self, preview: ImportPreview) -> None:
         dialog = ImportPreviewDialog(preview, self)
         self.dialog = dialog
-        dialog.accepted.connect(lambda: self.apply(preview))
-        dialog.rejected.connect(lambda: self.message.info("The roster was not imported."))
+        dialog.accepted.connect(lambda: self._confirm(preview))
+        dialog.rejected.connect(self._not_imported)
         dialog.open()
         self.preview_opened.emit(dialog)
 
-    def apply(self, preview: ImportPreview) -> None:
+    def _not_imported(self) -> None:
+        self.message.info("The roster was not imported.")
+
+    def _confirm(self, preview: ImportPreview) -> None:
+        """Apply the import; a mass change only once a person says so, with the counts."""
+        if preview.mass_change is None:
+            self.apply(preview)
+            return
+        question = MassChangeDialog(preview, self)
+        self.question = question
+        question.accepted.connect(lambda: self.apply(preview, allow_mass_change=True))
+        question.rejected.connect(self._not_imported)
+        question.open()
+        self.mass_change_asked.emit(question)
+
+    def apply(self, preview: ImportPreview, *, allow_mass_change: bool = False) -> None:
         def done(result: ImportResult) -> None:
             v = result.version
             deleted = len(result.references_deleted)
@@ -306,7 +325,7 @@ class RosterPage(RosterStatePage):
             self.imported.emit(result)
 
         self.session.tasks.run(
-            apply_import,
+            partial(apply_import, allow_mass_change=allow_mass_change),
             self.session.ws,
             preview,
             self.session.user_name,
