@@ -32,7 +32,7 @@ from photoguard.facemodel import MODEL_LABEL
 from photoguard.faces import Box
 from photoguard.home import create_private_file
 from photoguard.media import Kind
-from photoguard.metadata import CaptionField, CaptionFields, FieldError
+from photoguard.metadata import READERS_VERSION, CaptionField, CaptionFields, FieldError
 from photoguard.vault import KeyStore, key_store_for
 
 CACHE_FILE = "cache.sqlite"
@@ -52,6 +52,7 @@ def cache_key(sha256: str, kind: Kind, options: AnalysisOptions) -> str:
         kind,
         MODEL_LABEL,
         str(PIPELINE_VERSION),
+        f"readers{READERS_VERSION}",  # cached captions were read by these readers
         str(options.min_face_px),
         str(options.encode),
     ]

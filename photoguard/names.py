@@ -1,32 +1,44 @@
 """Students' full names in free text: captions, metadata fields, file and folder names.
 
-Policy 3.f.3: staff use only first names, and never identify a student by their
-full name in a photograph. This module finds a roster student's first (or
-preferred) name next to their last name, in any of the forms people write:
+Policy 3.d.3 and 3.f.3: staff use only first names, and never identify a student
+by their full name in a photograph. This module finds a roster student's first
+(or preferred) name next to their last name, in any of the forms people write:
 
 - "Liam O'Brien", "Liam James O'Brien" (any one middle word), "Liam O'Brien's project"
-- "O'Brien, Liam" and "O'BRIEN Liam" (the "LAST First" convention of school lists)
-- in file names: "LiamOBrien_field_day.jpg", "liam-obrien-2.jpg", "OBrien_Liam.jpg"
+- "O'Brien, Liam", "obrien, liam", "O'BRIEN Liam", "HARINGTON KIT" (last name first)
+- joined, as in hashtags, user names and file names: "#liamobrien", "LIAMOBRIEN.jpg",
+  "LiamOBrien_field_day.jpg"
+- in file names, links and slugs: "liam-obrien-2.jpg", "OBrien_Liam.jpg",
+  "Liam%20OBrien.jpg", "Liam+OBrien.jpg", "Liam,OBrien.jpg", "/news/liam-obrien-wins"
+- with a line break and indentation, or any number of spaces, between the names
 
 Comparison ignores case and accents (Zoë Martínez = zoe martinez), and treats
 apostrophes, hyphens and spaces inside a name alike (O'Brien = O’Brien = OBrien
 = O Brien; Delgado-Ruiz = Delgado Ruiz; St. Pierre = St Pierre = Saint Pierre).
-Names are compared as whole words ("Anastasia" does not contain "Ana"); inside a
-word, a change from lower to upper case counts as a word break (camelCase, as in
-file names and hashtags).
+Invisible characters (soft hyphens, zero-width spaces and joiners, direction
+marks) are ignored wherever they are, and ``%XX`` escapes are read as the
+characters they stand for. Names are compared as whole words ("Anastasia" does
+not contain "Ana"); inside a word, a change from lower to upper case counts as a
+word break (camelCase, as in file names and hashtags). A joined name must be the
+whole word: "liamobrien" is Liam O'Brien, "williamobriend" and "teamliamobrien"
+are not.
 
 Not findings: a first name alone, a first name with an initial ("Emily J."), a
 last name alone, anyone not on the roster. A student whose names are also
 ordinary words ("May Day", "Grace Hall") is found only when both appear next to
-each other as above.
+each other as above. Last name first needs a sign that it is a name (see
+:meth:`NameIndex._reversed_form`), so "Mr. Smith will help" is not Will Smith.
 
 Speed: a caption is split into words once; only words that begin a roster last
-name (a set lookup) are looked at further, so the cost does not grow with the
-size of the roster. See :func:`measure_speed`.
+name (a set lookup), or begin a first name in a word long enough to be a joined
+name, are looked at further, so the cost does not grow with the size of the
+roster. See :func:`measure_speed`.
 """
 
 from __future__ import annotations
 
+import bisect
+import codecs
 import random
 import re
 import time
@@ -49,7 +61,9 @@ FORM_FIRST_LAST = "first last"
 FORM_FIRST_MIDDLE_LAST = "first middle last"
 FORM_LAST_COMMA_FIRST = "last, first"
 FORM_CAPS_LAST_FIRST = "LAST first"
+FORM_LAST_FIRST_ONE_CASE = "last first (one case)"
 FORM_LAST_FIRST_FILE = "last first (file name)"
+FORM_JOINED = "firstlast (joined)"
 
 #: Letters that Unicode does not decompose into a base letter plus accents.
 _SPECIAL = {
@@ -78,18 +92,34 @@ _SPECIAL = {
     "′": "'",
 }
 
+#: Characters that show nothing and are dropped before names are compared: every
+#: format character (Unicode Cf: soft hyphen, zero-width space and joiners, left-to-
+#: right and right-to-left marks and embeddings, word joiner, byte-order mark), every
+#: mark (Mn, Me: accents, variation selectors, the combining grapheme joiner), and
+#: the Hangul fillers, which are letters that print as blanks.
+_INVISIBLE_CATEGORIES = frozenset({"Cf", "Mn", "Me"})
+_INVISIBLE_LETTERS = frozenset("\u115f\u1160\u3164\uffa0")
+
 _APOSTROPHES = frozenset("'’‘`´")
 _HYPHENS = frozenset("-‐‑‒–—―")
 #: What may stand between the words of one name: "O'Brien", "Delgado-Ruiz", "St. Pierre".
 _INSIDE_NAME = re.compile(r"[ \t_.'’‘`´\-‐‑‒–—―]{0,3}")
-#: Between a first and a last name in running text: spaces (or "_" as in #liam_obrien).
-_BETWEEN_NAMES = re.compile(r"[ \t\r\n_]{0,5}")
-#: In file and folder names the separators are `_ - .` and spaces.
-_BETWEEN_NAMES_FILE = re.compile(r"[ \t_.\-‐‑‒–—―]{0,5}")
+#: Between a first and a last name in running text: spaces and tabs, any number of
+#: them (captions laid out in columns), and at most one line break ("Liam" at the end
+#: of a line, "O'Brien" indented on the next); a blank line ends a name. "_" as in
+#: #liam_obrien.
+_BETWEEN_NAMES = re.compile(r"[ \t_]*(?:(?:\r\n|[\n\r\x0b\x0c\x85\u2028\u2029])[ \t_]*)?")
+#: In file and folder names (and links, see _LOOSE_TOKEN) the separators are
+#: `_ - . + ,`, spaces ("%20" once decoded) and "~".
+_BETWEEN_NAMES_FILE = re.compile(r"[ \t_.+,~\-‐‑‒–—―]{0,5}")
 #: After a middle initial: "Emily J. Johnson".
-_AFTER_INITIAL = re.compile(r"\.?[ \t\r\n_]{0,5}")
-_AFTER_INITIAL_FILE = re.compile(r"\.?[ \t_.\-‐‑‒–—―]{0,5}")
+_AFTER_INITIAL = re.compile(r"\.?" + _BETWEEN_NAMES.pattern)
+_AFTER_INITIAL_FILE = re.compile(r"\.?[ \t_.+,~\-‐‑‒–—―]{0,5}")
 _COMMA = re.compile(r"[ \t]{0,2},[ \t]{0,2}")
+_AFTER_TITLE = re.compile(r"\.?[ \t]{1,3}")
+_SPACES = re.compile(r"[ \t]+")
+#: Punctuation that glues words into one ("kit.jpg", "kit_2", "kit-harington", a/b).
+_GLUE = frozenset("._-/\\@+~‐‑‒–—―")
 
 #: A camelCase break right after one of these is part of a surname ("McDonald",
 #: "DeShawn", "OBrien"): a name may not start or end there.
@@ -104,14 +134,48 @@ _NOT_MIDDLE = frozenset(
     )
 )
 
+#: First names that are also everyday words, and so often follow a surname and a
+#: comma in a sentence ("smith, will you help?", "hall, may I ..."). In text written
+#: in one case, "last, first" with one of these counts only where the name ends the
+#: phrase ("hall, grace." in a list). Chosen by hand: verbs and modal verbs, months,
+#: seasons and virtues; other first names are not in it.
+_EVERYDAY_FIRST_NAMES = frozenset(
+    _wordlist(
+        "will may can drew rose sue rob chase mark bill pat hope grace joy faith art jack "
+        "ray don dawn june april august summer winter autumn frank rich sunny penny"
+    )
+)
+
+#: A title before a surname says it is an adult's name ("Mr. Smith will ..."): last
+#: name first is not read after one.
+_TITLES = frozenset(
+    _wordlist("mr mrs ms miss mx dr prof coach sir madam mme mlle herr frau sr sra srta")
+)
+
 #: "St. Pierre" = "Saint Pierre" (compared as whole name keys, after folding).
 _SAINT_VARIANTS = (("st", "saint"), ("ste", "sainte"))
 
 #: Longest run of words tried as one first name ("Mary Kate", "Jean-Luc").
 _MAX_FIRST_WORDS = 4
 
+#: A joined name ("liamobrien") is looked for only in words of at least this many
+#: letters, made of a first name of at least 2 and a last name of at least 2: a
+#: shorter word ("boli", "kimdo") is more likely an ordinary word than two names.
+_MIN_JOINED = 6
+_MIN_JOINED_PART = 2
+
 _PIECE = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+|[^\W\d_A-Za-z]+")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+_PERCENT = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
+_TOKEN = re.compile(r"\S+")
+#: A word of running text that is really a link, a user name, a hashtag or a file
+#: name: there, names are written as in file names ("/news/liam-obrien-wins",
+#: "@liam.obrien", "OBrien_Liam.jpg").
+_LOOSE_TOKEN = re.compile(r"[/\\@_+]|^\W*#|\.[A-Za-z][A-Za-z0-9]{1,4}\W*$")
+#: ... or a lower-case slug: "liam-obrien", "liam.obrien".
+_SLUG_JOIN = re.compile(r"[^\W\d_][.\-‐‑][^\W\d_]")
+#: Whether a text may hold such a word at all (one search, for most texts the last).
+_LOOSE_HINT = re.compile(r"[/\\@_+#]|[^\W\d_][.\-‐‑][^\W\d_]")
 
 _char_cache: dict[str, str] = {}
 _CHAR_CACHE_MAX = 50_000
@@ -137,20 +201,23 @@ def _base_char(c: str) -> str:
     if out is None:
         if c in _SPECIAL:
             out = _SPECIAL[c]
+        elif c in _INVISIBLE_LETTERS:
+            out = ""
         else:
             out = "".join(
-                ch
+                _SPECIAL.get(ch, ch)
                 for ch in unicodedata.normalize("NFKD", c)
-                if not unicodedata.combining(ch) and ch not in "\u200b\u200c\u200d\u2060\ufeff"
+                if unicodedata.category(ch) not in _INVISIBLE_CATEGORIES
+                and ch not in _INVISIBLE_LETTERS
             )
-            out = "".join(_SPECIAL.get(ch, ch) for ch in out)
         if len(_char_cache) < _CHAR_CACHE_MAX:
             _char_cache[c] = out
     return out
 
 
 def _to_base(text: str) -> tuple[str, list[int] | None]:
-    """Accents stripped, compatibility forms unfolded; case kept (camelCase needs it).
+    """Accents and invisible characters dropped, compatibility forms unfolded; case
+    kept (camelCase needs it).
 
     Returns the new text and, when it differs in length or layout from the
     original, the original index of every character of the new text.
@@ -174,6 +241,41 @@ def _to_base(text: str) -> tuple[str, list[int] | None]:
         parts.append(text[pos:])
         offsets.extend(range(pos, len(text)))
     return "".join(parts), offsets
+
+
+def _percent_decoded(text: str) -> tuple[str, list[int] | None, list[int] | None]:
+    """``text`` with ``%XX`` escapes (UTF-8, as in links and downloaded file names)
+    read as characters, and where each character came from: (text, starts, ends)."""
+    if "%" not in text or not _PERCENT.search(text):
+        return text, None, None
+    parts: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    pos = 0
+    for m in _PERCENT.finditer(text):
+        a, b = m.span()
+        parts.append(text[pos:a])
+        starts.extend(range(pos, a))
+        ends.extend(range(pos + 1, a + 1))
+        decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        first = a
+        for k in range(a, b, 3):
+            out = decoder.decode(bytes([int(text[k + 1 : k + 3], 16)]))
+            for ch in out:
+                parts.append(ch)
+                starts.append(first)
+                ends.append(k + 3)
+            if out:
+                first = k + 3
+        for ch in decoder.decode(b"", final=True):
+            parts.append(ch)
+            starts.append(first)
+            ends.append(b)
+        pos = b
+    parts.append(text[pos:])
+    starts.extend(range(pos, len(text)))
+    ends.extend(range(pos + 1, len(text) + 1))
+    return "".join(parts), starts, ends
 
 
 def _fold(piece: str) -> str:
@@ -235,37 +337,83 @@ class _Person:
 class _Text:
     """One text being searched: the folded words and where they are."""
 
-    __slots__ = ("base", "ends", "file_name", "keys", "n", "offsets", "starts", "text")
+    __slots__ = (
+        "base",
+        "ends",
+        "file_name",
+        "keys",
+        "loose_tokens",
+        "n",
+        "offsets",
+        "pct_ends",
+        "pct_starts",
+        "starts",
+        "text",
+    )
 
     def __init__(self, text: str, file_name: bool) -> None:
         self.text = text
-        self.base, self.offsets = _to_base(text)
+        decoded, self.pct_starts, self.pct_ends = _percent_decoded(text)
+        self.base, self.offsets = _to_base(decoded)
         self.keys, self.starts, self.ends = _pieces(self.base)
         self.n = len(self.keys)
         self.file_name = file_name
+        #: (start, end) in ``base`` of each word that is a link, slug or file name;
+        #: found the first time a name is being decided (most texts never need it).
+        self.loose_tokens: list[tuple[int, int]] | None = None
 
     def _gap_is(self, pattern: re.Pattern[str], left: int) -> bool:
         """Whether what lies between word ``left`` and the next is all ``pattern``."""
         return pattern.fullmatch(self.base, self.ends[left], self.starts[left + 1]) is not None
 
+    def _loose_at(self, a: int, b: int) -> bool:
+        """Whether base[a:b] lies inside one link, slug or file-name word of the text."""
+        if self.loose_tokens is None:
+            self.loose_tokens = (
+                [
+                    m.span()
+                    for m in _TOKEN.finditer(self.base)
+                    if _LOOSE_TOKEN.search(m.group())
+                    or (m.group().islower() and _SLUG_JOIN.search(m.group()))
+                ]
+                if _LOOSE_HINT.search(self.base)
+                else []
+            )
+        tokens = self.loose_tokens
+        k = bisect.bisect_right(tokens, (a, len(self.base) + 1)) - 1
+        return k >= 0 and tokens[k][0] <= a and b <= tokens[k][1]
+
+    def file_like(self, first: int, last: int) -> bool:
+        """Whether words first..last are read as in a file name: the text is one, or
+        they lie in one link, slug or file-name word of it."""
+        return self.file_name or self._loose_at(self.starts[first], self.ends[last])
+
     def joined_inside_name(self, left: int) -> bool:
         return self._gap_is(_INSIDE_NAME, left)
 
     def between_names(self, left: int) -> bool:
-        return self._gap_is(_BETWEEN_NAMES_FILE if self.file_name else _BETWEEN_NAMES, left)
+        a = self.ends[left]
+        if self.starts[left + 1] - a == 1 and self.base[a] == " ":
+            return True  # most gaps: one space
+        if self._gap_is(_BETWEEN_NAMES, left):
+            return True
+        return self.file_like(left, left + 1) and self._gap_is(_BETWEEN_NAMES_FILE, left)
 
     def after_middle(self, middle: int) -> bool:
-        if len(self.keys[middle]) == 1:
-            pattern = _AFTER_INITIAL_FILE if self.file_name else _AFTER_INITIAL
-        else:
-            pattern = _BETWEEN_NAMES_FILE if self.file_name else _BETWEEN_NAMES
-        return self._gap_is(pattern, middle)
+        if len(self.keys[middle]) != 1:
+            return self.between_names(middle)
+        if self._gap_is(_AFTER_INITIAL, middle):
+            return True
+        return self.file_like(middle, middle + 1) and self._gap_is(_AFTER_INITIAL_FILE, middle)
 
     def comma(self, left: int) -> bool:
         return self._gap_is(_COMMA, left)
 
-    def can_start(self, k: int) -> bool:
-        """A name may begin at word ``k`` (not inside "McDonald", "Mary-Grace", "D'Angelo")."""
+    def can_start(self, k: int, upto: int) -> bool:
+        """A name may begin at word ``k`` (not inside "McDonald", "Mary-Grace", "D'Angelo").
+
+        After a hyphen it may, where the name up to word ``upto`` lies in one link, slug
+        or file name ("/news/obrien-liam"), but not in "grace hall-smith"."""
         if k == 0:
             return True
         st = self.starts[k]
@@ -273,12 +421,15 @@ class _Text:
             return self.keys[k - 1] not in _PARTICLES
         if st >= 2 and self.base[st - 2].isalnum():
             c = self.base[st - 1]
-            if c in _APOSTROPHES or (c in _HYPHENS and not self.file_name):
+            if c in _APOSTROPHES or (c in _HYPHENS and not self.file_like(k - 1, upto)):
                 return False
         return True
 
-    def can_end(self, k: int) -> bool:
-        """A name may end after word ``k`` (possessive "'s" is fine; "Hall-Smith" is not Hall)."""
+    def can_end(self, k: int, frm: int) -> bool:
+        """A name may end after word ``k`` (possessive "'s" is fine; "Hall-Smith" is not Hall).
+
+        Before a hyphen it may, where the name from word ``frm`` on lies in one link,
+        slug or file name ("/news/liam-obrien-wins")."""
         e = self.ends[k]
         if k + 1 < self.n and self.starts[k + 1] == e:
             return self.keys[k] not in _PARTICLES
@@ -287,9 +438,49 @@ class _Text:
             c = base[e]
             if c in _APOSTROPHES:
                 return base[e + 1] in "sS" and (e + 2 >= len(base) or not base[e + 2].isalnum())
-            if c in _HYPHENS and not self.file_name:
+            if c in _HYPHENS and not (k + 1 < self.n and self.file_like(frm, k + 1)):
                 return False
         return True
+
+    def ends_phrase(self, k: int) -> bool:
+        """Whether a phrase ends after word ``k``: the text, a line, or punctuation (a
+        possessive, a number) follows. "HALL, GRACE." and "SMITH WILL" ending a list
+        line, not "SMITH WILL HELP", nor "kit.jpg" (punctuation glued to a word)."""
+        base, pos = self.base, self.ends[k]
+        while pos < len(base) and base[pos] in " \t":
+            pos += 1
+        if pos >= len(base) or base[pos] in _APOSTROPHES:
+            return True
+        if base[pos].isalpha():
+            return False
+        glued = pos == self.ends[k] and pos + 1 < len(base) and base[pos + 1].isalpha()
+        return not (glued and base[pos] in _GLUE)
+
+    def starts_phrase(self, k: int) -> bool:
+        """Whether a phrase starts at word ``k``: the text, a line, or punctuation comes
+        before it. "OBRIEN LIAM" starting a list line or after "Class list:", not
+        "FIELD DAY FATIMA"."""
+        base, pos = self.base, self.starts[k]
+        while pos > 0 and base[pos - 1] in " \t":
+            pos -= 1
+        if pos == 0:
+            return True
+        if base[pos - 1].isalpha() or base[pos - 1] in _APOSTROPHES:
+            return False
+        glued = pos == self.starts[k] and pos >= 2 and base[pos - 2].isalpha()
+        return not (glued and base[pos - 1] in _GLUE)
+
+    def spaced(self, left: int) -> bool:
+        """Whether only spaces or tabs (at least one) lie between word ``left`` and the next."""
+        return _SPACES.fullmatch(self.base, self.ends[left], self.starts[left + 1]) is not None
+
+    def after_title(self, k: int) -> bool:
+        """Whether word ``k`` follows a title: "Mr. Smith", "MRS SMITH", "Coach Hall"."""
+        return (
+            k > 0
+            and self.keys[k - 1] in _TITLES
+            and _AFTER_TITLE.fullmatch(self.base, self.ends[k - 1], self.starts[k]) is not None
+        )
 
     def backward_runs(self, last: int, max_len: int) -> list[tuple[int, str]]:
         """Words ending at ``last`` read as one name, shortest first: [(first word, key)]."""
@@ -320,13 +511,18 @@ class _Text:
 
     def span(self, first: int, last: int) -> tuple[int, int]:
         """Original-text span of words first..last."""
-        a, b = self.starts[first], self.ends[last]
-        if self.offsets is None:
-            return a, b
-        start, end = self.offsets[a], self.offsets[b - 1] + 1
-        while end < len(self.text) and unicodedata.combining(self.text[end]):
-            end += 1  # accents written as separate marks (NFD) belong to the name
-        return start, end
+        return self.chars(self.starts[first], self.ends[last])
+
+    def chars(self, a: int, b: int) -> tuple[int, int]:
+        """Original-text span of ``base[a:b]``."""
+        if self.offsets is not None:
+            a, b = self.offsets[a], self.offsets[b - 1] + 1
+        if self.pct_starts is not None and self.pct_ends is not None:
+            a, b = self.pct_starts[a], self.pct_ends[b - 1]
+        text = self.text
+        while b < len(text) and unicodedata.category(text[b]) in ("Mn", "Me"):
+            b += 1  # accents written as separate marks (NFD) belong to the name
+        return a, b
 
     def words(self, first: int, last: int) -> str:
         return self.base[self.starts[first] : self.ends[last]]
@@ -345,6 +541,14 @@ class NameIndex:
         #: last-name key -> students with a middle name ("Emily Mary Ann Johnson")
         self._middles: dict[str, list[_Person]] = {}
         self._prefixes: set[str] = set()
+        #: Every first-name key, and every start of one, for joined names ("liamobrien").
+        self._firsts: set[str] = set()
+        self._first_prefixes: set[str] = set()
+        #: The first letters of every first name long enough to start a joined name.
+        self._joined_starts: set[str] = set()
+        #: Every first and last name key: a word that is one ("jackson") is a name of
+        #: its own, never read as two joined ones ("Jack Son").
+        self._name_words: set[str] = set()
         self._max_first = 0
         self.size = 0
         for s in students:
@@ -362,6 +566,14 @@ class NameIndex:
             person = _Person(s.student_id, frozenset(firsts), name_key(s.middle_name))
             self.size += 1
             self._max_first = max(self._max_first, *(len(f) for f in firsts))
+            self._name_words.update(firsts)
+            self._name_words.update(lasts)
+            for first in firsts:
+                if first not in self._firsts:
+                    self._firsts.add(first)
+                    self._first_prefixes.update(first[:i] for i in range(1, len(first) + 1))
+                    if len(first) >= _MIN_JOINED_PART:
+                        self._joined_starts.add(first[:_MIN_JOINED_PART])
             for last in lasts:
                 by_first = self._by_last.setdefault(last, {})
                 for first in firsts:
@@ -373,7 +585,7 @@ class NameIndex:
     def find(self, text: str, *, file_name: bool = False) -> list[NameMatch]:
         """Every full name of a roster student in ``text``, in order of position.
 
-        ``file_name=True`` for file and folder names: `_ - .` separate words and
+        ``file_name=True`` for file and folder names: `_ - . + ,` separate words and
         "Last_First" counts in any case (school photo files are often named so).
         """
         t = _Text(text, file_name)
@@ -386,11 +598,22 @@ class NameIndex:
             while s in prefixes:
                 if s in by_last:
                     for m in self._around(t, i, j, s):
-                        found.setdefault((m.student_id, m.start, m.end), m)
+                        key = (m.student_id, m.start, m.end)
+                        old = found.get(key)
+                        # "nguyen nguyen" read both ways is one name, in order.
+                        if old is None or (
+                            old.first_span > old.last_span and m.first_span < m.last_span
+                        ):
+                            found[key] = m
                 j += 1
                 if j >= n or not t.joined_inside_name(j - 1):
                     break
                 s += keys[j]
+        joined_starts = self._joined_starts
+        for i, s in enumerate(keys):
+            if len(s) >= _MIN_JOINED and s[:_MIN_JOINED_PART] in joined_starts:
+                for m in self._joined(t, i):
+                    found.setdefault((m.student_id, m.start, m.end), m)
         if not found:
             return []
         # In "Ana Lee, Bo Lee" the words "Lee, Bo" are a list, not a reversed name:
@@ -417,6 +640,42 @@ class NameIndex:
         ]
         return sorted(kept, key=lambda m: (m.start, -m.end, m.student_id))
 
+    def _joined(self, t: _Text, i: int) -> Iterable[NameMatch]:
+        """A first and a last name written as one word from word ``i`` on: "liamobrien",
+        "LIAMOBRIEN", "liamo'brien". The word must be exactly the two names; in running
+        text it must be written in one case or sit in a link, tag or file name (a
+        capitalised "Jackson" is a surname, not Jack Son)."""
+        s = t.keys[i]
+        a, b = t.starts[i], t.ends[i]
+        allowed: bool | None = None  # decided at the first candidate: most words have none
+        for p in range(_MIN_JOINED_PART, min(len(s) - _MIN_JOINED_PART, self._max_first) + 1):
+            first = s[:p]
+            if first not in self._first_prefixes:
+                return
+            if first not in self._firsts or s[p : p + 1] not in self._prefixes:
+                continue
+            if allowed is None:
+                word = t.base[a:b]
+                allowed = (
+                    len(word) == len(s)  # else folding changed the length: the split won't map
+                    and t.can_start(i, i)
+                    and (t.file_name or word.islower() or word.isupper() or t.file_like(i, i))
+                )
+            if not allowed:
+                return
+            last, j = s[p:], i
+            while last in self._prefixes:
+                people = self._by_last.get(last, {}).get(first)
+                if people and t.can_end(j, i) and first + last not in self._name_words:
+                    for person in people:
+                        yield self._match_chars(
+                            t, person, FORM_JOINED, (a, a + p), (a + p, t.ends[j])
+                        )
+                j += 1
+                if j >= t.n or not t.joined_inside_name(j - 1):
+                    break
+                last += t.keys[j]
+
     def _firsts_before(
         self, t: _Text, last: int, by_first: dict[str, list[_Person]]
     ) -> Iterable[tuple[int, _Person]]:
@@ -424,7 +683,7 @@ class NameIndex:
         seen: set[str] = set()
         for k, key in reversed(t.backward_runs(last, self._max_first)):
             people = by_first.get(key)
-            if people and t.can_start(k):
+            if people and t.can_start(k, last + 1):
                 for p in people:
                     if p.student_id not in seen:
                         seen.add(p.student_id)
@@ -433,13 +692,13 @@ class NameIndex:
     def _around(self, t: _Text, i: int, j: int, last_key: str) -> Iterable[NameMatch]:
         """Matches whose last name is words i..j."""
         by_first = self._by_last[last_key]
-        if i > 0 and t.can_end(j):
+        if i > 0 and t.can_end(j, i - 1):
             if t.between_names(i - 1):  # First Last
                 for k, p in self._firsts_before(t, i - 1, by_first):
                     yield self._match(t, p, FORM_FIRST_LAST, (k, i - 1), (i, j))
             if i > 1 and t.after_middle(i - 1):  # First Middle Last
                 yield from self._with_middle(t, i, j, last_key, by_first)
-        if j + 1 < t.n and t.can_start(i):
+        if j + 1 < t.n and t.can_start(i, j + 1):
             yield from self._reversed(t, i, j, by_first)
 
     def _with_middle(
@@ -461,53 +720,88 @@ class NameIndex:
                 if p.middle != middle:
                     continue
                 for k, key in reversed(t.backward_runs(m0 - 1, self._max_first)):
-                    if key in p.firsts and t.can_start(k):
+                    if key in p.firsts and t.can_start(k, m0):
                         yield self._match(t, p, FORM_FIRST_MIDDLE_LAST, (k, m0 - 1), (i, j))
                         break
 
     def _reversed(
         self, t: _Text, i: int, j: int, by_first: dict[str, list[_Person]]
     ) -> Iterable[NameMatch]:
-        """ "O'Brien, Liam", "O'BRIEN Liam", and in file names "OBrien_Liam"."""
+        """ "O'Brien, Liam", "O'BRIEN Liam", "HARINGTON KIT", and in file names "OBrien_Liam"."""
         comma = t.comma(j)
         if not (comma or t.between_names(j)):
             return
-        last_caps = t.words(i, j).isupper()
         seen: set[str] = set()
         for k, key in reversed(t.forward_runs(j + 1, self._max_first)):
             people = by_first.get(key)
-            if not people or not t.can_end(k):
+            if not people or not t.can_end(k, j):
                 continue
-            form = self._reversed_form(t, comma, last_caps, t.words(j + 1, k))
+            form = self._reversed_form(t, comma, i, j, k)
             for p in people:
                 if form and p.student_id not in seen:
                     yield self._match(t, p, form, (j + 1, k), (i, j))
                 seen.add(p.student_id)
 
     @staticmethod
-    def _reversed_form(t: _Text, comma: bool, last_caps: bool, first_text: str) -> str:
-        """Which reversed form this is, or "" when it is not one that names a person.
+    def _reversed_form(t: _Text, comma: bool, i: int, j: int, k: int) -> str:
+        """Which reversed form words i..j (last name) then j+1..k (first) are, or "" when
+        it is not one that names a person.
 
-        In running text a reversed name needs a sign that it is one: a comma with a
-        capitalised first name ("O'Brien, Liam"), or the last name in capitals and the
-        first not ("O'BRIEN Liam"). Otherwise "Mr. Smith will ..." would be Will Smith.
+        In file names any order counts. In running text (links and slugs included) a
+        reversed name needs a sign that it is one, or "Mr. Smith will ..." would be Will
+        Smith:
+
+        - a comma with a capitalised first name ("O'Brien, Liam");
+        - the last name in capitals and the first not ("O'BRIEN Liam");
+        - in text written in one case, where capitals cannot be a sign, the way lists
+          are written: a comma after a last name that starts the line or follows
+          punctuation ("obrien, liam", "Class list: hall, grace."; not "have a great
+          day, fatima!", and not "smith, will you help?", since "will" is an everyday
+          word that goes on the sentence, see _EVERYDAY_FIRST_NAMES); or, without a
+          comma, two words apart that are a phrase of their own ("HARINGTON KIT" on its
+          own line or between commas; not "FIELD DAY FATIMA", nor "obrien_liam.jpg").
+
+        Never after a title ("Mr. Smith, Will ..."). Last name first in Title Case
+        without a comma ("OBrien Liam") is not read as a name.
         """
         if t.file_name:
             return FORM_LAST_COMMA_FIRST if comma else FORM_LAST_FIRST_FILE
-        if first_text.islower():
+        if t.after_title(i):
+            return ""
+        first_text, last_text = t.words(j + 1, k), t.words(i, j)
+        if comma and not first_text.islower():
+            return FORM_LAST_COMMA_FIRST
+        if not comma and last_text.isupper() and not first_text.isupper():
+            return FORM_CAPS_LAST_FIRST
+        if not t.starts_phrase(i):
             return ""
         if comma:
-            return FORM_LAST_COMMA_FIRST
-        if last_caps and not first_text.isupper():
-            return FORM_CAPS_LAST_FIRST
-        return ""
+            plain = t.keys[j + 1] not in _EVERYDAY_FIRST_NAMES or t.ends_phrase(k)
+            return FORM_LAST_COMMA_FIRST if plain else ""
+        one_case = (last_text.isupper() and first_text.isupper()) or (
+            last_text.islower() and first_text.islower()
+        )
+        return FORM_LAST_FIRST_ONE_CASE if one_case and t.spaced(j) and t.ends_phrase(k) else ""
 
     @staticmethod
     def _match(
         t: _Text, p: _Person, form: str, first: tuple[int, int], last: tuple[int, int]
     ) -> NameMatch:
-        fs = t.span(*first)
-        ls = t.span(*last)
+        return NameIndex._match_chars(
+            t,
+            p,
+            form,
+            (t.starts[first[0]], t.ends[first[1]]),
+            (t.starts[last[0]], t.ends[last[1]]),
+        )
+
+    @staticmethod
+    def _match_chars(
+        t: _Text, p: _Person, form: str, first: tuple[int, int], last: tuple[int, int]
+    ) -> NameMatch:
+        """A match whose first and last names are ``base[first]`` and ``base[last]``."""
+        fs = t.chars(*first)
+        ls = t.chars(*last)
         start, end = min(fs[0], ls[0]), max(fs[1], ls[1])
         return NameMatch(
             student_id=p.student_id,

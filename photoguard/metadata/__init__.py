@@ -13,8 +13,8 @@ other fields are still read: the scan must then call the file ``error``, never
 The container is recognised by its first bytes, not its extension. Read: JPEG
 (EXIF, XMP and extended XMP, IPTC, comments), TIFF and TIFF-based raw files,
 PNG (text chunks, XMP, eXIf), GIF (comments, XMP), WebP, HEIC/HEIF/AVIF,
-JPEG 2000, MP4/MOV/3GP; sidecars and path names for any file. Other containers (AVI, MKV,
-BMP, ...) get sidecars and path names only.
+JPEG 2000, MP4/MOV/3GP, Matroska/WebM, AVI; sidecars and path names for any file.
+Other containers (BMP, ...) get sidecars and path names only.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import os
 from pathlib import Path
 from typing import BinaryIO
 
-from photoguard.metadata import exif, gif, heif, jp2, jpeg, mp4, png, webp
+from photoguard.metadata import avi, exif, gif, heif, jp2, jpeg, matroska, mp4, png, webp
 from photoguard.metadata.fields import (
     PATH_FIELDS,
     CaptionField,
@@ -37,6 +37,7 @@ from photoguard.safeopen import open_regular
 
 __all__ = [
     "PATH_FIELDS",
+    "READERS_VERSION",
     "CaptionField",
     "CaptionFields",
     "FieldError",
@@ -48,6 +49,10 @@ __all__ = [
     "read_outside_fields",
 ]
 
+#: Bump when a reader starts reading fields it did not read before: the scan cache
+#: keeps the captions read inside a file, and must not serve ones read by older readers.
+READERS_VERSION = 2
+
 HEIF_BRANDS = frozenset(
     {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm", b"hevs", b"mif1", b"msf1"}
     | {b"mif2", b"avif", b"avis"}
@@ -57,8 +62,8 @@ QUICKTIME_FIRST_BOXES = frozenset({b"moov", b"mdat", b"wide", b"free", b"skip", 
 
 
 def container_kind(head: bytes) -> str | None:
-    """ "JPEG", "PNG", "GIF", "TIFF", "WebP", "HEIF", "MP4" or "JPEG2000" from a file's
-    first 16 bytes."""
+    """ "JPEG", "PNG", "GIF", "TIFF", "WebP", "HEIF", "MP4", "Matroska", "AVI" or
+    "JPEG2000" from a file's first 16 bytes."""
     if head.startswith(b"\xff\xd8"):
         return "JPEG"
     if head[:6] in gif.SIGNATURES:
@@ -69,6 +74,10 @@ def container_kind(head: bytes) -> str | None:
         return "TIFF"
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return "WebP"
+    if head[:4] == b"RIFF" and head[8:12] == b"AVI ":
+        return "AVI"
+    if head[:4] == b"\x1a\x45\xdf\xa3":
+        return "Matroska"
     if head[4:8] == b"ftyp":
         return "HEIF" if head[8:12] in HEIF_BRANDS else "MP4"
     if head[4:8] in QUICKTIME_FIRST_BOXES:
@@ -129,6 +138,10 @@ def read_embedded(f: BinaryIO, size: int, out: Collector, path: Path | None = No
             webp.read_webp(f, size, out)
         elif kind == "MP4":
             mp4.read_mp4(f, size, out)
+        elif kind == "Matroska":
+            matroska.read_matroska(f, size, out)
+        elif kind == "AVI":
+            avi.read_avi(f, size, out)
         elif kind == "HEIF" and path is not None:
             heif.read_heif(path, head[8:12], out)
         elif kind == "JPEG2000":

@@ -1,10 +1,15 @@
-"""MP4 / MOV titles and comments: a small ISO base media (box) reader.
+"""MP4 / MOV titles, comments, artists, albums and keywords: a small ISO base media
+(box) reader.
 
 Boxes are visited by seeking, so a multi-gigabyte video costs a few small reads.
-Read: iTunes-style ``moov/udta/meta/ilst`` items (©nam, ©cmt, ©des, desc, ldes),
-Apple's ``moov/meta/keys`` + ``ilst`` (com.apple.quicktime.title, ...), QuickTime
-``moov/udta`` text atoms (©nam, ©cmt, ©des, ©inf), 3GPP ``titl``/``dscp``, and XMP
-(the top-level XMP uuid box, or ``udta/XMP_``).
+Read: iTunes-style ``moov/udta/meta/ilst`` items (title, comment, description,
+artist, album, keywords, composer, ... see ITEMS, and ``----`` free-form items),
+Apple's ``moov/meta/keys`` + ``ilst`` (every key but the camera's make, model,
+software and date: com.apple.quicktime.title, .artist, ..., and bare keys as ffmpeg
+writes them), QuickTime ``moov/udta`` text atoms (©nam,
+©cmt, ©ART, ©key, ...), 3GPP ``titl``/``dscp``/``auth``/``perf``/``albm``/``kywd``,
+the same inside each track's ``udta``, and XMP (the XMP uuid box at the top or in
+``moov``, or ``udta/XMP_``).
 """
 
 from __future__ import annotations
@@ -17,23 +22,74 @@ from photoguard.metadata import xmp
 from photoguard.metadata.fields import Collector
 from photoguard.metadata.text import decode_text
 
-ILST_ITEMS = {
-    b"\xa9nam": "MP4:title",
-    b"\xa9cmt": "MP4:comment",
-    b"\xa9des": "MP4:description",
-    b"desc": "MP4:description",
-    b"ldes": "MP4:long-description",
+#: Item and atom types that hold text a person wrote, and the name each is reported
+#: under ("MP4:artist" in ilst, "QuickTime:artist" as a udta text atom).
+ITEMS = {
+    b"\xa9nam": "title",
+    b"\xa9cmt": "comment",
+    b"\xa9des": "description",
+    b"desc": "description",
+    b"ldes": "long-description",
+    b"\xa9inf": "information",
+    b"\xa9ART": "artist",
+    b"aART": "album-artist",
+    b"\xa9alb": "album",
+    b"\xa9wrt": "composer",
+    b"\xa9com": "composer",
+    b"\xa9aut": "author",
+    b"\xa9dir": "director",
+    b"\xa9prd": "producer",
+    b"\xa9prf": "performers",
+    b"\xa9ope": "original-artist",
+    b"\xa9con": "conductor",
+    b"\xa9sol": "soloist",
+    b"\xa9arg": "arranger",
+    b"\xa9ard": "art-director",
+    b"\xa9nrt": "narrator",
+    b"\xa9pub": "publisher",
+    b"\xa9src": "credits",
+    b"\xa9grp": "grouping",
+    b"\xa9lyr": "lyrics",
+    b"\xa9gen": "genre",
+    b"\xa9st3": "subtitle",
+    b"\xa9key": "keywords",
+    b"keyw": "keywords",
+    b"catg": "category",
+    b"cprt": "copyright",
+    b"\xa9cpy": "copyright",
+    b"\xa9url": "url",
+    b"\xa9PRD": "product",
+    b"tvsh": "show",
+    b"tven": "episode-id",
+    b"tvnn": "network",
+    b"sonm": "sort-title",
+    b"soar": "sort-artist",
+    b"soaa": "sort-album-artist",
+    b"soal": "sort-album",
+    b"soco": "sort-composer",
+    b"sosn": "sort-show",
 }
+ILST_ITEMS = {kind: f"MP4:{name}" for kind, name in ITEMS.items()}
 QUICKTIME_TEXT = {
-    b"\xa9nam": "QuickTime:title",
-    b"\xa9cmt": "QuickTime:comment",
-    b"\xa9des": "QuickTime:description",
-    b"\xa9inf": "QuickTime:information",
+    kind: f"QuickTime:{name}" for kind, name in ITEMS.items() if kind.startswith(b"\xa9")
 }
-THREE_GPP_TEXT = {b"titl": "3GPP:title", b"dscp": "3GPP:description"}
-#: Apple metadata keys (moov/meta/keys) whose values are captions.
-KEY_SUFFIXES = (".title", ".description", ".comment", ".keywords", ".information")
+THREE_GPP_TEXT = {
+    b"titl": "3GPP:title",
+    b"dscp": "3GPP:description",
+    b"auth": "3GPP:author",
+    b"perf": "3GPP:performer",
+    b"albm": "3GPP:album",
+    b"gnre": "3GPP:genre",
+    b"cprt": "3GPP:copyright",
+}
+THREE_GPP_KEYWORDS = b"kywd"
+#: Apple metadata keys (moov/meta/keys, and ffmpeg's use_metadata_tags): every text
+#: value is read ("com.apple.quicktime.title", ".artist", or "album_artist" alone),
+#: except these, which a camera writes and a person does not (by their last part).
+MACHINE_KEYS = frozenset({"make", "model", "software", "creationdate"})
 XMP_UUID = bytes.fromhex("BE7ACFCB97A942E89C71999491E3AFAC")
+#: Longest free-form item or key name kept in a field name.
+MAX_LABEL = 40
 
 MAX_DEPTH = 8
 MAX_BOXES = 100_000
@@ -104,8 +160,10 @@ def _container(walk: _Walk, start: int, end: int, depth: int, parent: bytes) -> 
     if depth > MAX_DEPTH:
         raise BoxError("boxes nested too deep")
     for kind, s, e in walk.boxes_in(start, end):
-        if kind in (b"udta", b"ilst"):
+        if kind in (b"udta", b"ilst") or (kind == b"trak" and parent == b"moov"):
             _container(walk, s, e, depth + 1, kind)
+        elif kind == b"uuid" and walk.read(s, min(s + 16, e)) == XMP_UUID:
+            xmp.read_xmp(walk.read(s + 16, e, MAX_XMP), walk.out)
         elif kind == b"meta":
             _meta(walk, s, e, depth + 1)
         elif parent == b"ilst":
@@ -150,19 +208,31 @@ def _keys(data: bytes) -> dict[int, str]:
 def _ilst_item(walk: _Walk, kind: bytes, start: int, end: int) -> None:
     field_name = ILST_ITEMS.get(kind)
     if field_name is None and walk.keys:
-        key = walk.keys.get(int.from_bytes(kind, "big"), "")
-        if key.endswith(KEY_SUFFIXES):
-            field_name = f"QuickTime:{key}"
-    if field_name is None:
+        key = walk.keys.get(int.from_bytes(kind, "big"))
+        if key is not None and key.rsplit(".", 1)[-1].lower() not in MACHINE_KEYS:
+            field_name = f"QuickTime:{_label(key)}"
+    free_form = field_name is None and kind == b"----"
+    if field_name is None and not free_form:
         return
+    field_name = field_name or "MP4:----"
     try:
+        texts = []
         for sub, s, e in walk.boxes_in(start, end):
             if sub == b"data":
                 text = _data_value(walk.read(s, e))
                 if text is not None:
-                    walk.out.text(field_name, text)
+                    texts.append(text)
+            elif sub == b"name" and free_form:  # version/flags, then the item's name
+                field_name = f"MP4:----:{_label(decode_text(walk.read(s, e)[4:]))}"
+        for text in texts:
+            walk.out.text(field_name, text)
     except BoxError as exc:  # this item only: the other boxes are still read
         walk.out.error(field_name, f"could not be read: {exc}")
+
+
+def _label(name: str) -> str:
+    """A key or item name as part of a field name: printable, not too long."""
+    return "".join(c for c in name if c.isprintable() and c not in ":\n\r")[:MAX_LABEL]
 
 
 def _data_value(data: bytes) -> str | None:
@@ -182,7 +252,7 @@ def _udta_item(walk: _Walk, kind: bytes, start: int, end: int) -> None:
     try:
         _udta_value(walk, kind, start, end)
     except BoxError as exc:  # this item only: the other boxes are still read
-        name = QUICKTIME_TEXT.get(kind) or THREE_GPP_TEXT.get(kind) or f"MP4:{_name(kind)}"
+        name = QUICKTIME_TEXT.get(kind) or THREE_GPP_TEXT.get(kind) or f"MP4:{_label(_name(kind))}"
         walk.out.error(name, f"could not be read: {exc}")
 
 
@@ -200,6 +270,11 @@ def _udta_value(walk: _Walk, kind: bytes, start: int, end: int) -> None:
     elif kind in THREE_GPP_TEXT:
         data = walk.read(start, end)
         walk.out.text(THREE_GPP_TEXT[kind], _three_gpp_text(data))
+    elif kind == THREE_GPP_KEYWORDS:
+        for text in _three_gpp_keywords(walk.read(start, end)):
+            walk.out.text("3GPP:keywords", text)
+    elif kind == b"name":  # a track's name (QuickTime): the text, nothing else
+        walk.out.text("QuickTime:name", decode_text(walk.read(start, end).rstrip(b"\x00")))
 
 
 def _quicktime_texts(data: bytes) -> list[str]:
@@ -219,3 +294,17 @@ def _quicktime_texts(data: bytes) -> list[str]:
 def _three_gpp_text(data: bytes) -> str:
     """3GPP titl/dscp: version/flags, packed language, then UTF-8 or BOM'd UTF-16 text."""
     return decode_text(data[6:].rstrip(b"\x00"))
+
+
+def _three_gpp_keywords(data: bytes) -> list[str]:
+    """3GPP kywd: version/flags, packed language, a count, then (length, text) entries."""
+    if len(data) < 7:
+        raise BoxError("keywords box is truncated")
+    count, pos = data[6], 7
+    texts = []
+    for _ in range(count):
+        if pos >= len(data) or pos + 1 + data[pos] > len(data):
+            raise BoxError("keywords box is truncated")
+        texts.append(decode_text(data[pos + 1 : pos + 1 + data[pos]].rstrip(b"\x00")))
+        pos += 1 + data[pos]
+    return texts
