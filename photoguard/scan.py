@@ -197,6 +197,8 @@ def scan(
                 "roster_version": version.label,
                 "settings": report_settings,
                 "model": MODEL_LABEL,
+                # When the references were read: decisions.py compares enrollments with it.
+                "started_at": started_at,
                 "files": len(found),
                 "skipped": len(skipped),
             },
@@ -374,9 +376,6 @@ class _Recorder:
         with self.ws.db.transaction() as tx:
             for r in self.pending:
                 path = stored(r.path.resolve())
-                scan_store.record_file(
-                    tx, self.scan_id, path, r.sha256, r.verdict, r.assessment.reason
-                )
                 record = audit.append(
                     tx,
                     self.ws.school,
@@ -390,6 +389,16 @@ class _Recorder:
                         "verdict": r.verdict,
                         "findings": [_log_finding(f.as_json()) for f in r.findings],
                     },
+                )
+                # The row names its record: decisions read the record, not the row.
+                scan_store.record_file(
+                    tx,
+                    self.scan_id,
+                    path,
+                    r.sha256,
+                    r.verdict,
+                    r.assessment.reason,
+                    record_seq=record.seq,
                 )
                 records.append(record)
         audit.write_head(self.ws.home, self.ws.school, *records)

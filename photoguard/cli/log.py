@@ -96,6 +96,7 @@ def cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
                 "head_hash": result.head_hash,
                 "witnessed": result.witnessed,
                 "notes": list(result.notes),
+                "covered": list(result.covered),
             }
         )
         return 0 if result.ok else EXIT_BROKEN
@@ -103,6 +104,10 @@ def cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
         print(f"The approval log is intact: {plural(result.records, 'record')} verified.")
         if result.records:
             print(_witness_line(result))
+        if result.covered:
+            print(f"The tables it vouches for match it: {', '.join(result.covered)}.")
+        for note in result.notes:
+            print(f"Note: {note}.")
         print(f"Head hash: {result.head_hash}")
         return 0
     if result.first_bad is not None:
@@ -110,10 +115,14 @@ def cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
         if result.records:
             print(f"Records 1 to {result.records} verify.")
     else:
-        print(f"The approval log is NOT safe: {result.reason}.")
+        print(f"The approval log is NOT intact: {_sentence(result.reason)}")
     for note in result.notes:
-        print(f"Also: {note}.")
+        print(f"Also: {_sentence(note)}")
     return EXIT_BROKEN
+
+
+def _sentence(text: str) -> str:
+    return text if text.endswith(".") else text + "."
 
 
 def _witness_line(result: audit.Verification) -> str:
