@@ -36,7 +36,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from photoguard.store.engine import Database, Row, Tx
+from photoguard import witness
+from photoguard.store.engine import SQLITE_FILE, Database, Row, SqliteDatabase, Tx
 from photoguard.witness import (
     HEAD_FILE,
     WITNESS_FILE,
@@ -427,7 +428,7 @@ def verify(db: Database, school: str, home: Path | None = None) -> Verification:
     history: str | None = None
     if home is not None:
         seen = read_witness(home, school, identity or None, legacy=db.dialect == "sqlite")
-        history = None
+        history = missing_history(db, school, home, len(rows), identity)
     result = _check_chain(rows, seen)
     findings = [f for f in (history, *tables.problems) if f]
     if missing:
@@ -464,3 +465,58 @@ def _stored_identity(tx: Tx) -> str:
     from photoguard.store.migrations import read_identity
 
     return read_identity(tx) or ""
+
+
+def _is_folder_database(db: Database, home: Path) -> bool:
+    if not isinstance(db, SqliteDatabase):
+        return False
+    try:
+        return db.path.resolve() == (home / SQLITE_FILE).resolve()
+    except OSError:
+        return False
+
+
+def missing_history(
+    db: Database, school: str, home: Path, records: int, identity: str | None = None
+) -> str | None:
+    """Why records the data folder wrote to its own SQLite file cannot all be checked
+    (its witness was deleted or emptied, or the file is another database), or None.
+
+    Only for the folder's own SQLite file: every record in it was written from this
+    folder. A district database also holds records written from other machines.
+    """
+    if not _is_folder_database(db, home):
+        return None
+    identity = identity if identity is not None else db.identity
+    claim = witness.read_claim(home)
+    if claim is not None and claim.identity != identity:
+        return (
+            f"this data folder wrote its records to database {claim.identity}, and the "
+            f"database file {db.display_name} is another one ({identity or 'new'})"
+        )
+    if not records:
+        return None
+    lines = witness.witness_lines(home, school, identity or None, legacy=True)
+    began = claim.began.get(school, 0) if claim is not None else 0
+    if not lines:
+        if claim is None:
+            return (
+                f"the log holds {records} record{'s' if records != 1 else ''} written from "
+                f"this data folder, but its witness files ({WITNESS_FILE}, {HEAD_FILE}) are "
+                "missing or empty, so none can be checked against what was written"
+            )
+        head = read_head(home, school, identity or None, legacy=True)
+        if head is not None or began:
+            return (
+                f"the witness file {WITNESS_FILE} is missing or was emptied, so the log's "
+                f"{records} record{'s' if records != 1 else ''} cannot be checked against "
+                "what was written"
+            )
+        return None  # nothing witnessed yet: a crash right after the first commit
+    if began and not any(seq <= began for seq in lines):
+        return (
+            f"records 1 to {began} were written before this data folder's witness began "
+            f"again (its witness file {WITNESS_FILE} was deleted or emptied, or the database "
+            "was copied in from elsewhere), so they cannot be checked against what was written"
+        )
+    return None

@@ -18,6 +18,8 @@ from photoguard.log_view import (
     printable,
     read_records,
 )
+from photoguard.store.engine import ReplacedDatabase
+from photoguard.workspace import MissingDatabase, NoDatabaseYet, open_workspace
 
 if TYPE_CHECKING:
     from photoguard.cli.main import Context
@@ -83,9 +85,21 @@ def register(sub: Any) -> None:
     summ.set_defaults(handler=cmd_summary)
 
 
+def _verification(args: argparse.Namespace) -> audit.Verification:
+    """Verify without changing anything: the database is opened read-only, never
+    created, migrated or claimed; a database the folder wrote to and lost is a failure."""
+    try:
+        ws = open_workspace(args.home, db_url=args.db, school=args.school, read_only=True)
+    except (MissingDatabase, ReplacedDatabase) as exc:
+        return audit.Verification(False, 0, None, str(exc))
+    except NoDatabaseYet:
+        return audit.Verification(True, 0)
+    with ws:
+        return audit.verify(ws.db, ws.school, ws.home)
+
+
 def cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
-    ws = ctx.ws
-    result = audit.verify(ws.db, ws.school, ws.home)
+    result = _verification(args)
     if args.json:
         print_json(
             {
