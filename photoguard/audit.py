@@ -7,24 +7,15 @@ the chain, and :func:`verify` names the first bad one. The database refuses
 UPDATE and DELETE on the table (triggers), and nothing in photoguard issues them.
 
 A chain that is edited and then recomputed from the edit onwards, or cut short
-at the end, is still a valid chain; to catch that, every record appended on
-this machine is also witnessed outside the database, in the data folder:
+at the end, is still a valid chain; to catch that, every record appended from a
+data folder is also witnessed outside the database, in the data folder (see
+witness.py, which also says how the folder knows which database it wrote to,
+so that a deleted database or witness is missing history, not "0 records").
 
-* ``audit-head.json`` holds the newest record's sequence number and hash per
-  school (rewritten atomically);
-* ``audit-witness.jsonl`` gets one line per record (sequence number and hash),
-  appended and flushed to disk, so :func:`verify` can name exactly the first
-  record that differs from what was written.
-
-Both are written after the transaction commits (:func:`write_head`); a crash in
-between only leaves the witness one record behind, which verifies.
-
-Both name the database too (its identity, a random ID stored in it when it was
-created, see store/migrations.py): one data folder may witness several
-databases' logs, e.g. its SQLite file and, after ``db migrate-to``, the
-district's PostgreSQL database, and each is compared only with its own. Lines
-written before identities existed name none; they belong to the data folder's
-SQLite file.
+The log is the record; other tables are vouched for by it: each roster version
+is sealed by a digest in its import record, and each scan row must say what its
+``scan.file`` record says. :func:`verify` checks those too (log_tables.py), and
+decisions read the records, not the rows (decisions.py).
 
 On PostgreSQL many machines append to one school's chain at once: each append
 takes a transaction-scoped advisory lock for the school before it reads the
@@ -39,20 +30,45 @@ from __future__ import annotations
 import getpass
 import hashlib
 import json
-import os
-import tempfile
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from photoguard.errors import UserError
-from photoguard.store.engine import Database, Row, Tx
+from photoguard import witness
+from photoguard.store.engine import SQLITE_FILE, Database, Row, SqliteDatabase, Tx
+from photoguard.witness import (
+    HEAD_FILE,
+    WITNESS_FILE,
+    canonical_json,
+    read_head,
+    read_witness,
+    write_head,
+)
+
+__all__ = [
+    "GENESIS",
+    "HEAD_FILE",
+    "WITNESS_FILE",
+    "Record",
+    "Verification",
+    "append",
+    "canonical_json",
+    "chained",
+    "find_records",
+    "last_record",
+    "log_action",
+    "read_head",
+    "read_witness",
+    "record_hash",
+    "records",
+    "records_of",
+    "verify",
+    "write_head",
+]
 
 GENESIS = "0" * 64
-HEAD_FILE = "audit-head.json"
-WITNESS_FILE = "audit-witness.jsonl"
 
 #: The triggers that make ``audit_log`` append-only and the database's identity
 #: fixed (see store/migrations.py).
@@ -70,11 +86,6 @@ GUARD_TRIGGERS = {
         "database_identity_no_truncate",
     ),
 }
-
-
-def canonical_json(value: Any) -> str:
-    """Sorted keys, no spaces, UTF-8 text: one byte string per value."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def default_actor() -> str:
@@ -227,149 +238,85 @@ def last_record(tx: Tx, school: str) -> Record | None:
     return _readable_record(row, tx.identity) if row else None
 
 
-# ------------------------------------------------------------------ the head witness
+def records_of(
+    tx: Tx,
+    school: str,
+    actions: Sequence[str],
+    *,
+    newest_first: bool = False,
+    limit: int | None = None,
+    after_seq: int = 0,
+) -> Iterator[Record]:
+    """The school's records of these actions (exact names), in order or newest first."""
+    marks = ", ".join("?" for _ in actions)
+    sql = f"SELECT * FROM audit_log WHERE school = ? AND action IN ({marks}) AND seq > ?"
+    sql += " ORDER BY seq DESC" if newest_first else " ORDER BY seq"
+    params: list[Any] = [school, *actions, after_seq]
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
+    for row in tx.rows(sql, params):
+        yield _readable_record(row, tx.identity)
 
 
-def _fsync_dir(folder: Path) -> None:
-    if os.name != "posix":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _read_heads(home: Path) -> dict[str, Any]:
-    try:
-        heads = json.loads((home / HEAD_FILE).read_text("utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return heads if isinstance(heads, dict) else {}
+def find_records(
+    tx: Tx,
+    school: str,
+    action: str,
+    where: Mapping[str, Any],
+    *,
+    newest_first: bool = True,
+    after_seq: int = 0,
+) -> Iterator[Record]:
+    """The school's records of one action whose body has each ``key: value`` of ``where``.
 
-
-def _write_head_file(home: Path, school: str, record: Record) -> None:
-    """The head file: per school, the newest record written by this data folder
-    (``seq``, ``hash`` and ``db``, the database it went to) and, under
-    ``databases``, the newest per database."""
-    heads = _read_heads(home)
-    known = read_head(home, school, record.database)
-    if known is not None and known[0] >= record.seq:
-        return
-    entry = heads.get(school)
-    per_db = entry.get("databases") if isinstance(entry, dict) else None
-    per_db = dict(per_db) if isinstance(per_db, dict) else {}
-    if record.database:
-        per_db[record.database] = [record.seq, record.hash]
-    heads[school] = {"seq": record.seq, "hash": record.hash, "db": record.database}
-    if per_db:
-        heads[school]["databases"] = per_db
-    # A private temporary name per writer: the app and the command line may append at once.
-    fd, tmp = tempfile.mkstemp(dir=home, prefix=HEAD_FILE + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(canonical_json(heads))
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, home / HEAD_FILE)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    _fsync_dir(home)
-
-
-def _append_witness(home: Path, school: str, records: tuple[Record, ...]) -> None:
-    # Each line starts with a newline, so a line torn by a crash never runs into the next.
-    text = "".join("\n" + canonical_json(_witness_line(school, r)) for r in records)
-    fd = os.open(home / WITNESS_FILE, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-    try:
-        os.write(fd, text.encode("utf-8"))  # one write: appends of concurrent writers stay whole
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _witness_line(school: str, record: Record) -> dict[str, Any]:
-    line: dict[str, Any] = {"school": school, "seq": record.seq, "hash": record.hash}
-    if record.database:
-        line["db"] = record.database
-    return line
-
-
-def write_head(home: Path, school: str, *records: Record) -> None:
-    """Witness committed records outside the database (call after the commit).
-
-    Pass every record the transaction appended, oldest first; with one call per
-    record, :func:`verify` can name exactly the first record rewritten later.
+    Found in SQL by the canonical JSON of each pair (bodies are stored canonical),
+    then checked exactly, so a path that merely contains another is not matched.
     """
-    if not records:
-        return
-    try:
-        _append_witness(home, school, records)
-        _write_head_file(home, school, max(records, key=lambda r: r.seq))
-    except OSError as exc:
-        raise UserError(
-            f"the action was recorded in the approval log, but its witness in {home} could "
-            f"not be written ({exc.strerror or exc}); check the data folder"
-        ) from exc
+    sql = "SELECT * FROM audit_log WHERE school = ? AND action = ? AND seq > ?"
+    params: list[Any] = [school, action, after_seq]
+    for key, value in where.items():
+        sql += " AND body LIKE ? ESCAPE '\\'"
+        params.append("%" + _like_escape(canonical_json(key) + ":" + canonical_json(value)) + "%")
+    sql += " ORDER BY seq DESC" if newest_first else " ORDER BY seq"
+    for row in tx.rows(sql, params):
+        record = _readable_record(row, tx.identity)
+        if all(record.body.get(k) == v for k, v in where.items()):
+            yield record
 
 
-def _same_database(found: object, database: str | None, legacy: bool) -> bool:
-    """Whether a witness entry naming database ``found`` (or none) is about ``database``."""
-    if database is None:
-        return True
-    if not found:
-        return legacy
-    return found == database
+def chained(tx: Tx, school: str, seq: int) -> Record | None:
+    """Record ``seq`` of the school's log if it stands in the chain as it was written:
+    its hash is that of its content, it follows the record before it, and the record
+    after it (if any) follows it. None otherwise, or if there is no such record.
 
-
-def read_head(
-    home: Path, school: str, database: str | None = None, *, legacy: bool = True
-) -> tuple[int, str] | None:
-    """The newest record this data folder witnessed for ``school`` (in ``database``, if given).
-
-    ``legacy``: whether entries that name no database (written before databases
-    had identities) count as this database's.
+    This checks one link, not the whole log: a rewrite of this record and of every
+    record after it is what ``log verify`` (with the witness) catches.
     """
-    known = _read_heads(home).get(school)
-    if not isinstance(known, dict):
+    rows = tx.rows(
+        "SELECT * FROM audit_log WHERE school = ? AND seq >= ? AND seq <= ? ORDER BY seq",
+        (school, seq - 1, seq + 1),
+    )
+    by_seq = {int(r["seq"]): r for r in rows}
+    row = by_seq.get(seq)
+    if row is None:
         return None
-    per_db = known.get("databases")
-    try:
-        if database and isinstance(per_db, dict) and database in per_db:
-            seq, digest = per_db[database]
-            return int(seq), str(digest)
-        if not _same_database(known.get("db"), database, legacy):
-            return None
-        return int(known["seq"]), str(known["hash"])
-    except (KeyError, TypeError, ValueError):
+    if seq == 1:
+        prev = GENESIS
+    elif seq - 1 in by_seq:
+        prev = by_seq[seq - 1]["hash"]
+    else:
         return None
-
-
-def read_witness(
-    home: Path, school: str, database: str | None = None, *, legacy: bool = True
-) -> dict[int, str]:
-    """Every (sequence number -> hash) witnessed for this school, head file included.
-
-    With ``database``, only what was witnessed for that database (see
-    :func:`read_head` for ``legacy``). Lines torn by a crash are skipped.
-    """
-    seen: dict[int, str] = {}
-    try:
-        text = (home / WITNESS_FILE).read_text("utf-8", errors="replace")
-    except OSError:
-        text = ""
-    for line in text.splitlines():
-        try:
-            item = json.loads(line)
-            if item["school"] == school and _same_database(item.get("db"), database, legacy):
-                seen[int(item["seq"])] = str(item["hash"])
-        except (ValueError, TypeError, KeyError, AttributeError):
-            continue
-    head = read_head(home, school, database, legacy=legacy)
-    if head is not None:
-        seen.setdefault(head[0], head[1])
-    return seen
+    if _check_record(row, seq, prev, {}) is not None:
+        return None
+    after = by_seq.get(seq + 1)
+    if after is not None and after["prev_hash"] != row["hash"]:
+        return None
+    return _record(row, tx.identity)
 
 
 # ------------------------------------------------------------------------ verifying
@@ -386,8 +333,12 @@ class Verification:
     head_hash: str = GENESIS
     #: How many records were compared with the witness in the data folder.
     witnessed: int = 0
-    #: Further findings, e.g. that the append-only triggers were removed.
+    #: Further findings, e.g. that the append-only triggers were removed, or what
+    #: could not be checked.
     notes: tuple[str, ...] = ()
+    #: The tables that were checked against the log, e.g. ("2 roster versions",
+    #: "31 scanned files").
+    covered: tuple[str, ...] = ()
 
 
 def _missing_guards(tx: Tx) -> list[str]:
@@ -459,31 +410,113 @@ def _check_record(row: Row, seq: int, prev: str, witness: Mapping[int, str]) -> 
 
 
 def verify(db: Database, school: str, home: Path | None = None) -> Verification:
-    """Recompute the whole chain for one school.
+    """Recompute the whole chain for one school, and check the tables it vouches for.
 
-    With ``home``, also compare it with what this machine witnessed being written.
+    With ``home``, also compare it with what this data folder witnessed being
+    written, and, for the folder's own SQLite file, that nothing the folder knows
+    it wrote is missing (see witness.py).
     """
+    from photoguard.log_tables import check_tables
+
     with db.snapshot() as tx:
         rows = tx.rows("SELECT * FROM audit_log WHERE school = ? ORDER BY seq", (school,))
         missing = _missing_guards(tx)
-    witness = {}
+        schema = db.schema_version or _schema_version(tx)
+        tables = check_tables(tx, school, rows, schema)
+        identity = db.identity or (_stored_identity(tx) if schema >= 2 else "")
+    seen: dict[int, str] = {}
+    history: str | None = None
     if home is not None:
-        witness = read_witness(home, school, db.identity or None, legacy=db.dialect == "sqlite")
-    result = _check_chain(rows, witness)
-    if not missing:
-        return result
-    note = (
-        "the database's append-only guard on the approval log was removed "
-        f"(missing trigger{'s' if len(missing) > 1 else ''}: {', '.join(missing)})"
-    )
-    if not result.ok:
-        return Verification(
-            False,
-            result.records,
-            result.first_bad,
-            result.reason,
-            result.head_hash,
-            result.witnessed,
-            (note,),
+        seen = read_witness(home, school, identity or None, legacy=db.dialect == "sqlite")
+        history = missing_history(db, school, home, len(rows), identity)
+    result = _check_chain(rows, seen)
+    findings = [f for f in (history, *tables.problems) if f]
+    if missing:
+        findings.append(
+            "the database's append-only guard on the approval log was removed "
+            f"(missing trigger{'s' if len(missing) > 1 else ''}: {', '.join(missing)})"
         )
-    return Verification(False, result.records, None, note, result.head_hash, result.witnessed)
+    covered = tables.covered if not tables.problems else ()
+    if result.ok and not findings:
+        return replace(result, covered=covered, notes=tables.unchecked)
+    if not result.ok:
+        return replace(result, notes=(*findings, *tables.unchecked))
+    return replace(
+        result,
+        ok=False,
+        reason=findings[0],
+        notes=(*_summarised(findings[1:]), *tables.unchecked),
+    )
+
+
+def _summarised(findings: list[str], most: int = 5) -> list[str]:
+    if len(findings) <= most:
+        return findings
+    return [*findings[:most], f"{len(findings) - most} more like these"]
+
+
+def _schema_version(tx: Tx) -> int:
+    from photoguard.store.migrations import current_version
+
+    return current_version(tx)
+
+
+def _stored_identity(tx: Tx) -> str:
+    from photoguard.store.migrations import read_identity
+
+    return read_identity(tx) or ""
+
+
+def _is_folder_database(db: Database, home: Path) -> bool:
+    if not isinstance(db, SqliteDatabase):
+        return False
+    try:
+        return db.path.resolve() == (home / SQLITE_FILE).resolve()
+    except OSError:
+        return False
+
+
+def missing_history(
+    db: Database, school: str, home: Path, records: int, identity: str | None = None
+) -> str | None:
+    """Why records the data folder wrote to its own SQLite file cannot all be checked
+    (its witness was deleted or emptied, or the file is another database), or None.
+
+    Only for the folder's own SQLite file: every record in it was written from this
+    folder. A district database also holds records written from other machines.
+    """
+    if not _is_folder_database(db, home):
+        return None
+    identity = identity if identity is not None else db.identity
+    claim = witness.read_claim(home)
+    if claim is not None and claim.identity != identity:
+        return (
+            f"this data folder wrote its records to database {claim.identity}, and the "
+            f"database file {db.display_name} is another one ({identity or 'new'})"
+        )
+    if not records:
+        return None
+    lines = witness.witness_lines(home, school, identity or None, legacy=True)
+    began = claim.began.get(school, 0) if claim is not None else 0
+    if not lines:
+        if claim is None:
+            return (
+                f"the log holds {records} record{'s' if records != 1 else ''} written from "
+                f"this data folder, but its witness files ({WITNESS_FILE}, {HEAD_FILE}) are "
+                "missing or empty, so none can be checked against what was written"
+            )
+        head = read_head(home, school, identity or None, legacy=True)
+        if head is not None or began:
+            return (
+                f"the witness file {WITNESS_FILE} is missing or was emptied, so the log's "
+                f"{records} record{'s' if records != 1 else ''} cannot be checked against "
+                "what was written"
+            )
+        return None  # nothing witnessed yet: a crash right after the first commit
+    if began and not any(seq <= began for seq in lines):
+        return (
+            f"records 1 to {began} were written before this data folder's witness began "
+            f"again (its witness file {WITNESS_FILE} was deleted or emptied, or the database "
+            "was copied in from elsewhere), so they cannot be checked against what was written"
+        )
+    return None

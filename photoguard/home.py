@@ -44,7 +44,9 @@ def ensure_home(home: Path) -> Path:
         mode = stat.S_IMODE(home.stat().st_mode)
         if mode & 0o077:
             try:
-                home.chmod(0o700)
+                # Only group and others lose their access: a folder its owner made
+                # read-only stays read-only (photoguard then only reads it).
+                home.chmod(mode & 0o700)
             except OSError as exc:
                 raise UserError(
                     f"the data folder {home} is readable by others and cannot be made private"

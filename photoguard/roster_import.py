@@ -233,6 +233,8 @@ def apply_import(
                 "source_sha256": preview.roster.source_sha256,
                 "students": version.students,
                 "opted_out": version.opted_out,
+                # Seals the version's rows: scans refuse a roster changed behind our back.
+                roster_store.DIGEST_FIELD: roster_store.students_digest(preview.roster.students),
                 "diff": preview.diff.counts,
             },
         )

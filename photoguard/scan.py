@@ -2,7 +2,7 @@
 
 One way through the data::
 
-    paths -> walk -> (hash) -> worker: decode, detect, encode -> match + captions
+    paths -> walk -> hash -> worker: hash, decode, detect, encode -> match + captions
           -> verdict -> recorded (scan tables + approval log) -> FileChecked event
 
 Decoding and detection run in worker processes (workers.py); the parent owns
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from photoguard import audit
-from photoguard.analysis import AnalysisOptions, FileAnalysis, analyze_file, merge_parts
+from photoguard.analysis import AnalysisOptions, FileAnalysis, merge_parts
 from photoguard.cache import ScanCache, cache_key
 from photoguard.enroll import load_reference_set, status
 from photoguard.errors import UserError
@@ -31,6 +31,7 @@ from photoguard.faces import ReferenceSet
 from photoguard.metadata import CaptionFields, FieldError, combine, read_outside_fields
 from photoguard.names import NameIndex
 from photoguard.pathtext import display, stored
+from photoguard.pinned import CHANGED, PinnedAnalysis, analyze_pinned
 from photoguard.report import FileResult, ScanReport
 from photoguard.roster import Student
 from photoguard.safeopen import open_regular
@@ -199,6 +200,8 @@ def scan(
                 "roster_version": version.label,
                 "settings": report_settings,
                 "model": MODEL_LABEL,
+                # When the references were read: decisions.py compares enrollments with it.
+                "started_at": started_at,
                 "files": len(found),
                 "skipped": len(skipped),
             },
@@ -277,6 +280,8 @@ def scan(
 
         # 2. Decode and search the rest in worker processes. A video is split between
         #    the workers (each searches every n-th sample), so one long clip uses every core.
+        #    Each worker says which bytes it checked (pinned.py): a file whose bytes are not
+        #    the ones hashed in step 1 changed meanwhile, and is an error, never cached.
         processes = max(1, options.processes or os.cpu_count() or 1)
         # Longest work first (videos, then the largest files), so that the last tasks
         # are small ones and no core sits idle long while another finishes a big file.
@@ -290,8 +295,15 @@ def scan(
             tasks.extend(((i, k), (item.path, item.kind, analysis_options, k, n)) for k in range(n))
         collected: dict[int, list[FileAnalysis | WorkerFailure]] = {}
         if tasks and not cancel.cancelled:
-            with WorkerPool(analyze_file, processes=processes, timeout_s=options.timeout_s) as pool:
+            with WorkerPool(
+                analyze_pinned, processes=processes, timeout_s=options.timeout_s
+            ) as pool:
                 for (i, _k), outcome in pool.run(iter(tasks), stopped):
+                    if isinstance(outcome, PinnedAnalysis):
+                        if outcome.sha256 != hashes[i]:
+                            outcome = WorkerFailure(CHANGED)
+                        else:
+                            outcome = outcome.analysis
                     if not isinstance(outcome, FileAnalysis | WorkerFailure):
                         outcome = WorkerFailure(f"unexpected result {type(outcome).__name__}")
                     got = collected.setdefault(i, [])
@@ -375,9 +387,6 @@ class _Recorder:
         with self.ws.db.transaction() as tx:
             for r in self.pending:
                 path = stored(r.path.resolve())
-                scan_store.record_file(
-                    tx, self.scan_id, path, r.sha256, r.verdict, r.assessment.reason
-                )
                 record = audit.append(
                     tx,
                     self.ws.school,
@@ -391,6 +400,16 @@ class _Recorder:
                         "verdict": r.verdict,
                         "findings": [_log_finding(f.as_json()) for f in r.findings],
                     },
+                )
+                # The row names its record: decisions read the record, not the row.
+                scan_store.record_file(
+                    tx,
+                    self.scan_id,
+                    path,
+                    r.sha256,
+                    r.verdict,
+                    r.assessment.reason,
+                    record_seq=record.seq,
                 )
                 records.append(record)
         audit.write_head(self.ws.home, self.ws.school, *records)

@@ -58,22 +58,27 @@ pytestmark = [
 
 
 def scanned_folder(home: Path, folder: Path) -> None:
-    """300 photos, scanned clear (the rows and scan.start record the real scan writes)."""
+    """300 photos, scanned clear (the rows and records the real scan writes)."""
     folder.mkdir()
     with open_workspace(home) as ws:
         with ws.db.transaction() as tx:
             scan_id = scan_store.start_scan(tx, ws.school, "scanner", None, {"faces": True})
+            recs = [
+                audit.append(
+                    tx, ws.school, "scanner", "scan.start", {"scan_id": scan_id, "model": "test"}
+                )
+            ]
             for n in range(FILES):
                 path = folder / f"IMG_{n:04d}.jpg"
                 data = f"photo {n}".encode()
                 path.write_bytes(data)
+                sha, where = hashlib.sha256(data).hexdigest(), str(path.resolve())
+                body = {"scan_id": scan_id, "path": where, "sha256": sha, "verdict": "clear"}
+                recs.append(audit.append(tx, ws.school, "scanner", "scan.file", body))
                 scan_store.record_file(
-                    tx, scan_id, str(path.resolve()), hashlib.sha256(data).hexdigest(), "clear", ""
+                    tx, scan_id, where, sha, "clear", "", record_seq=recs[-1].seq
                 )
-            rec = audit.append(
-                tx, ws.school, "scanner", "scan.start", {"scan_id": scan_id, "model": "test"}
-            )
-        audit.write_head(ws.home, ws.school, rec)
+        audit.write_head(ws.home, ws.school, *recs)
 
 
 def acks(text: str) -> dict[int, str]:

@@ -40,7 +40,8 @@ ROSTER = (
 
 @pytest.fixture
 def single_machine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A data folder on its own SQLite file: a roster, a sealed reference, a scan, a decision."""
+    """A data folder on its own SQLite file: a roster, a sealed reference, a scan (its rows
+    and records), a decision."""
     monkeypatch.delenv(per_folder.ENV, raising=False)  # SQLite even when the suite runs on PG
     monkeypatch.delenv("PHOTOGUARD_KEY_DIR", raising=False)  # keys in the folder's keys/
     home = tmp_path / "laptop"
@@ -64,13 +65,24 @@ def single_machine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
             )  # fmt: skip
             version = tx.scalar("SELECT max(id) FROM roster_versions")
             scan_id = scan_store.start_scan(tx, ws.school, "t", version, {"faces": True})
-            scan_store.record_file(
-                tx, scan_id, str(photo.resolve()), decide_sha(photo), "clear", "no faces"
-            )
             start = audit.append(
                 tx, ws.school, "t", "scan.start", {"scan_id": scan_id, "model": "m"}
             )
-        audit.write_head(ws.home, ws.school, start)
+            # The row and its scan.file record, as the real scan writes them (decisions
+            # read the record).
+            checked = {
+                "scan_id": scan_id,
+                "path": str(photo.resolve()),
+                "sha256": decide_sha(photo),
+            }
+            found = audit.append(
+                tx, ws.school, "t", "scan.file", {**checked, "verdict": "clear", "findings": []}
+            )
+            scan_store.record_file(
+                tx, scan_id, str(photo.resolve()), decide_sha(photo), "clear", "no faces",
+                record_seq=found.seq,
+            )  # fmt: skip
+        audit.write_head(ws.home, ws.school, start, found)
         decide(ws, photo, "approve", by="Ms. Rivera")
     return home
 
@@ -105,7 +117,7 @@ def test_migrate_to_copies_everything_and_switches_the_folder(
 
     assert main(["--home", str(home), "db", "migrate-to", pg_url, "--key-dir", str(keys)]) == 0
     out = capsys.readouterr().out
-    assert "school default: 3 approval-log records, chain verified on both sides" in out
+    assert "school default: 4 approval-log records, chain verified on both sides" in out
     assert f"was written to {keys}" in out
     assert "The password was not saved" in out
 
@@ -119,9 +131,9 @@ def test_migrate_to_copies_everything_and_switches_the_folder(
         assert ws.db.dialect == "postgresql"
         result = audit.verify(ws.db, ws.school, ws.home)
         assert result.ok, result.reason
-        assert (result.records, result.witnessed) == (3, 3)
+        assert (result.records, result.witnessed) == (4, 4)
         new = audit.log_action(ws.db, ws.home, ws.school, "t", "test.note", {"after": True})
-        assert new.seq == 4
+        assert new.seq == 5
         with ws.db.transaction() as tx:  # numbering continues after the copied rows
             scan_id = scan_store.start_scan(tx, ws.school, "t", None, {})
         assert scan_id == max(r["id"] for r in before["scans"]) + 1  # type: ignore[type-var]
@@ -131,7 +143,7 @@ def test_migrate_to_copies_everything_and_switches_the_folder(
     with open_database(home) as old:
         kept = audit.verify(old, "default", home)
         assert kept.ok, kept.reason
-        assert (kept.records, kept.witnessed) == (3, 3)
+        assert (kept.records, kept.witnessed) == (4, 4)
 
     # Another machine, given only the district key folder, opens the references.
     monkeypatch.setenv("PHOTOGUARD_KEY_DIR", str(keys))

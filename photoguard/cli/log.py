@@ -27,6 +27,8 @@ from photoguard.log_view import (
     printable,
     read_records,
 )
+from photoguard.store.engine import ReplacedDatabase
+from photoguard.workspace import MissingDatabase, NoDatabaseYet, open_workspace
 
 if TYPE_CHECKING:
     from photoguard.cli.main import Context
@@ -100,9 +102,21 @@ def register(sub: Any) -> None:
     summ.set_defaults(handler=cmd_summary)
 
 
+def _verification(args: argparse.Namespace) -> audit.Verification:
+    """Verify without changing anything: the database is opened read-only, never
+    created, migrated or claimed; a database the folder wrote to and lost is a failure."""
+    try:
+        ws = open_workspace(args.home, db_url=args.db, school=args.school, read_only=True)
+    except (MissingDatabase, ReplacedDatabase) as exc:
+        return audit.Verification(False, 0, None, str(exc))
+    except NoDatabaseYet:
+        return audit.Verification(True, 0)
+    with ws:
+        return audit.verify(ws.db, ws.school, ws.home)
+
+
 def cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
-    ws = ctx.ws
-    result = audit.verify(ws.db, ws.school, ws.home)
+    result = _verification(args)
     if args.json:
         print_json(
             {
@@ -113,6 +127,7 @@ def cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
                 "head_hash": result.head_hash,
                 "witnessed": result.witnessed,
                 "notes": list(result.notes),
+                "covered": list(result.covered),
             }
         )
         return 0 if result.ok else EXIT_BROKEN
@@ -120,6 +135,10 @@ def cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
         print(f"The approval log is intact: {plural(result.records, 'record')} verified.")
         if result.records:
             print(_witness_line(result))
+        if result.covered:
+            print(f"The tables it vouches for match it: {', '.join(result.covered)}.")
+        for note in result.notes:
+            print(f"Note: {note}.")
         print(f"Head hash: {result.head_hash}")
         return 0
     if result.first_bad is not None:
@@ -127,10 +146,14 @@ def cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
         if result.records:
             print(f"Records 1 to {result.records} verify.")
     else:
-        print(f"The approval log is NOT safe: {result.reason}.")
+        print(f"The approval log is NOT intact: {_sentence(result.reason)}")
     for note in result.notes:
-        print(f"Also: {note}.")
+        print(f"Also: {_sentence(note)}")
     return EXIT_BROKEN
+
+
+def _sentence(text: str) -> str:
+    return text if text.endswith(".") else text + "."
 
 
 def _witness_line(result: audit.Verification) -> str:

@@ -4,16 +4,22 @@ Both engines get the same SQL, written with ``?`` placeholders; the PostgreSQL
 side rewrites them to psycopg's ``%s``. Every write runs inside
 :meth:`Database.transaction`, which commits on success and rolls back on any
 exception, so a refused import or a crash leaves the previous state in force.
+
+A database can be opened read-only (``log verify`` always is; so is every
+command on a data folder that cannot be written): nothing is created, migrated
+or written, and :meth:`Database.transaction` refuses with one plain sentence.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -29,6 +35,10 @@ SQLITE_FILE = "photoguard.sqlite"
 
 class PermissionDenied(UserError):
     """The database refused the connection's login (PostgreSQL roles and row-level security)."""
+
+
+class ReadOnly(UserError):
+    """Something was to be recorded in a database opened read-only."""
 
 
 class Tx(ABC):
@@ -68,6 +78,29 @@ class Database(ABC):
     #: A random ID stored in the database when it is created (copies keep it), so
     #: what a data folder witnessed is kept apart per database (see audit.py).
     identity: str = ""
+    #: Opened read-only: :meth:`transaction` raises :class:`ReadOnly`.
+    read_only: bool = False
+    #: The schema version found (a read-only database is not migrated).
+    schema_version: int = 0
+    #: Called once, just before the first write transaction begins (the data folder
+    #: uses it to note which database it writes to; see workspace.py).
+    before_first_write: Callable[[], None] | None = None
+
+    def _first_write(self) -> None:
+        hook, self.before_first_write = self.before_first_write, None
+        if hook is not None:
+            hook()
+
+    def _refuse_writes(self) -> None:
+        if self.read_only:
+            raise ReadOnly(self.read_only_reason)
+
+    @property
+    def read_only_reason(self) -> str:
+        return (
+            f"{self.display_name} was opened read-only, so nothing can be recorded in it "
+            "(this command only reads)"
+        )
 
     @abstractmethod
     @contextmanager
@@ -121,16 +154,20 @@ class SqliteDatabase(Database):
 
     dialect: Dialect = "sqlite"
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, read_only: bool = False) -> None:
         self.path = path
         self.display_name = str(path)
+        self.read_only = read_only
         try:
-            create_private_file(path)
-            conn = sqlite3.connect(
-                path, isolation_level=None, timeout=30.0, check_same_thread=False
-            )
-            conn.execute("PRAGMA journal_mode=WAL").fetchone()
-            conn.execute("PRAGMA synchronous=FULL")
+            if read_only:
+                conn = _connect_read_only(path)
+            else:
+                create_private_file(path)
+                conn = sqlite3.connect(
+                    path, isolation_level=None, timeout=30.0, check_same_thread=False
+                )
+                conn.execute("PRAGMA journal_mode=WAL").fetchone()
+                conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA busy_timeout=30000")
         except (OSError, sqlite3.Error) as exc:
@@ -138,9 +175,22 @@ class SqliteDatabase(Database):
         self._conn = conn
         self._lock = threading.RLock()
 
+    @property
+    def read_only_reason(self) -> str:
+        folder = self.path.parent
+        if not writable(folder, self.path):
+            return (
+                f"the data folder {folder} is read-only, so nothing can be recorded in it: "
+                "commands that only read (log verify, log show, roster show) work; to scan, "
+                "decide, import or enroll, make the folder writable again"
+            )
+        return super().read_only_reason
+
     @contextmanager
     def transaction(self) -> Iterator[Tx]:
+        self._refuse_writes()
         with self._lock:
+            self._first_write()
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 yield _SqliteTx(self._conn, self.identity)
@@ -158,6 +208,18 @@ class SqliteDatabase(Database):
             finally:
                 self._conn.execute("ROLLBACK")
 
+    def file_identity(self) -> str | None:
+        """The identity stored in the file, read before any migration (None: none yet)."""
+        with self.snapshot() as tx:
+            has_table = tx.scalar(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
+                "AND name = 'database_identity'"
+            )
+            if not has_table:
+                return None
+            found = tx.scalar("SELECT identity FROM database_identity WHERE id = 1")
+        return str(found) if found else None
+
     def backup_to(self, target: Path) -> None:
         """Copy the whole database (consistent, WAL included) to ``target`` (mode 0600)."""
         create_private_file(target)
@@ -171,6 +233,45 @@ class SqliteDatabase(Database):
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+
+def writable(folder: Path, database: Path | None = None) -> bool:
+    """Whether this process may write in ``folder`` (and to ``database``, if it exists)."""
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return False
+    return database is None or not database.exists() or os.access(database, os.W_OK)
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    """Open ``path`` for reading only, creating nothing.
+
+    SQLite reads a WAL-mode database through its ``-shm`` file, which it cannot
+    create in a folder that cannot be written. Then, if no changes wait in the
+    ``-wal`` file (every commit is in the main file), the file is opened as
+    immutable; if some do, it cannot be read correctly, and that is said.
+    """
+    if not path.is_file():
+        raise OSError(f"{path} does not exist")
+    uri = path.absolute().as_uri()
+    conn = sqlite3.connect(
+        f"{uri}?mode=ro", uri=True, isolation_level=None, check_same_thread=False
+    )
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return conn
+    except sqlite3.OperationalError:
+        conn.close()
+    wal = Path(f"{path}-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        raise OSError(
+            "it holds changes not yet written into the main file (its -wal file) and the "
+            "folder cannot be written; open it once with write access"
+        )
+    conn = sqlite3.connect(
+        f"{uri}?mode=ro&immutable=1", uri=True, isolation_level=None, check_same_thread=False
+    )
+    conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    return conn
 
 
 # ----------------------------------------------------------------------- PostgreSQL
@@ -230,7 +331,8 @@ class PostgresDatabase(Database):
 
     dialect: Dialect = "postgresql"
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, read_only: bool = False) -> None:
+        self.read_only = read_only
         try:
             import psycopg
         except ImportError as exc:  # pragma: no cover - depends on the install
@@ -267,6 +369,9 @@ class PostgresDatabase(Database):
 
     @contextmanager
     def transaction(self) -> Iterator[Tx]:
+        self._refuse_writes()
+        with self._lock:
+            self._first_write()
         with self._lock, self._refusals():
             self._ready()
             with self._conn.transaction():
@@ -296,28 +401,70 @@ def _redact(url: str) -> str:
     return re.sub(r"([?&]password=)[^&]*", r"\1***", url)
 
 
-def connect(home: Path, url: str | None = None) -> Database:
+def connect(home: Path, url: str | None = None, read_only: bool = False) -> Database:
     """Open PostgreSQL at ``url``, or else the SQLite file in ``home``, as it is (no migration)."""
     if url:
         if not url.startswith(("postgresql://", "postgres://")):
             raise UserError(f"--db must be a postgresql:// URL, not {_redact(url)!r}")
-        return PostgresDatabase(url)
-    return SqliteDatabase(home / SQLITE_FILE)
+        return PostgresDatabase(url, read_only=read_only)
+    return SqliteDatabase(home / SQLITE_FILE, read_only=read_only)
 
 
-def open_database(home: Path, url: str | None = None) -> Database:
+def open_database(
+    home: Path,
+    url: str | None = None,
+    *,
+    read_only: bool = False,
+    expect_identity: str | None = None,
+) -> Database:
     """Open (creating if needed) PostgreSQL at ``url``, or else the SQLite file in ``home``.
 
-    The schema is brought up to date by :func:`photoguard.store.migrations.migrate`,
-    and the database gets its identity on first use.
+    The schema is brought up to date by :func:`photoguard.store.migrations.migrate`
+    (records a migration appends to the approval log are witnessed in ``home``),
+    and the database gets its identity on first use. Read-only, nothing is
+    created, migrated or written. ``expect_identity``: refuse (before migrating) a
+    database whose identity is another one (see workspace.py).
     """
-    from photoguard.store.migrations import ensure_identity, migrate
+    from photoguard import audit
+    from photoguard.store.migrations import current_version, ensure_identity, migrate, read_identity
 
-    db = connect(home, url)
+    db = connect(home, url, read_only=read_only)
     try:
-        migrate(db, backup_dir=home)
+        if expect_identity is not None and isinstance(db, SqliteDatabase):
+            found = db.file_identity()
+            if found != expect_identity:
+                raise ReplacedDatabase(db.path, expect_identity, found)
+        if read_only:
+            with db.snapshot() as tx:
+                db.schema_version = current_version(tx)
+                found = read_identity(tx) if db.schema_version >= 2 else None
+            if not db.schema_version:
+                raise UserError(f"{db.display_name} holds no photoguard database yet")
+            db.identity = found or ""
+            return db
+        appended: list[audit.Record] = []
+        db.schema_version = migrate(db, backup_dir=home, appended=appended)
         db.identity = ensure_identity(db)
+        for school in sorted({r.school for r in appended}):
+            audit.write_head(
+                home,
+                school,
+                *[replace(r, database=db.identity) for r in appended if r.school == school],
+            )
     except BaseException:
         db.close()
         raise
     return db
+
+
+class ReplacedDatabase(UserError):
+    """The SQLite file is not the database this data folder wrote to."""
+
+    def __init__(self, path: Path, expected: str, found: str | None) -> None:
+        what = "a new, empty database" if found is None else f"another database ({found})"
+        super().__init__(
+            f"the database file {path} is not the one this data folder wrote to (database "
+            f"{expected}): it is {what}. Put the original file back (from a backup); "
+            "photoguard will not write into another database in its place"
+        )
+        self.path = path

@@ -21,14 +21,19 @@ school's data must get its grants and policies in the migration that creates it
 
 from __future__ import annotations
 
+import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from photoguard.errors import UserError
 from photoguard.store.engine import Database, PermissionDenied, SqliteDatabase, Tx
+
+if TYPE_CHECKING:
+    from photoguard.audit import Record
 
 _TYPES = {
     "sqlite": {"ID": "INTEGER PRIMARY KEY", "BLOB": "BLOB"},
@@ -43,6 +48,9 @@ class Migration:
     shared: Sequence[str] = ()
     sqlite: Sequence[str] = field(default_factory=tuple)
     postgresql: Sequence[str] = field(default_factory=tuple)
+    #: A data step run after the statements, in the same transaction; it returns the
+    #: approval-log records it appended (to be witnessed once the step commits).
+    run: Callable[[Tx], list[Record]] | None = None
 
     def statements(self, dialect: str, schema: str = "") -> list[str]:
         types = _TYPES[dialect]
@@ -206,6 +214,48 @@ _DISTRICT_ROLES = (
     *_access_statements(),
 )
 
+#: Who the records of an upgrade are written by.
+UPGRADE_ACTOR = "photoguard upgrade"
+
+
+def _link_and_seal(tx: Tx) -> list[Record]:
+    """Schema 3's data step: tie every scan_files row to its scan.file record, and seal
+    every roster version already imported in the approval log (a ``roster.seal`` record
+    with the digest of its students and opt-out flags), so that from now on a change
+    made to those tables behind photoguard's back is found (see log_tables.py).
+    A change made before the upgrade cannot be told apart from the original."""
+    from photoguard import audit
+    from photoguard.store import rosters
+
+    links: dict[tuple[int, str], int] = {}
+    for row in tx.rows("SELECT school, seq, body FROM audit_log WHERE action = 'scan.file'"):
+        try:
+            logged = json.loads(row["body"])
+            key = (int(logged["scan_id"]), str(logged["path"]))
+        except (ValueError, TypeError, KeyError):
+            continue  # damaged: log verify reports it
+        links[key] = max(links.get(key, 0), int(row["seq"]))
+    tx.executemany(
+        "UPDATE scan_files SET record_seq = ? WHERE scan_id = ? AND path = ?",
+        [(seq, scan_id, path) for (scan_id, path), seq in links.items()],
+    )
+    appended: list[Record] = []
+    for version in tx.rows("SELECT * FROM roster_versions ORDER BY school, id"):
+        label = f"{version['id']}:{str(version['source_sha256'])[:12]}"
+        students = rosters.students(tx, int(version["id"]))
+        seal: dict[str, Any] = {
+            "roster_version": label,
+            "students_sha256": rosters.students_digest(students),
+            "students": len(students),
+            "opted_out": sum(1 for s in students if s.opted_out),
+            "sealed_at_upgrade": True,
+        }
+        appended.append(
+            audit.append(tx, str(version["school"]), UPGRADE_ACTOR, "roster.seal", seal)
+        )
+    return appended
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
@@ -353,7 +403,15 @@ MIGRATIONS: tuple[Migration, ...] = (
             *_DISTRICT_ROLES,
         ),
     ),
+    Migration(
+        3,
+        "scan rows name their scan.file record; roster versions sealed in the approval log",
+        shared=("ALTER TABLE scan_files ADD COLUMN record_seq BIGINT",),
+        postgresql=("GRANT UPDATE (record_seq) ON scan_files TO photoguard_staff",),
+        run=_link_and_seal,
+    ),
 )
+
 
 LATEST = MIGRATIONS[-1].version
 
@@ -396,8 +454,13 @@ def _no_access(db: Database) -> UserError:
     )
 
 
-def migrate(db: Database, backup_dir: Path | None = None) -> int:
-    """Apply every pending migration; return the schema version reached."""
+def migrate(
+    db: Database, backup_dir: Path | None = None, appended: list[Record] | None = None
+) -> int:
+    """Apply every pending migration; return the schema version reached.
+
+    Records the migrations appended to the approval log are added to ``appended``
+    (the caller witnesses them)."""
     try:
         with db.snapshot() as tx:
             version = current_version(tx)
@@ -417,7 +480,9 @@ def migrate(db: Database, backup_dir: Path | None = None) -> int:
         db.backup_to(backup_dir / f"photoguard.sqlite.before-v{LATEST}.bak")
     try:
         for step in MIGRATIONS:
-            _apply(db, step)
+            records = _apply(db, step)
+            if appended is not None:
+                appended.extend(records)
     except PermissionDenied as exc:
         login = getattr(db, "login", "?")
         raise UserError(
@@ -434,23 +499,27 @@ def _detail(exc: PermissionDenied) -> str:
     return text
 
 
-def _apply(db: Database, step: Migration) -> None:
+def _apply(db: Database, step: Migration) -> list[Record]:
+    records: list[Record] = []
     with db.transaction() as tx:
         if tx.dialect == "postgresql":
             # Two first runs racing on one server: the second waits, then skips.
             tx.execute("SELECT pg_advisory_xact_lock(7170001)")
         if step.version <= current_version(tx):
-            return
+            return records
         tx.execute(
             "CREATE TABLE IF NOT EXISTS schema_version ("
             "version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)"
         )
         for statement in step.statements(tx.dialect, _schema(tx)):
             tx.execute(statement)
+        if step.run is not None:
+            records = step.run(tx)
         tx.execute(
             "INSERT INTO schema_version (version, description, applied_at) VALUES (?, ?, ?)",
             (step.version, step.description, _utcnow()),
         )
+    return records
 
 
 def read_identity(tx: Tx) -> str | None:

@@ -1,13 +1,34 @@
-"""Stored roster versions and their students."""
+"""Stored roster versions and their students.
+
+The tables can be changed behind photoguard's back (the sqlite3 shell, psql as
+the owner), and a flipped opt-out flag would make a scan stop looking for that
+child. So each version is sealed in the approval log: its ``roster.import``
+record (or, for versions imported before schema version 3, a ``roster.seal``
+record written by the upgrade) holds :func:`students_digest` of its students.
+:func:`roster_in_force` refuses a roster that does not match its seal, or that is
+not the one the log says was imported last; ``log verify`` checks every version
+(log_tables.py).
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from photoguard.errors import UserError
 from photoguard.roster import Roster, RosterDiff, RosterVersion, Student
 from photoguard.store.engine import Row, Tx
+
+if TYPE_CHECKING:
+    from photoguard.audit import Record
+
+#: The approval-log actions that seal a roster version (see the module docstring).
+SEAL_ACTIONS = ("roster.import", "roster.seal")
+#: The body field of a seal that holds :func:`students_digest`.
+DIGEST_FIELD = "students_sha256"
 
 _STUDENT_COLUMNS = (
     "student_id, last_name, first_name, middle_name, preferred_name, grade, homeroom, yog, "
@@ -133,12 +154,82 @@ def insert_version(
 
 
 def roster_in_force(tx: Tx, school: str) -> tuple[RosterVersion, list[Student]]:
-    """The roster in force and its students; refuses (UserError) when none was imported:
-    with no roster, nothing can be checked."""
+    """The roster in force and its students; refuses (UserError) when none was imported
+    (with no roster, nothing can be checked), and when it is not the roster the approval
+    log says was imported last, whole and unchanged."""
     version = current_version(tx, school)
     if version is None:
         raise UserError(
             "no roster has been imported, so nothing can be checked: run "
             "'photoguard roster import FILE' first"
         )
-    return version, students(tx, version.id)
+    found = students(tx, version.id)
+    problem = seal_problem(tx, school, version, found)
+    if problem:
+        raise UserError(
+            f"the roster in force {problem}, so nothing can be checked against it: run "
+            "'photoguard log verify', and import the roster again"
+        )
+    return version, found
+
+
+def students_digest(found: Iterable[Student]) -> str:
+    """SHA-256 of a roster version's students as stored, every field and the opt-out
+    flag, in student ID order (the order the rows are stored in does not matter)."""
+    rows = sorted(
+        [
+            s.student_id,
+            s.last_name,
+            s.first_name,
+            s.middle_name,
+            s.preferred_name,
+            s.grade,
+            s.homeroom,
+            s.yog,
+            bool(s.opted_out),
+        ]
+        for s in found
+    )
+    text = json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def newest_seal(tx: Tx, school: str) -> Record | None:
+    """The newest roster seal in the school's log, as written (see :func:`audit.chained`);
+    raises UserError if that record was changed."""
+    from photoguard import audit
+
+    for record in audit.records_of(tx, school, SEAL_ACTIONS, newest_first=True, limit=1):
+        intact = audit.chained(tx, school, record.seq)
+        if intact is None:
+            raise UserError(
+                f"the approval log's record of the last roster import (record {record.seq}) "
+                "was changed: run 'photoguard log verify'"
+            )
+        return intact
+    return None
+
+
+def seal_problem(
+    tx: Tx, school: str, version: RosterVersion, found: list[Student] | None = None
+) -> str | None:
+    """Why the roster in force is not what the approval log sealed, or None.
+
+    (``found``: its students, if already read.)"""
+    seal = newest_seal(tx, school)
+    if seal is None:
+        return f"(version {version.id}) is not recorded in the approval log"
+    if seal.body.get("roster_version") != version.label:
+        return (
+            f"(version {version.id}) is not the one the approval log says was imported last "
+            f"({seal.body.get('roster_version')}, record {seal.seq})"
+        )
+    if DIGEST_FIELD not in seal.body:
+        return f"(version {version.id}) was recorded without a seal of its students"
+    digest = students_digest(found if found is not None else students(tx, version.id))
+    if seal.body.get(DIGEST_FIELD) != digest:
+        return (
+            f"(version {version.id}) was changed after it was imported: its students or "
+            f"opt-out flags are not those sealed in record {seal.seq}"
+        )
+    return None

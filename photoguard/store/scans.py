@@ -1,8 +1,9 @@
 """What each scan saw: one row per scan and one per file (path, bytes hash, verdict).
 
-An approval looks up the newest scan of a file here, so approving a file whose
-bytes changed since it was checked can be refused. The approval log is the
-record; these tables are its index for that lookup.
+These tables are an index into the approval log, not the record: a decision
+finds the newest scan of a file here, then reads what that check found from its
+``scan.file`` record in the log (``record_seq`` names it), and ``log verify``
+checks that every row still says what its record says (see log_tables.py).
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ class ScannedFile:
     summary: str
     scanned_at: str
     roster_version_id: int | None
+    #: The sequence number of the file's scan.file record (None: rows written before
+    #: schema version 3 that no record matched, or by code that writes no record).
+    record_seq: int | None = None
 
 
 def start_scan(
@@ -50,13 +54,23 @@ def start_scan(
     )
 
 
-def record_file(tx: Tx, scan_id: int, path: str, sha256: str, verdict: str, summary: str) -> None:
-    """``path`` is the file's absolute path as text."""
+def record_file(
+    tx: Tx,
+    scan_id: int,
+    path: str,
+    sha256: str,
+    verdict: str,
+    summary: str,
+    record_seq: int | None = None,
+) -> None:
+    """``path`` is the file's absolute path as text; ``record_seq`` its scan.file record."""
     tx.execute(
-        "INSERT INTO scan_files (scan_id, path, sha256, verdict, summary) VALUES (?, ?, ?, ?, ?) "
+        "INSERT INTO scan_files (scan_id, path, sha256, verdict, summary, record_seq) "
+        "VALUES (?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (scan_id, path) DO UPDATE SET sha256 = excluded.sha256, "
-        "verdict = excluded.verdict, summary = excluded.summary",
-        (scan_id, path, sha256, verdict, summary),
+        "verdict = excluded.verdict, summary = excluded.summary, "
+        "record_seq = excluded.record_seq",
+        (scan_id, path, sha256, verdict, summary, record_seq),
     )
 
 
@@ -70,7 +84,7 @@ def finish_scan(tx: Tx, scan_id: int, counts: dict[str, int]) -> None:
 def last_scan_of(tx: Tx, school: str, path: str) -> ScannedFile | None:
     """The newest scan of the file at ``path`` (absolute) in this school."""
     row = tx.row(
-        "SELECT f.scan_id, f.path, f.sha256, f.verdict, f.summary, s.started_at, "
+        "SELECT f.scan_id, f.path, f.sha256, f.verdict, f.summary, f.record_seq, s.started_at, "
         "s.roster_version_id FROM scan_files f JOIN scans s ON s.id = f.scan_id "
         "WHERE f.path = ? AND s.school = ? ORDER BY f.scan_id DESC LIMIT 1",
         (path, school),
@@ -85,4 +99,5 @@ def last_scan_of(tx: Tx, school: str, path: str) -> ScannedFile | None:
         summary=row["summary"],
         scanned_at=row["started_at"],
         roster_version_id=row["roster_version_id"],
+        record_seq=None if row["record_seq"] is None else int(row["record_seq"]),
     )

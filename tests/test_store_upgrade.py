@@ -1,0 +1,104 @@
+"""Upgrading a database written before schema version 3 (issue 15, case 18).
+
+What photoguard wrote before had roster versions whose import records held no
+digest of their students, and scan rows that did not name their records. The
+upgrade seals every roster version in the log (a ``roster.seal`` record, witnessed
+like any other), ties every scan row to its ``scan.file`` record, and from then on
+a change to those tables is caught exactly as for data written afterwards.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from photoguard import audit
+from photoguard.roster import Roster, RosterDiff, Student
+from photoguard.store import rosters as roster_store
+from photoguard.store import scans as scan_store
+from photoguard.store.engine import SqliteDatabase
+from photoguard.store.migrations import MIGRATIONS, _apply, ensure_identity
+from photoguard.workspace import open_workspace
+
+pytestmark = pytest.mark.sqlite_only  # a schema-2 file, as an older photoguard left it
+
+STUDENTS = (
+    Student("1001", "Rivera", "Ana", opted_out=True),
+    Student("1002", "Okafor", "Ben"),
+)
+
+
+def schema_2_folder(home: Path) -> list[audit.Record]:
+    """A data folder as photoguard before schema 3 left it: a roster import and a scan."""
+    home.mkdir(mode=0o700)
+    db = SqliteDatabase(home / "photoguard.sqlite")
+    for step in MIGRATIONS[:2]:
+        _apply(db, step)
+    db.identity = ensure_identity(db)
+    roster = Roster(students=STUDENTS, columns={}, source_name="a.csv", source_sha256="ab" * 32)
+    with db.transaction() as tx:
+        version = roster_store.insert_version(
+            tx, "default", roster, RosterDiff(added=("1001", "1002")), "office"
+        )
+        records = [
+            audit.append(
+                tx, "default", "office", "roster.import",
+                {"roster_version": version.label, "students": 2, "opted_out": 1},
+            )
+        ]  # fmt: skip
+        scan_id = scan_store.start_scan(tx, "default", "t", version.id, {"faces": True})
+        records.append(
+            audit.append(
+                tx, "default", "t", "scan.start",
+                {"scan_id": scan_id, "roster_version": version.label, "settings": {"faces": True}},
+            )
+        )  # fmt: skip
+        tx.execute(
+            "INSERT INTO scan_files (scan_id, path, sha256, verdict, summary) "
+            "VALUES (?, '/p/IMG_1.jpg', ?, 'flagged', '1 face')",
+            (scan_id, "cd" * 32),
+        )
+        records.append(
+            audit.append(
+                tx, "default", "t", "scan.file",
+                {"scan_id": scan_id, "path": "/p/IMG_1.jpg", "sha256": "cd" * 32,
+                 "verdict": "flagged", "findings": []},
+            )
+        )  # fmt: skip
+    audit.write_head(home, "default", *records)
+    db.close()
+    return records
+
+
+def test_an_older_database_is_sealed_on_upgrade_and_then_covered(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from photoguard.store import per_folder
+
+    monkeypatch.delenv(per_folder.ENV, raising=False)
+    home = tmp_path / "home"
+    old = schema_2_folder(home)
+
+    with open_workspace(home) as ws:  # the upgrade
+        with ws.db.snapshot() as tx:
+            version, students = roster_store.roster_in_force(tx, ws.school)  # sealed: usable
+            (seal,) = audit.records_of(tx, ws.school, ("roster.seal",))
+            linked = tx.scalar("SELECT record_seq FROM scan_files")
+        assert seal.seq == len(old) + 1 and seal.actor == "photoguard upgrade"
+        assert seal.body["roster_version"] == version.label
+        assert seal.body["students_sha256"] == roster_store.students_digest(students)
+        assert linked == old[-1].seq
+        verified = audit.verify(ws.db, ws.school, ws.home)
+        assert verified.ok, verified.reason
+        assert verified.witnessed == 4  # the seal is witnessed like any record
+        assert verified.covered == ("1 roster version", "1 scanned file")
+        assert (home / "photoguard.sqlite.before-v3.bak").exists()
+
+        with ws.db.transaction() as tx:  # a change made after the upgrade
+            tx.execute("UPDATE roster_students SET opted_out = 0 WHERE student_id = '1001'")
+            tx.execute("UPDATE scan_files SET verdict = 'clear'")
+        verified = audit.verify(ws.db, ws.school, ws.home)
+    assert not verified.ok
+    assert "roster version 1 was changed after it was imported" in verified.reason
+    assert any("is not what the approval log recorded" in n for n in verified.notes)
