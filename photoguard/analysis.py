@@ -9,13 +9,14 @@ references never leave the process that decrypted them.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from photoguard.faces import Box, Encoding, find_faces
 from photoguard.media import Frame, Kind, MediaError, VideoInfo, photo_frames, video_frames
+from photoguard.media.motion import extracted, find_embedded_videos
 from photoguard.metadata import CaptionFields, read_embedded_fields
 
 
@@ -27,11 +28,19 @@ class AnalysisOptions:
     encode: bool
 
 
+#: What FaceHit.embedded says of a face found in a motion photo's video.
+MOTION_VIDEO = "motion-photo video"
+
+
 @dataclass(frozen=True)
 class FaceHit:
     box: Box
     encoding: Encoding | None
     time_s: float | None = None
+    #: None for the file's own pictures. For a picture carried inside the file, what it
+    #: is (:data:`MOTION_VIDEO`); ``box`` is then in that video's pixels and ``time_s``
+    #: in its seconds.
+    embedded: str | None = None
 
 
 @dataclass(frozen=True)
@@ -46,6 +55,9 @@ class FileAnalysis:
     error: str | None = None
     #: The captions inside the file (EXIF, IPTC, XMP, ...), read in the worker too.
     captions: CaptionFields | None = None
+    #: Photos: videos stored inside the file (motion photos) that were searched too;
+    #: their frames count in ``frames_checked``.
+    embedded_videos: int = 0
 
 
 #: Mean absolute difference (0-255 grey levels, on a 64 x 36 thumbnail) under which a
@@ -150,6 +162,61 @@ def _check_frames(frames: Iterator[Frame], encode: bool, search: Search = search
     return tally
 
 
+@dataclass(frozen=True)
+class _Carried:
+    """What was found in the videos a photo carries (motion photos)."""
+
+    hits: tuple[FaceHit, ...] = ()
+    videos: int = 0
+    frames: int = 0
+    error: str | None = None
+
+
+def _until_error(frames: Iterator[Frame], errors: list[str]) -> Iterator[Frame]:
+    """The frames until the decoder fails; the failure goes to ``errors``, so the faces
+    found before it are kept."""
+    try:
+        yield from frames
+    except MediaError as exc:
+        errors.append(str(exc))
+
+
+def _check_carried_videos(path: Path, options: AnalysisOptions) -> _Carried:
+    """Search the videos stored inside a photo (a motion photo's clip) as videos are
+    searched: sampled frames, upright (a phone writes the clip's rotation into it, and
+    the decoder applies it), with times. Anything there that cannot be read is an error."""
+    try:
+        found = find_embedded_videos(path)
+    except OSError as exc:
+        return _Carried(error=f"could not be read to look for a motion-photo video ({exc})")
+    hits: list[FaceHit] = []
+    frames = 0
+    problems = [found.problem] if found.problem else []
+    for video in found.videos:
+        stopped: list[str] = []
+        tally: _Tally | None = None
+        try:
+            with extracted(path, video) as clip:
+                samples = video_frames(clip, options.frames_per_second, options.min_face_px)
+                tally = _check_frames(_until_error(samples, stopped), options.encode)
+        except MediaError as exc:
+            stopped.append(str(exc))
+        except MemoryError:
+            stopped.append("too large to decode in memory")
+        except OSError as exc:
+            stopped.append(f"it could not be copied out to be read ({exc.strerror or exc})")
+        if tally is not None:
+            hits += [replace(h, embedded=MOTION_VIDEO) for h in tally.hits]
+            frames += tally.checked
+            if tally.first is None and not stopped:
+                stopped.append("none of its frames could be decoded")
+        problems += stopped
+    error = (
+        f"holds a motion-photo video that could not be checked: {problems[0]}" if problems else None
+    )
+    return _Carried(tuple(hits), len(found.videos), frames, error)
+
+
 def analyze_file(
     path: Path, kind: Kind, options: AnalysisOptions, part: int = 0, parts: int = 1
 ) -> FileAnalysis:
@@ -186,6 +253,7 @@ def analyze_file(
         return FileAnalysis(
             kind=kind, error="no picture in the file could be decoded", captions=captions
         )
+    carried = _check_carried_videos(path, options) if kind == "photo" else _Carried()
     duration = info[0].duration_s if info else None
     # A part can hold no sample of a very short video: its size comes from the header.
     width, height = (
@@ -195,10 +263,12 @@ def analyze_file(
         kind=kind,
         width=width,
         height=height,
-        frames_checked=tally.checked,
+        frames_checked=tally.checked + carried.frames,
         duration_s=duration,
-        faces=tuple(tally.hits),
+        faces=(*tally.hits, *carried.hits),
+        error=carried.error,
         captions=captions,
+        embedded_videos=carried.videos,
     )
 
 
@@ -219,6 +289,7 @@ def merge_parts(parts: Sequence[FileAnalysis]) -> FileAnalysis:
         faces=tuple(faces),
         error=errors[0] if errors else None,
         captions=next((p.captions for p in parts if p.captions is not None), None),
+        embedded_videos=max(p.embedded_videos for p in parts),
     )
 
 

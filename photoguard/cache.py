@@ -38,8 +38,8 @@ from photoguard.vault import KeyStore, key_store_for
 CACHE_FILE = "cache.sqlite"
 CACHE_KEY_ID = "cache-key"
 #: Bump when decoding or detection changes in a way that changes what is found.
-#: 3: photos with no upright face are searched turned too (what version 2 found in
-#: them misses faces turned in the pixels).
+#: 3: photos with no upright face are searched turned too, and motion photos' videos
+#: are searched (what version 2 found in such photos misses faces).
 PIPELINE_VERSION = 3
 _NONCE = 12
 
@@ -61,15 +61,16 @@ def cache_key(sha256: str, kind: Kind, options: AnalysisOptions) -> str:
 def _encode(a: FileAnalysis) -> bytes:
     faces = []
     for hit in a.faces:
-        faces.append(
-            {
-                "box": hit.box.as_list(),
-                "t": hit.time_s,
-                "e": None
-                if hit.encoding is None
-                else base64.b64encode(hit.encoding.astype("<f4").tobytes()).decode(),
-            }
-        )
+        face: dict[str, Any] = {
+            "box": hit.box.as_list(),
+            "t": hit.time_s,
+            "e": None
+            if hit.encoding is None
+            else base64.b64encode(hit.encoding.astype("<f4").tobytes()).decode(),
+        }
+        if hit.embedded is not None:
+            face["x"] = hit.embedded
+        faces.append(face)
     doc: dict[str, Any] = {
         "kind": a.kind,
         "w": a.width,
@@ -78,6 +79,8 @@ def _encode(a: FileAnalysis) -> bytes:
         "d": a.duration_s,
         "faces": faces,
     }
+    if a.embedded_videos:
+        doc["mv"] = a.embedded_videos
     if a.captions is not None:
         doc["captions"] = [[f.field, f.text] for f in a.captions.fields]
         doc["caption_errors"] = [[e.field, e.detail] for e in a.captions.errors]
@@ -93,6 +96,7 @@ def _decode(data: bytes) -> FileAnalysis:
             if f["e"] is None
             else np.frombuffer(base64.b64decode(f["e"]), dtype="<f4").astype(np.float64),
             time_s=f["t"],
+            embedded=None if f.get("x") is None else str(f["x"]),
         )
         for f in doc["faces"]
     )
@@ -110,6 +114,7 @@ def _decode(data: bytes) -> FileAnalysis:
         duration_s=doc["d"],
         faces=faces,
         captions=captions,
+        embedded_videos=int(doc.get("mv", 0)),
     )
 
 
