@@ -2,11 +2,12 @@
 decoded and searched again.
 
 Keyed by the file's SHA-256 and everything that changes what detection finds (the
-model, ``min_face_px``, the video sampling rate, faces on or off, and
-:data:`PIPELINE_VERSION`), so a rescan after a roster refresh only re-matches the
-faces against the current references. What is cached about faces is biometric
-data of whoever is in the photos: it is sealed with AES-GCM under a cache key
-kept with the other keys (never in the cache file), lives in the data folder
+model, ``min_face_px``, the video sampling rate (photos too: a motion photo's clip
+is sampled at it), faces on or off, and :data:`PIPELINE_VERSION`), so a rescan
+after a roster refresh only re-matches the faces against the current references.
+What is cached about faces is biometric data of whoever is in the photos: it is
+sealed with AES-GCM under a cache key kept with the other keys (never in the
+cache file), lives in the data folder
 (always on this machine, also in district mode), and entries older than
 ``settings.cache_days`` (30) are deleted. ``photoguard cache clear`` deletes the
 file and its key.
@@ -53,8 +54,8 @@ def cache_key(sha256: str, kind: Kind, options: AnalysisOptions) -> str:
         str(options.min_face_px),
         str(options.encode),
     ]
-    if kind == "video":
-        parts.append(f"{options.frames_per_second:g}")
+    # Photos too: a motion photo's clip is sampled at the video rate (media/motion.py).
+    parts.append(f"{options.frames_per_second:g}")
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 

@@ -128,3 +128,26 @@ def test_the_safe_copy_of_a_motion_photo_is_the_still_alone(
     assert find_embedded_videos(saved.path).videos == ()
     assert b"ftyp" not in data and b"MotionPhoto" not in data and b"Container" not in data
     assert len(data) < len(source.read_bytes()) - len(mp4) // 2
+
+
+def test_a_motion_photo_scanned_at_another_rate_is_searched_again(
+    copy_home: Path, tmp_path: Path
+) -> None:
+    """The clip is sampled at the video rate: a result cached at one rate is not reused
+    at another (``--fps 10`` after a scan at the default must sample the clip at 10)."""
+    from photoguard.settings import with_overrides
+
+    mp4 = clip_mp4(tmp_path / "clip.mp4")
+    source = tmp_path / "phone" / "PXL_20260314_101500123.MP.jpg"
+    source.parent.mkdir()
+    source.write_bytes(google_motion_photo(STILL, mp4))
+    results = []
+    with open_workspace(copy_home) as ws:
+        for fps in (1.0, 10.0, 10.0):
+            final = list(
+                scan(ws.with_settings(with_overrides(ws.settings, frames_per_second=fps)), [source])
+            )[-1]
+            assert isinstance(final, ScanFinished)
+            results.append(final.report.files[0])
+    assert [r.cached for r in results] == [False, False, True]
+    assert results[1].assessment.frames_checked > results[0].assessment.frames_checked + 10
