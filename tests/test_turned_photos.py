@@ -61,6 +61,32 @@ def _scanned_tiff(path: Path) -> None:
     paper.save(path, save_all=True, append_images=[page], compression="tiff_deflate")
 
 
+def _phone_sized(path: Path, face_px: int) -> tuple[int, int, int, int]:
+    """A 4000 x 3000 frame (noise) with obama.jpg's face ``face_px`` wide, stored turned a
+    quarter (no tag); where the face is in the turned pixels."""
+    rng = np.random.default_rng(11)
+    canvas = Image.fromarray(rng.integers(90, 160, (3000, 4000, 3), dtype=np.uint8))
+    left, top, right, bottom = OBAMA_FACE
+    margin = 60
+    with Image.open(FACES / "obama" / "obama.jpg") as im:
+        crop = im.convert("RGB").crop(
+            (left - margin, top - margin, right + margin, bottom + margin)
+        )
+    scale = face_px / (right - left)
+    crop = crop.resize((round(crop.width * scale), round(crop.height * scale)), Image.LANCZOS)
+    at = (2100, 1500)
+    canvas.paste(crop, at)
+    face = (
+        at[0] + round(margin * scale),
+        at[1] + round(margin * scale),
+        at[0] + round((margin + right - left) * scale),
+        at[1] + round((margin + bottom - top) * scale),
+    )
+    turn = Image.Transpose.ROTATE_270
+    canvas.transpose(turn).save(path, quality=90)
+    return _turned_box(canvas.size, face, turn)
+
+
 def _no_face(path: Path) -> None:
     """A photo with no face at all (the wall behind obama3.jpg), turned sideways."""
     with Image.open(FACES / "obama" / "obama3.jpg") as im:
@@ -77,6 +103,9 @@ def built(enrolled_home: Path, tmp_path_factory: pytest.TempPathFactory) -> dict
     d.mkdir()
     expected = {name: _obama_turned(d / f"obama_{name}.jpg", t) for name, t in TURNS.items()}
     _scanned_tiff(d / "scanned_pages.tif")
+    # 160 px is 4 % of the long side: above what the turned search of a large photo
+    # finds directly at its reduced size (analysis.TURNED_SEARCH_PIXELS).
+    expected["phone"] = _phone_sized(d / "phone_sideways.jpg", 160)
     _no_face(d / "wall.jpg")
     with open_workspace(home) as ws:
         events = list(scan(ws, [d]))
@@ -101,6 +130,17 @@ def test_a_face_turned_in_the_pixels_is_found(built: dict[str, Any], turn: str) 
     want_left, want_top, want_right, want_bottom = built["expected"][turn]
     assert abs(left - want_left) < 40 and abs(top - want_top) < 40
     assert abs(left + width - want_right) < 40 and abs(top + height - want_bottom) < 40
+
+
+def test_a_turned_face_in_a_large_photo_is_found_where_it_is(built: dict[str, Any]) -> None:
+    r = built["files"]["phone_sideways.jpg"]
+    assert r.verdict == "flagged", r.assessment.reason
+    (hit,) = _opted_out(r)
+    assert hit.student_id == "1001" and hit.box is not None
+    left, top, width, height = hit.box
+    want_left, want_top, want_right, want_bottom = built["expected"]["phone"]
+    assert abs(left - want_left) < 25 and abs(top - want_top) < 25
+    assert abs(left + width - want_right) < 25 and abs(top + height - want_bottom) < 25
 
 
 def test_a_scanned_page_with_a_print_on_its_side_is_flagged(built: dict[str, Any]) -> None:
