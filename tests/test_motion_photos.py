@@ -151,3 +151,33 @@ def test_a_motion_photo_scanned_at_another_rate_is_searched_again(
             results.append(final.report.files[0])
     assert [r.cached for r in results] == [False, False, True]
     assert results[1].assessment.frames_checked > results[0].assessment.frames_checked + 10
+
+
+@pytest.mark.parametrize("in_memory", [True, False])
+def test_the_clip_is_copied_out_whole_and_leaves_nothing_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_memory: bool
+) -> None:
+    """The worker decodes a copy of the clip: in memory where the system can (Linux),
+    else in a private temporary folder that is removed afterwards."""
+    import os
+    import tempfile
+
+    from photoguard.media import video_frames
+    from photoguard.media.motion import extracted, find_embedded_videos
+
+    if in_memory and not hasattr(os, "memfd_create"):
+        pytest.skip("no in-memory files on this system")
+    if not in_memory:
+        monkeypatch.delattr(os, "memfd_create", raising=False)
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    mp4 = clip_mp4(tmp_path / "clip.mp4")
+    source = tmp_path / "PXL_20260314_101500123.MP.jpg"
+    source.write_bytes(google_motion_photo(STILL, mp4))
+    (video,) = find_embedded_videos(source).videos
+    with extracted(source, video) as clip:
+        assert clip.read_bytes() == mp4
+        assert len(list(video_frames(clip, 2.0, 48))) >= 4
+        assert list(scratch.iterdir()) == ([] if in_memory else [clip.parent])
+    assert list(scratch.iterdir()) == []

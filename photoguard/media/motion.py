@@ -23,8 +23,9 @@ the XMP mentions it or not. The length of each video found is read from its own
 top-level boxes. What the XMP or Samsung's marker says is there, but cannot be
 found, is a :attr:`MotionVideos.problem`: the scan makes the file ``error``.
 
-The MP4 is then copied out, bounded in size, to a private temporary file
-(:func:`extracted`) and decoded like any video (media/video.py).
+The MP4 is then copied out, bounded in size, to a private file (:func:`extracted`:
+in memory on Linux, a private temporary file elsewhere) and decoded like any video
+(media/video.py).
 """
 
 from __future__ import annotations
@@ -35,10 +36,11 @@ import re
 import shutil
 import struct
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 from xml.etree.ElementTree import ParseError
 
 from photoguard.media.frames import MediaError
@@ -334,27 +336,49 @@ def _boxes_end(data: mmap.mmap, start: int, size: int) -> int:
 
 @contextmanager
 def extracted(path: Path, video: EmbeddedVideo) -> Iterator[Path]:
-    """The embedded video copied out to a private temporary file (removed afterwards).
+    """The embedded video copied out to a private file the decoders can open by name.
 
-    Raises MediaError when it is too large to copy or the file ends inside it.
+    On Linux the copy is an anonymous in-memory file (memfd), never on disk, gone with
+    the process even if the worker is killed; elsewhere a file in a private temporary
+    folder, removed afterwards. Raises MediaError when the video is too large to copy
+    or the file ends inside it.
     """
     if video.length > MAX_EMBEDDED_VIDEO_BYTES:
         raise MediaError(
             f"it is {video.length / 1e6:,.0f} MB, more than the "
             f"{MAX_EMBEDDED_VIDEO_BYTES / 1e6:,.0f} MB photoguard copies out to check"
         )
+    if hasattr(os, "memfd_create"):
+        fd = os.memfd_create("photoguard-motion-video", 0)
+        try:
+            with open_regular(path) as src:
+                _copy(src, video, lambda block: _write_all(fd, block))
+            yield Path(f"/proc/self/fd/{fd}")
+        finally:
+            os.close(fd)
+        return
     folder = Path(tempfile.mkdtemp(prefix="photoguard-motion-"))  # readable by this user only
     try:
         target = folder / "video.mp4"
         with open_regular(path) as src, target.open("xb") as dst:
-            src.seek(video.offset)
-            left = video.length
-            while left:
-                block = src.read(min(left, 1 << 20))
-                if not block:
-                    raise MediaError("the file ends inside its motion-photo video")
-                dst.write(block)
-                left -= len(block)
+            _copy(src, video, dst.write)
         yield target
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _copy(src: BinaryIO, video: EmbeddedVideo, write: Callable[[bytes], object]) -> None:
+    src.seek(video.offset)
+    left = video.length
+    while left:
+        block = src.read(min(left, 1 << 20))
+        if not block:
+            raise MediaError("the file ends inside its motion-photo video")
+        write(block)
+        left -= len(block)
+
+
+def _write_all(fd: int, block: bytes) -> None:
+    view = memoryview(block)
+    while view:
+        view = view[os.write(fd, view) :]
