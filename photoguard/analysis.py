@@ -110,17 +110,19 @@ QUARTER_TURNS = (1, 3, 2)
 #: scale: phone photos) a turned face alone is so found from about 3.75 % of the long
 #: side, not 2 % as upright ones. Why: searching a faceless photo turned costs three
 #: more detections. Measured on the bench folder (benchmarks/dataset.py: 60 photos, 4
-#: of them faceless, 3000 x 2000; 17-19 s of CPU to analyse, about 22 s for the whole
-#: cold scan), one core, best of several runs:
+#: of them faceless, 3000 x 2000; 16-19 s of CPU to analyse on one core), best of
+#: several runs on a shared 2-core machine:
 #:
-#:    turned searches on     bench CPU added    lone turned face found (4000 x 3000)
-#:    the full photo         +4.2 s (+20 %)     from 80 px (2 %)
-#:    3.0 million pixels     +1.7 s (+8 %)      from 120 px (3 %)
-#:    2.5 million pixels     +1.4-1.6 s (+7 %)  from 130 px (3.3 %)
-#:    2.0 million pixels     +1.0 s (+5 %)      from 150 px (3.75 %)
+#:    turned searches on     analysis CPU added   lone turned face found (4000 x 3000)
+#:    the full photo         +4.2 s (+22 %)       from 80 px (2 %)
+#:    3.0 million pixels     +1.7 s (+9 %)        from 120 px (3 %)
+#:    2.5 million pixels     +1.4-1.6 s (+8 %)    from 130 px (3.3 %)
+#:    2.0 million pixels     +1.0-1.3 s (+6-8 %)  from 150 px (3.75 %)
+#:    1.0 million pixels     about +0.5 s         from 200 px (5 %)
 #:
 #: (the face: each of 8 fixture faces pasted on noise, all 8 found from that width).
-#: Issue 15 allows its changes together +10 % on the bench: 2 million leaves room.
+#: The whole cold scan of the bench folder: +8 % wall time at 2 million (median of 6
+#: runs each, interleaved). Issue 15 allows all its changes together +10 %.
 TURNED_SEARCH_PIXELS = 2_000_000
 #: A shrunk turned search that scores any window above this (dlib's HOG margin: 0 is a
 #: detection, lower is less face-like) searches that orientation at full scale: a face
@@ -240,7 +242,9 @@ def _check_carried_videos(path: Path, options: AnalysisOptions) -> _Carried:
     try:
         found = find_embedded_videos(path)
     except OSError as exc:
-        return _Carried(error=f"could not be read to look for a motion-photo video ({exc})")
+        return _Carried(
+            error=f"could not be read to look for a motion-photo video ({exc.strerror or exc})"
+        )
     hits: list[FaceHit] = []
     frames = 0
     problems = [found.problem] if found.problem else []
