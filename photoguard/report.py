@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from photoguard.analysis import MOTION_VIDEO
 from photoguard.media import Kind
 from photoguard.roster import Student
 from photoguard.spreadsheet import write_csv, write_text_atomically
@@ -184,6 +185,10 @@ def _describe(report: ScanReport, f: FileResult) -> str:
         closest = min((x.distance for x in items if x.distance is not None), default=None)
         times = [x.time_s for x in items if x.time_s is not None]
         when = f" at {time_ranges(times)}" if times else ""
+        clip = [x for x in items if x.detail and MOTION_VIDEO in x.detail]
+        if clip:  # a face in a motion photo's clip, not (only) in the still
+            both = len(clip) < len(items)
+            when = f" in {'the still and ' if both else ''}its {MOTION_VIDEO}{when}"
         dist = f" (distance {closest:.2f})" if closest is not None else ""
         if kind == "opted_out_face":
             parts.append(f"opted-out {report.name(sid)}{dist}{when}")

@@ -75,7 +75,7 @@ def built(enrolled_home: Path, tmp_path_factory: pytest.TempPathFactory) -> dict
     with open_workspace(home) as ws:
         final = list(scan(ws, [d]))[-1]
     assert isinstance(final, ScanFinished)
-    return {"files": {f.rel: f for f in final.report.files}, "mp4": mp4}
+    return {"files": {f.rel: f for f in final.report.files}, "report": final.report}
 
 
 @pytest.mark.parametrize("name", sorted(LAYOUTS))
@@ -97,6 +97,13 @@ def test_a_motion_photo_video_that_cannot_be_read_is_an_error(
     r: FileResult = built["files"][name]
     assert r.verdict == "error", r.assessment.reason
     assert "holds a motion-photo video that could not be checked" in r.assessment.reason
+
+
+def test_the_summary_says_the_face_is_in_the_motion_photo_video(built: dict[str, Any]) -> None:
+    from photoguard.report import summary_lines
+
+    (line,) = [x for x in summary_lines(built["report"]) if "PXL_20260314_101500123" in x]
+    assert "FLAGGED" in line and "in its motion-photo video at" in line, line
 
 
 def test_the_still_alone_is_clear(built: dict[str, Any]) -> None:

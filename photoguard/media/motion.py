@@ -143,11 +143,10 @@ def _in_jpeg(data: mmap.mmap, size: int) -> MotionVideos:
         )
     trailer = size - after
     problem = None
-    if not videos and trailer > 0 and (declared.video or samsung >= 0):
-        problem = (
-            "the file says it has a motion-photo video, but no readable video was found "
-            "where it should be"
-        )
+    if not videos and trailer > 0 and samsung >= 0:
+        problem = "Samsung's MotionPhoto_Data marker is there, but no readable video follows it"
+    elif not videos and trailer > 0 and declared.video:
+        problem = "its XMP says it has one, but no readable video follows the picture"
     return MotionVideos(tuple(videos), problem)
 
 
