@@ -2,11 +2,12 @@
 decoded and searched again.
 
 Keyed by the file's SHA-256 and everything that changes what detection finds (the
-model, ``min_face_px``, the video sampling rate, faces on or off, and
-:data:`PIPELINE_VERSION`), so a rescan after a roster refresh only re-matches the
-faces against the current references. What is cached about faces is biometric
-data of whoever is in the photos: it is sealed with AES-GCM under a cache key
-kept with the other keys (never in the cache file), lives in the data folder
+model, ``min_face_px``, the video sampling rate (photos too: a motion photo's clip
+is sampled at it), faces on or off, and :data:`PIPELINE_VERSION`), so a rescan
+after a roster refresh only re-matches the faces against the current references.
+What is cached about faces is biometric data of whoever is in the photos: it is
+sealed with AES-GCM under a cache key kept with the other keys (never in the
+cache file), lives in the data folder
 (always on this machine, also in district mode), and entries older than
 ``settings.cache_days`` (30) are deleted. ``photoguard cache clear`` deletes the
 file and its key.
@@ -42,6 +43,8 @@ CACHE_KEY_ID = "cache-key"
 #: reused only when identical; photos decoded picture by picture at their own size and
 #: orientation, long strips in tiles, EXIF thumbnails searched (what version 2 found
 #: may miss faces).
+#: Photos with no upright face are searched turned too, and motion photos' videos
+#: are searched.
 PIPELINE_VERSION = 3
 _NONCE = 12
 
@@ -56,23 +59,24 @@ def cache_key(sha256: str, kind: Kind, options: AnalysisOptions) -> str:
         str(options.min_face_px),
         str(options.encode),
     ]
-    if kind == "video":
-        parts.append(f"{options.frames_per_second:g}")
+    # Photos too: a motion photo's clip is sampled at the video rate (media/motion.py).
+    parts.append(f"{options.frames_per_second:g}")
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
 def _encode(a: FileAnalysis) -> bytes:
     faces = []
     for hit in a.faces:
-        faces.append(
-            {
-                "box": hit.box.as_list(),
-                "t": hit.time_s,
-                "e": None
-                if hit.encoding is None
-                else base64.b64encode(hit.encoding.astype("<f4").tobytes()).decode(),
-            }
-        )
+        face: dict[str, Any] = {
+            "box": hit.box.as_list(),
+            "t": hit.time_s,
+            "e": None
+            if hit.encoding is None
+            else base64.b64encode(hit.encoding.astype("<f4").tobytes()).decode(),
+        }
+        if hit.embedded is not None:
+            face["x"] = hit.embedded
+        faces.append(face)
     doc: dict[str, Any] = {
         "kind": a.kind,
         "w": a.width,
@@ -83,6 +87,8 @@ def _encode(a: FileAnalysis) -> bytes:
     }
     if a.frames_in_video is not None:
         doc["vf"] = a.frames_in_video
+    if a.embedded_videos:
+        doc["mv"] = a.embedded_videos
     if a.captions is not None:
         doc["captions"] = [[f.field, f.text] for f in a.captions.fields]
         doc["caption_errors"] = [[e.field, e.detail] for e in a.captions.errors]
@@ -98,6 +104,7 @@ def _decode(data: bytes) -> FileAnalysis:
             if f["e"] is None
             else np.frombuffer(base64.b64decode(f["e"]), dtype="<f4").astype(np.float64),
             time_s=f["t"],
+            embedded=None if f.get("x") is None else str(f["x"]),
         )
         for f in doc["faces"]
     )
@@ -116,6 +123,7 @@ def _decode(data: bytes) -> FileAnalysis:
         faces=faces,
         captions=captions,
         frames_in_video=None if doc.get("vf") is None else int(doc["vf"]),
+        embedded_videos=int(doc.get("mv", 0)),
     )
 
 

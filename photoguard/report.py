@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from photoguard.analysis import MOTION_VIDEO
 from photoguard.media import sampling_gap_s
 from photoguard.pathtext import display
 from photoguard.roster import Student
@@ -269,6 +270,10 @@ def _describe(report: ScanReport, f: FileResult) -> str:
         closest = min((x.distance for x in items if x.distance is not None), default=None)
         times = [x.time_s for x in items if x.time_s is not None]
         when = f" at {time_ranges(times)}" if times else ""
+        clip = [x for x in items if x.detail and MOTION_VIDEO in x.detail]
+        if clip:  # a face in a motion photo's clip, not (only) in the still
+            both = len(clip) < len(items)
+            when = f" in {'the still and ' if both else ''}its {MOTION_VIDEO}{when}"
         dist = f" (distance {closest:.2f})" if closest is not None else ""
         if kind == "opted_out_face":
             parts.append(f"opted-out {report.name(sid)}{dist}{when}")

@@ -462,12 +462,16 @@ def _photo_copy(ctx: _Context, captions: CaptionFields, target: Path, out_format
         faces.append(CoveredFace(sid, distance, _box4(box), (0, 0, 0, 0), reason=reason))
 
     for hit in analysis.faces:
+        if hit.embedded is not None:
+            continue  # in a motion photo's video, which the copy leaves out
         covered, sid, distance = ctx.covers_face(hit.encoding)
         if covered:
             add(hit.box, sid, distance, _reason(sid, distance, ctx.ws.settings.match_distance))
     plan: MetadataPlan = plan_metadata(
         ctx.source, captions, ctx.names, ctx.caption_style, out_format
     )
+    # The copy is the still picture alone: a new file, so a motion photo's video is not in it.
+    removed = plan.removed + (("motion-photo video",) if analysis.embedded_videos else ())
     for level in range(len(LEVELS)):
         ctx.progress("covering faces")
         target.unlink(missing_ok=True)
@@ -484,7 +488,7 @@ def _photo_copy(ctx: _Context, captions: CaptionFields, target: Path, out_format
                 CoveredFace(f.student_id, f.distance, f.box, region_as_box(r), reason=f.reason)
                 for f, r in zip(faces, regions, strict=True)
             )
-            return _Made(level, width, height, done, plan.changes, plan.removed, rescan)
+            return _Made(level, width, height, done, plan.changes, removed, rescan)
         _not_clear(ctx.source, rescan, level == len(LEVELS) - 1)
         for finding in rescan.findings:
             if finding.type in FACE_FINDINGS and finding.box is not None:

@@ -99,13 +99,17 @@ def assess(
         faces = len(analysis.faces)
         for hit in analysis.faces:
             box = (hit.box.left, hit.box.top, hit.box.width, hit.box.height)
+            # A face in a video stored inside a photo (a motion photo's clip): its box is
+            # in the video's pixels, and the report says so.
+            where = f"in the photo's {hit.embedded} (box in its pixels)" if hit.embedded else None
             if hit.encoding is None:
                 findings.append(
                     Finding(
                         UNMATCHED_FACE,
                         box=box,
                         time_s=hit.time_s,
-                        detail="faces-off mode: a person must look",
+                        detail="faces-off mode: a person must look"
+                        + (f", {where}" if where else ""),
                     )
                 )
                 continue
@@ -124,6 +128,7 @@ def assess(
                     distance=match.distance,
                     box=box,
                     time_s=hit.time_s,
+                    detail=where,
                 )
             )
     for caption in captions.fields:
