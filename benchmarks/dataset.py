@@ -74,7 +74,7 @@ def identities_of(rel: str) -> set[str]:
 
 def _face_boxes(faces: Path) -> dict[str, tuple[int, int, int, int]]:
     """Where the face is in each source photo (found once with photoguard's detector)."""
-    from photoguard.faces import find_faces
+    from photoguard.faces.detect import find_faces
     from photoguard.media import photo_frames
 
     boxes = {}

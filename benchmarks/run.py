@@ -206,7 +206,7 @@ def main() -> int:
         big = scan(home, data.big_photo, env, OUT / "big.json")
 
     from benchmarks.roster_gen import generate_students, time_import, write_csv
-    from photoguard.names import measure_speed
+    from photoguard.roster.names import measure_speed
 
     with tempfile.TemporaryDirectory() as tmp:
         roster = write_csv(Path(tmp) / "roster.csv", generate_students(10_000))

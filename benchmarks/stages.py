@@ -19,8 +19,8 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
 def measure(folder: Path) -> dict[str, float]:
-    from photoguard.facemodel import load_model
-    from photoguard.faces import _gray, encode_faces
+    from photoguard.faces.detect import _gray, encode_faces
+    from photoguard.faces.model import load_model
     from photoguard.media import photo_frames
 
     detector = load_model().detector

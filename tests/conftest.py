@@ -33,7 +33,7 @@ os.environ["PHOTOGUARD_KEY_STORE"] = "file"
 
 from markers import unmarked_sqlite_tests
 
-from photoguard.workspace import Workspace, open_workspace
+from photoguard.workspace.folder import Workspace, open_workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(os.environ.get("PHOTOGUARD_FIXTURES", ROOT.parent / "shared" / "fixtures"))
@@ -337,8 +337,8 @@ def enrolled_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     require_fixtures()
     from faceworld import write_picture_day, write_roster
 
-    from photoguard.enroll import enroll, plan_folder
-    from photoguard.roster_import import apply_import, preview_import
+    from photoguard.references.enroll import enroll, plan_folder
+    from photoguard.roster.importing import apply_import, preview_import
 
     base = tmp_path_factory.mktemp("enrolled")
     home = base / "home"

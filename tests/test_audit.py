@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from photoguard import audit
-from photoguard.workspace import Workspace, open_workspace
+from photoguard.audit import chain as audit
+from photoguard.workspace.folder import Workspace, open_workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 

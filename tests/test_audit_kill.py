@@ -21,10 +21,10 @@ from pathlib import Path
 
 import pytest
 
-from photoguard import audit
-from photoguard.store import scans as scan_store
+from photoguard.audit import chain as audit
+from photoguard.scan import stored as scan_store
 from photoguard.store.engine import SQLITE_FILE
-from photoguard.workspace import open_workspace
+from photoguard.workspace.folder import open_workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 FILES = 300
@@ -35,8 +35,8 @@ DRIVER = """
 import sys
 from pathlib import Path
 
-from photoguard.decisions import decide
-from photoguard.workspace import open_workspace
+from photoguard.scan.decisions import decide
+from photoguard.workspace.folder import open_workspace
 
 home, folder, start = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])
 files = sorted(folder.iterdir())

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from photoguard import audit
+from photoguard.audit import chain as audit
 from photoguard.cli.main import main
-from photoguard.workspace import open_workspace
+from photoguard.workspace.folder import open_workspace
 
 RECORDS = 10
 SCHOOL = "default"

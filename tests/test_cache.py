@@ -11,15 +11,15 @@ import pytest
 from conftest import FACES
 from faceworld import ROSTER_CSV, write_roster
 
-from photoguard.cache import CACHE_FILE, CACHE_KEY_ID, ScanCache, clear_cache
 from photoguard.cli.main import main
-from photoguard.enroll import enroll, plan_student
-from photoguard.report import ScanReport
-from photoguard.roster_import import apply_import, preview_import
-from photoguard.scan import ScanFinished, ScanOptions, scan
-from photoguard.settings import with_overrides
-from photoguard.vault import key_store_for
-from photoguard.workspace import Workspace, open_workspace
+from photoguard.references.enroll import enroll, plan_student
+from photoguard.references.vault import key_store_for
+from photoguard.roster.importing import apply_import, preview_import
+from photoguard.scan.cache import CACHE_FILE, CACHE_KEY_ID, ScanCache, clear_cache
+from photoguard.scan.report import ScanReport
+from photoguard.scan.run import ScanFinished, ScanOptions, scan
+from photoguard.workspace.folder import Workspace, open_workspace
+from photoguard.workspace.settings import with_overrides
 
 pytestmark = pytest.mark.faces
 
@@ -85,7 +85,7 @@ def test_changed_bytes_and_a_damaged_entry_are_searched_again(
 
 
 def test_the_cache_file_holds_no_face_encodings_in_the_clear(copy_home: Path, folder: Path) -> None:
-    from photoguard.analysis import AnalysisOptions, analyze_file
+    from photoguard.scan.analysis import AnalysisOptions, analyze_file
 
     with open_workspace(copy_home) as ws:
         _scan(ws, folder)

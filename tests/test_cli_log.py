@@ -14,15 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from photoguard import audit
+from photoguard.audit import chain as audit
+from photoguard.audit.summary import POLICY_2A3, summarise
+from photoguard.audit.view import EXPORT_COLUMNS
 from photoguard.cli.main import main
-from photoguard.decisions import decide
-from photoguard.log_summary import POLICY_2A3, summarise
-from photoguard.log_view import EXPORT_COLUMNS
-from photoguard.roster_import import apply_import, preview_import
-from photoguard.store import rosters as roster_store
-from photoguard.store import scans as scan_store
-from photoguard.workspace import Workspace, open_workspace
+from photoguard.roster import stored as roster_store
+from photoguard.roster.importing import apply_import, preview_import
+from photoguard.scan import stored as scan_store
+from photoguard.scan.decisions import decide
+from photoguard.workspace.folder import Workspace, open_workspace
 
 SETTINGS = {"match_distance": 0.6, "review_distance": 0.65, "min_face_px": 48, "faces": True}
 MODEL = "dlib-resnet-v1 (face_recognition_models 0.3.0)"

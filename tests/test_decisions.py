@@ -1,6 +1,6 @@
 """Decisions about checked files: only what a scan found clear is approved without a person.
 
-Scans here are the rows the real scan writes (photoguard.store.scans) plus its
+Scans here are the rows the real scan writes (photoguard.scan.stored) plus its
 scan.start record, made on real files written by the test.
 """
 
@@ -13,22 +13,22 @@ from pathlib import Path
 
 import pytest
 
-from photoguard import audit
+from photoguard.audit import chain as audit
 from photoguard.cli.main import main
-from photoguard.decisions import (
+from photoguard.errors import UserError
+from photoguard.references import stored as ref_store
+from photoguard.references.stored import StoredReference
+from photoguard.roster import stored as roster_store
+from photoguard.roster.importing import apply_import, preview_import
+from photoguard.scan import stored as scan_store
+from photoguard.scan.decisions import (
     check,
     decide,
     decision_for_verdict,
     latest_decision,
     standing_decisions,
 )
-from photoguard.errors import UserError
-from photoguard.roster_import import apply_import, preview_import
-from photoguard.store import references as ref_store
-from photoguard.store import rosters as roster_store
-from photoguard.store import scans as scan_store
-from photoguard.store.references import StoredReference
-from photoguard.workspace import Workspace
+from photoguard.workspace.folder import Workspace
 
 MODEL = "dlib-resnet-v1 (face_recognition_models 0.3.0)"
 SETTINGS = {

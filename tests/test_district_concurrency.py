@@ -20,8 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from photoguard import audit, district
-from photoguard.workspace import open_workspace
+from photoguard.audit import chain as audit
+from photoguard.workspace import district
+from photoguard.workspace.folder import open_workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 WRITERS = 8
@@ -31,8 +32,8 @@ WRITER = """
 import sys, time
 from pathlib import Path
 
-from photoguard import audit
-from photoguard.workspace import open_workspace
+from photoguard.audit import chain as audit
+from photoguard.workspace.folder import open_workspace
 
 home, url, go = sys.argv[1], sys.argv[2] or None, Path(sys.argv[5])
 writer, count = int(sys.argv[3]), int(sys.argv[4])

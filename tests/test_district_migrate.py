@@ -15,19 +15,19 @@ from urllib.parse import urlsplit
 import numpy as np
 import pytest
 
-from photoguard import audit
+from photoguard.audit import chain as audit
 from photoguard.cli.main import main
-from photoguard.decisions import decide
-from photoguard.enroll import ENCODING_KIND, load_reference_set
-from photoguard.roster_import import apply_import, preview_import
-from photoguard.settings import load_settings
+from photoguard.references import stored as ref_store
+from photoguard.references.enroll import ENCODING_KIND, load_reference_set
+from photoguard.references.vault import Vault
+from photoguard.roster.importing import apply_import, preview_import
+from photoguard.scan import stored as scan_store
+from photoguard.scan.decisions import decide
 from photoguard.store import per_folder
-from photoguard.store import references as ref_store
-from photoguard.store import scans as scan_store
 from photoguard.store.engine import SQLITE_FILE, open_database
 from photoguard.store.migrations import DATA_TABLES
-from photoguard.vault import Vault
-from photoguard.workspace import open_workspace
+from photoguard.workspace.folder import open_workspace
+from photoguard.workspace.settings import load_settings
 
 pytestmark = pytest.mark.postgres
 

@@ -16,20 +16,21 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from photoguard import audit, district
+from photoguard.audit import chain as audit
+from photoguard.audit.view import export_csv, read_records
 from photoguard.cli.main import main
-from photoguard.decisions import decide
-from photoguard.enroll import ENCODING_KIND, load_reference_set
 from photoguard.errors import UserError
-from photoguard.log_view import export_csv, read_records
-from photoguard.roster_import import apply_import, preview_import
-from photoguard.scan import FileChecked, ScanOptions, scan
-from photoguard.store import references as ref_store
-from photoguard.store import rosters as roster_store
+from photoguard.references import stored as ref_store
+from photoguard.references.enroll import ENCODING_KIND, load_reference_set
+from photoguard.references.vault import Vault
+from photoguard.roster import stored as roster_store
+from photoguard.roster.importing import apply_import, preview_import
+from photoguard.scan.decisions import decide
+from photoguard.scan.run import FileChecked, ScanOptions, scan
 from photoguard.store.engine import PermissionDenied
 from photoguard.store.per_folder import with_search_path
-from photoguard.vault import Vault
-from photoguard.workspace import open_workspace
+from photoguard.workspace import district
+from photoguard.workspace.folder import open_workspace
 
 pytestmark = pytest.mark.postgres
 

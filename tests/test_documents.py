@@ -174,7 +174,7 @@ def test_a_run_with_documents_is_not_clear_and_approves_none_of_them(
 
 
 def test_office_files_without_pictures_are_not_clear_either(tmp_path: Path) -> None:
-    from photoguard.walk import Found, walk
+    from photoguard.media.walk import Found, walk
 
     _zip(tmp_path / "minutes.docx", {"[Content_Types].xml": b"<Types/>", "word/document.xml": b""})
     (item,) = walk([tmp_path / "minutes.docx"])
@@ -185,7 +185,7 @@ def test_office_files_without_pictures_are_not_clear_either(tmp_path: Path) -> N
 def test_a_zip_is_listed_from_its_directory_only(tmp_path: Path) -> None:
     """A zip bomb costs nothing: members are counted from the central directory, never
     decompressed (a 64 MB member of zeros compresses to about 64 KB)."""
-    from photoguard.documents import unchecked_reason, zip_member_names
+    from photoguard.media.documents import unchecked_reason, zip_member_names
 
     path = tmp_path / "bomb.zip"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:

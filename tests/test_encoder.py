@@ -15,15 +15,15 @@ import numpy as np
 import pytest
 from conftest import FACES
 
-from photoguard.encoder import (
+from photoguard.faces.detect import encode_faces
+from photoguard.faces.encoder import (
     BATCH,
     CHIP_SIZE,
     EncoderFormatError,
     describe,
     read_network,
 )
-from photoguard.facemodel import load_dlib_encoder, load_model, verified_weights
-from photoguard.faces import encode_faces
+from photoguard.faces.model import load_dlib_encoder, load_model, verified_weights
 
 WEIGHTS_NAME = "dlib_face_recognition_resnet_model_v1.dat"
 #: float32 arithmetic in a different order: measured differences are under 1e-6,

@@ -11,10 +11,16 @@ import pytest
 from conftest import FACES
 from faceworld import ROSTER_CSV, pspa_row, write_roster
 
-from photoguard.enroll import enroll, load_reference_set, plan_folder, plan_student, status
 from photoguard.errors import UserError
-from photoguard.roster_import import apply_import, preview_import
-from photoguard.workspace import Workspace, open_workspace
+from photoguard.references.enroll import (
+    enroll,
+    load_reference_set,
+    plan_folder,
+    plan_student,
+    status,
+)
+from photoguard.roster.importing import apply_import, preview_import
+from photoguard.workspace.folder import Workspace, open_workspace
 
 pytestmark = pytest.mark.faces
 

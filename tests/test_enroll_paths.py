@@ -21,9 +21,9 @@ import pytest
 from conftest import FACES
 from faceworld import PSPA_HEADER, pspa_row, write_picture_day, write_roster
 
-from photoguard.enroll import enroll, plan_folder, status
-from photoguard.roster_import import apply_import, preview_import
-from photoguard.workspace import Workspace
+from photoguard.references.enroll import enroll, plan_folder, status
+from photoguard.roster.importing import apply_import, preview_import
+from photoguard.workspace.folder import Workspace
 
 pytestmark = pytest.mark.faces
 

@@ -26,10 +26,10 @@ import hostile
 import pytest
 from conftest import FACES, ROOT, VIDEO
 
-from photoguard import audit
-from photoguard.report import ScanReport, summary_lines, write_json, write_report_csv
-from photoguard.scan import FileDecided, ScanFinished, ScanOptions, scan
-from photoguard.workspace import open_workspace
+from photoguard.audit import chain as audit
+from photoguard.scan.report import ScanReport, summary_lines, write_json, write_report_csv
+from photoguard.scan.run import FileDecided, ScanFinished, ScanOptions, scan
+from photoguard.workspace.folder import open_workspace
 
 pytestmark = pytest.mark.faces
 
@@ -161,7 +161,7 @@ def test_bidi_controls_in_names_are_visible_in_every_report(hostile_scan: dict[s
 MEMORY_PROBE = """
 import json, resource, sys
 from pathlib import Path
-from photoguard.analysis import AnalysisOptions, analyze_file
+from photoguard.scan.analysis import AnalysisOptions, analyze_file
 
 options = AnalysisOptions(min_face_px=48, frames_per_second=4.0, encode=True)
 analyze_file(Path(sys.argv[1]), "photo", options)  # warm up: libraries and models loaded

@@ -19,11 +19,11 @@ import pytest
 from conftest import FACES
 from faceworld import PSPA_HEADER, ROSTER_CSV, pspa_row, write_picture_day, write_roster
 
-from photoguard.enroll import enroll, plan_folder, plan_student
 from photoguard.errors import UserError
-from photoguard.roster_import import apply_import, preview_import
+from photoguard.references.enroll import enroll, plan_folder, plan_student
+from photoguard.roster.importing import apply_import, preview_import
 from photoguard.store.engine import SQLITE_FILE
-from photoguard.workspace import open_workspace
+from photoguard.workspace.folder import open_workspace
 
 pytestmark = [pytest.mark.faces, pytest.mark.sqlite_only]
 

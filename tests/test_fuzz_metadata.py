@@ -36,8 +36,8 @@ from test_metadata_samples import (
 
 from photoguard.metadata import exif, iptc, read_embedded, xmp
 from photoguard.metadata.fields import CaptionField, Collector, FieldError
-from photoguard.names import NameIndex, first_name_only
-from photoguard.roster import Student
+from photoguard.roster.model import Student
+from photoguard.roster.names import NameIndex, first_name_only
 
 
 @st.composite

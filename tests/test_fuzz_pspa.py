@@ -17,7 +17,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from photoguard.errors import UserError
-from photoguard.pspa import PspaIndex, read_index
+from photoguard.references.pspa import PspaIndex, read_index
 
 
 @pytest.fixture(scope="module")
@@ -142,7 +142,7 @@ def test_a_damaged_index_reads_or_is_refused_plainly(target: Path, data: bytes) 
 
 
 def test_a_file_too_large_for_an_index_is_refused_without_reading_it(tmp_path: Path) -> None:
-    from photoguard.pspa import MAX_INDEX_BYTES
+    from photoguard.references.pspa import MAX_INDEX_BYTES
 
     big = tmp_path / "index.txt"
     with big.open("wb") as f:

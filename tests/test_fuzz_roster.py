@@ -16,8 +16,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from photoguard.errors import UserError
-from photoguard.roster import Roster
-from photoguard.roster_file import read_roster
+from photoguard.roster.model import Roster
+from photoguard.roster.table import read_roster
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,7 @@ import pytest
 from conftest import FACES
 from faceworld import ROSTER_CSV
 
-from photoguard.workspace import open_workspace
+from photoguard.workspace.folder import open_workspace
 
 pytestmark = pytest.mark.faces
 
@@ -203,11 +203,12 @@ def test_a_staff_login_that_flips_a_verdict_with_psql_gets_no_approval(
     import psycopg
     from PIL import Image
 
-    from photoguard import audit, district
-    from photoguard.decisions import decide
+    from photoguard.audit import chain as audit
     from photoguard.errors import UserError
-    from photoguard.roster_import import apply_import, preview_import
-    from photoguard.scan import FileChecked, ScanOptions, scan
+    from photoguard.roster.importing import apply_import, preview_import
+    from photoguard.scan.decisions import decide
+    from photoguard.scan.run import FileChecked, ScanOptions, scan
+    from photoguard.workspace import district
 
     roster = tmp_path / "aspen.csv"
     roster.write_text(

@@ -14,9 +14,9 @@ import pytest
 from conftest import FACES, VIDEO
 from PIL import Image
 
-from photoguard.report import ScanReport
-from photoguard.scan import FileSkipped, ScanFinished, scan
-from photoguard.workspace import open_workspace
+from photoguard.scan.report import ScanReport
+from photoguard.scan.run import FileSkipped, ScanFinished, scan
+from photoguard.workspace.folder import open_workspace
 
 pytestmark = pytest.mark.faces
 

@@ -28,8 +28,8 @@ from test_metadata_samples import (
 )
 
 from photoguard.metadata import CaptionField, container_kind, read_caption_fields, sidecars
-from photoguard.names import NameIndex
-from photoguard.roster import Student
+from photoguard.roster.model import Student
+from photoguard.roster.names import NameIndex
 
 
 def photo(folder: Path, name: str = "IMG_1.jpg") -> Path:

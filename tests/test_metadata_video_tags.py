@@ -56,8 +56,8 @@ from test_metadata_samples import (
 from photoguard.metadata import container_kind, read_caption_fields, read_embedded
 from photoguard.metadata import matroska as mkv_reader
 from photoguard.metadata.fields import Collector
-from photoguard.names import NameIndex
-from photoguard.roster import Student
+from photoguard.roster.model import Student
+from photoguard.roster.names import NameIndex
 
 INDEX = NameIndex(
     [
@@ -430,8 +430,9 @@ def test_captions_cached_by_older_readers_are_read_again(monkeypatch: pytest.Mon
     """The scan cache keeps the captions read inside a file for 30 days: a file cached
     before these readers existed (an MKV whose title was never read) must not be
     served from it."""
-    from photoguard import cache, metadata
-    from photoguard.analysis import AnalysisOptions
+    from photoguard import metadata
+    from photoguard.scan import cache
+    from photoguard.scan.analysis import AnalysisOptions
 
     options = AnalysisOptions(48, 4.0, True)
     now = cache.cache_key("ab" * 32, "video", options)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from photoguard import audit
+from photoguard.audit import chain as audit
 
 pytestmark = pytest.mark.sqlite_only  # the folder's own SQLite file is what goes missing
 

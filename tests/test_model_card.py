@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 from conftest import FACES, ROOT
 
-from photoguard.analysis import AnalysisOptions, analyze_reference
 from photoguard.errors import UserError
-from photoguard.facemodel import WEIGHTS, verified_weights, weights_folder
-from photoguard.settings import MATCH_DISTANCE, REVIEW_DISTANCE
-from photoguard.workers import WorkerPool
+from photoguard.faces.model import WEIGHTS, verified_weights, weights_folder
+from photoguard.scan.analysis import AnalysisOptions, analyze_reference
+from photoguard.scan.workers import WorkerPool
+from photoguard.workspace.settings import MATCH_DISTANCE, REVIEW_DISTANCE
 
 CARD = ROOT / "models" / "dlib-resnet-v1.md"
 

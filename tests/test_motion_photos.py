@@ -27,10 +27,10 @@ from motionphotos import (
 )
 from PIL import Image
 
-from photoguard.report import FileResult
-from photoguard.safecopy import make_safe_copy, save_safe_copy
-from photoguard.scan import ScanFinished, scan
-from photoguard.workspace import open_workspace
+from photoguard.safecopy.make import make_safe_copy, save_safe_copy
+from photoguard.scan.report import FileResult
+from photoguard.scan.run import ScanFinished, scan
+from photoguard.workspace.folder import open_workspace
 
 pytestmark = pytest.mark.faces
 
@@ -100,7 +100,7 @@ def test_a_motion_photo_video_that_cannot_be_read_is_an_error(
 
 
 def test_the_summary_says_the_face_is_in_the_motion_photo_video(built: dict[str, Any]) -> None:
-    from photoguard.report import summary_lines
+    from photoguard.scan.report import summary_lines
 
     (line,) = [x for x in summary_lines(built["report"]) if "PXL_20260314_101500123" in x]
     assert "FLAGGED" in line and "in its motion-photo video at" in line, line
@@ -142,7 +142,7 @@ def test_a_motion_photo_scanned_at_another_rate_is_searched_again(
 ) -> None:
     """The clip is sampled at the video rate: a result cached at one rate is not reused
     at another (``--fps 10`` after a scan at the default must sample the clip at 10)."""
-    from photoguard.settings import with_overrides
+    from photoguard.workspace.settings import with_overrides
 
     mp4 = clip_mp4(tmp_path / "clip.mp4")
     source = tmp_path / "phone" / "PXL_20260314_101500123.MP.jpg"

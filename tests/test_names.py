@@ -6,7 +6,8 @@ import unicodedata
 
 import pytest
 
-from photoguard.names import (
+from photoguard.roster.model import Student
+from photoguard.roster.names import (
     FORM_CAPS_LAST_FIRST,
     FORM_FIRST_LAST,
     FORM_FIRST_MIDDLE_LAST,
@@ -19,7 +20,6 @@ from photoguard.names import (
     synthetic_captions,
     synthetic_roster,
 )
-from photoguard.roster import Student
 
 ROSTER = [
     Student("1001", "O'Brien", "Liam", opted_out=True),

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import pytest
 
-from photoguard.names import (
+from photoguard.roster.model import Student
+from photoguard.roster.names import (
     FORM_JOINED,
     FORM_LAST_COMMA_FIRST,
     FORM_LAST_FIRST_ONE_CASE,
     NameIndex,
     first_name_only,
 )
-from photoguard.roster import Student
 
 ROSTER = [
     Student("1001", "O'Brien", "Liam", opted_out=True),

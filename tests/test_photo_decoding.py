@@ -23,11 +23,11 @@ import pytest
 from conftest import FACES
 from PIL import Image, ImageFile, TiffImagePlugin
 
-from photoguard.analysis import AnalysisOptions, analyze_file
-from photoguard.faces import detection_scale, detection_tiles
-from photoguard.report import ScanReport
-from photoguard.scan import ScanFinished, ScanOptions, scan
-from photoguard.workspace import open_workspace
+from photoguard.faces.detect import detection_scale, detection_tiles
+from photoguard.scan.analysis import AnalysisOptions, analyze_file
+from photoguard.scan.report import ScanReport
+from photoguard.scan.run import ScanFinished, ScanOptions, scan
+from photoguard.workspace.folder import open_workspace
 
 pytestmark = pytest.mark.faces
 

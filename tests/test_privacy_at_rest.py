@@ -22,14 +22,14 @@ import pytest
 from conftest import FACES
 from faceworld import ROSTER_CSV, write_roster
 
-from photoguard import audit
-from photoguard.analysis import AnalysisOptions, analyze_file, analyze_reference
-from photoguard.cache import CACHE_FILE, ScanCache
-from photoguard.enroll import enroll, plan_student, reference_thumbnails
-from photoguard.report import write_json, write_report_csv
-from photoguard.roster_import import apply_import, preview_import
-from photoguard.scan import ScanFinished, scan
-from photoguard.workspace import open_workspace
+from photoguard.audit import chain as audit
+from photoguard.references.enroll import enroll, plan_student, reference_thumbnails
+from photoguard.roster.importing import apply_import, preview_import
+from photoguard.scan.analysis import AnalysisOptions, analyze_file, analyze_reference
+from photoguard.scan.cache import CACHE_FILE, ScanCache
+from photoguard.scan.report import write_json, write_report_csv
+from photoguard.scan.run import ScanFinished, scan
+from photoguard.workspace.folder import open_workspace
 
 pytestmark = pytest.mark.faces
 

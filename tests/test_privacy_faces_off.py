@@ -24,14 +24,15 @@ from conftest import FACES, VIDEO
 from faceworld import EXPECTED_CLEAR, EXPECTED_FLAGGED
 from test_privacy_at_rest import assert_no_encodings, face_encodings
 
-from photoguard import audit, facemodel
-from photoguard.analysis import AnalysisOptions, analyze_file
-from photoguard.cache import ScanCache, cache_key
+from photoguard.audit import chain as audit
 from photoguard.cli.main import main
-from photoguard.privacy import inventory
-from photoguard.scan import ScanFinished, scan
-from photoguard.settings import load_settings, save_settings, with_overrides
-from photoguard.workspace import open_workspace
+from photoguard.faces import model as facemodel
+from photoguard.references.privacy import inventory
+from photoguard.scan.analysis import AnalysisOptions, analyze_file
+from photoguard.scan.cache import ScanCache, cache_key
+from photoguard.scan.run import ScanFinished, scan
+from photoguard.workspace.folder import open_workspace
+from photoguard.workspace.settings import load_settings, save_settings, with_overrides
 
 pytestmark = pytest.mark.faces
 

@@ -13,15 +13,15 @@ import pytest
 from conftest import FACES
 from faceworld import write_roster
 
-from photoguard.cache import CACHE_FILE, CACHE_KEY_ID
 from photoguard.cli.main import main
-from photoguard.enroll import enroll, load_reference_set, plan_student
 from photoguard.errors import UserError
-from photoguard.privacy import inventory, purge_student
-from photoguard.roster_import import apply_import, preview_import
-from photoguard.scan import ScanFinished, scan
-from photoguard.vault import KEYRING_SERVICE, Vault
-from photoguard.workspace import open_workspace
+from photoguard.references.enroll import enroll, load_reference_set, plan_student
+from photoguard.references.privacy import inventory, purge_student
+from photoguard.references.vault import KEYRING_SERVICE, Vault
+from photoguard.roster.importing import apply_import, preview_import
+from photoguard.scan.cache import CACHE_FILE, CACHE_KEY_ID
+from photoguard.scan.run import ScanFinished, scan
+from photoguard.workspace.folder import open_workspace
 
 pytestmark = pytest.mark.faces
 
@@ -207,7 +207,7 @@ def test_the_cache_key_is_looked_for_where_it_already_is(
 ) -> None:
     """A warm rescan does not probe the OS keyring when the cache key is a file here; an
     explicit choice of store still wins."""
-    from photoguard import vault
+    from photoguard.references import vault
 
     probes: list[bool] = []
 
@@ -237,8 +237,8 @@ def test_clearing_the_cache_destroys_its_key_wherever_it_is(
     os_keyring: Any, tmp_path: Path
 ) -> None:
     """A cache key left in a file (keyring unusable once) and one in the keyring: both go."""
-    from photoguard.cache import clear_cache
-    from photoguard.vault import FileKeyStore
+    from photoguard.references.vault import FileKeyStore
+    from photoguard.scan.cache import clear_cache
 
     home = tmp_path / "home"
     FileKeyStore(home / "keys").put(CACHE_KEY_ID, os.urandom(32))

@@ -21,23 +21,23 @@ from conftest import FACES
 from faceworld import ROSTER_CSV, write_roster
 from test_privacy_at_rest import assert_no_encodings, reference_encodings
 
-from photoguard import audit
-from photoguard.cache import CACHE_FILE, CACHE_KEY_ID
+from photoguard.audit import chain as audit
 from photoguard.cli.main import main
-from photoguard.enroll import (
+from photoguard.errors import UserError
+from photoguard.references.enroll import (
     ENCODING_KIND,
     coverage_gaps,
     enroll,
     load_reference_set,
     plan_student,
 )
-from photoguard.errors import UserError
-from photoguard.privacy import inventory, purge_all, purge_student
-from photoguard.roster_import import apply_import, preview_import
-from photoguard.scan import ScanFinished, scan
+from photoguard.references.privacy import inventory, purge_all, purge_student
+from photoguard.references.vault import FileKeyStore, SealError, Vault, _aad, _open
+from photoguard.roster.importing import apply_import, preview_import
+from photoguard.scan.cache import CACHE_FILE, CACHE_KEY_ID
+from photoguard.scan.run import ScanFinished, scan
 from photoguard.store.engine import SqliteDatabase
-from photoguard.vault import FileKeyStore, SealError, Vault, _aad, _open
-from photoguard.workspace import open_workspace
+from photoguard.workspace.folder import open_workspace
 
 pytestmark = pytest.mark.faces
 

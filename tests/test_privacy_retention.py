@@ -12,10 +12,10 @@ import pytest
 from conftest import FACES
 
 from photoguard.cli.main import main
-from photoguard.enroll import enroll, plan_student, status
-from photoguard.privacy import inventory, stale_students
-from photoguard.settings import Settings, load_settings, save_settings, with_overrides
-from photoguard.workspace import open_workspace
+from photoguard.references.enroll import enroll, plan_student, status
+from photoguard.references.privacy import inventory, stale_students
+from photoguard.workspace.folder import open_workspace
+from photoguard.workspace.settings import Settings, load_settings, save_settings, with_overrides
 
 pytestmark = pytest.mark.faces
 

@@ -85,13 +85,13 @@ def _preload() -> None:
 
     build_parser()
     for name in (
-        "photoguard.scan",
-        "photoguard.log_tables",
+        "photoguard.scan.run",
+        "photoguard.audit.tables",
         "photoguard.store.migrations",
-        "photoguard.roster_import",
-        "photoguard.roster_file",
-        "photoguard.enroll",
-        "photoguard.vault",
+        "photoguard.roster.importing",
+        "photoguard.roster.table",
+        "photoguard.references.enroll",
+        "photoguard.references.vault",
         "xml.etree.ElementTree",
         "defusedxml.ElementTree",
         "encodings.idna",

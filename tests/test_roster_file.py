@@ -20,9 +20,9 @@ from PIL import Image
 from unprivileged import run_unprivileged, shared_folder
 
 from photoguard.errors import UserError
-from photoguard.roster import Roster, Student
-from photoguard.roster_columns import find_columns, parse_column_overrides
-from photoguard.roster_file import first_rows, read_roster
+from photoguard.roster.columns import find_columns, parse_column_overrides
+from photoguard.roster.model import Roster, Student
+from photoguard.roster.table import first_rows, read_roster
 
 HEADER = "Student ID,Name,Grade,Homeroom,Privacy Law Opt-Out"
 

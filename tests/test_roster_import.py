@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 
 from benchmarks.roster_gen import churn, generate_students, write_csv, write_xlsx
-from photoguard import audit
+from photoguard.audit import chain as audit
 from photoguard.errors import UserError
-from photoguard.roster import Roster, Student, diff_rosters
-from photoguard.roster_import import ImportPreview, apply_import, preview_import
-from photoguard.store import references as ref_store
-from photoguard.store import rosters as roster_store
-from photoguard.workspace import Workspace
+from photoguard.references import stored as ref_store
+from photoguard.roster import stored as roster_store
+from photoguard.roster.importing import ImportPreview, apply_import, preview_import
+from photoguard.roster.model import Roster, Student, diff_rosters
+from photoguard.workspace.folder import Workspace
 
 HEADER = "Student ID,Name,Grade,Privacy Law Opt-Out"
 

@@ -5,7 +5,7 @@ students left" or "every opt-out was lifted": imported, it deletes the reference
 faces of opted-out children, and their photos come out clear. Such a file is
 refused by default (one line naming the counts and ``--allow-mass-change``, exit 2,
 nothing changed byte for byte); ``--dry-run`` shows the same warning; with the
-flag it is imported. The thresholds are in photoguard/roster.py.
+flag it is imported. The thresholds are in photoguard/roster/model.py.
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ from test_failclosed_inputs import assert_unchanged, state
 
 from benchmarks.roster_gen import generate_students, write_csv
 from photoguard.errors import UserError
-from photoguard.roster import Student, diff_rosters, mass_change
-from photoguard.roster_import import MassChangeRefused, apply_import, preview_import
-from photoguard.store import references as ref_store
-from photoguard.store import rosters as roster_store
-from photoguard.workspace import open_workspace
+from photoguard.references import stored as ref_store
+from photoguard.roster import stored as roster_store
+from photoguard.roster.importing import MassChangeRefused, apply_import, preview_import
+from photoguard.roster.model import Student, diff_rosters, mass_change
+from photoguard.workspace.folder import open_workspace
 
 SCRIPT = shutil.which("photoguard", path=os.path.dirname(sys.executable))
 

@@ -26,7 +26,7 @@ from faceworld import ROSTER_CSV
 from unprivileged import run_unprivileged, shared_folder
 
 from photoguard.cli.main import main
-from photoguard.walk import Found, Skipped, walk
+from photoguard.media.walk import Found, Skipped, walk
 
 pytestmark = pytest.mark.faces
 
@@ -182,9 +182,9 @@ def test_approve_prints_the_decisions_actually_recorded(
     """A roster imported while the scan runs: the clear files cannot be approved (the scan
     did not look for everyone now on the roster) and are recorded pending; the command
     says so instead of "Approved 2 clear file(s)"."""
-    import photoguard.scan as scan_module
-    from photoguard.roster_import import apply_import, preview_import
-    from photoguard.workspace import open_workspace
+    import photoguard.scan.run as scan_module
+    from photoguard.roster.importing import apply_import, preview_import
+    from photoguard.workspace.folder import open_workspace
 
     drop = tmp_path / "drop"
     drop.mkdir()

@@ -9,9 +9,9 @@ import cv2
 import numpy as np
 import pytest
 
-from photoguard import audit
+from photoguard.audit import chain as audit
 from photoguard.cli.main import main
-from photoguard.workspace import open_workspace
+from photoguard.workspace.folder import open_workspace
 
 ROSTER = (
     "Student ID,Last Name,First Name,Preferred Name,Grade,Homeroom,Privacy Law Opt-Out\r\n"

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from conftest import FACES
 
-from photoguard import safecopy_leftovers as leftovers
+from photoguard.safecopy import leftovers
 
 pytestmark = [
     pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL (POSIX)"),

@@ -31,13 +31,13 @@ from test_metadata_samples import (
     xmp_segment,
 )
 
-from photoguard import audit
+from photoguard.audit import chain as audit
 from photoguard.errors import UserError
 from photoguard.metadata import read_caption_fields
-from photoguard.roster_import import apply_import, preview_import
-from photoguard.safecopy import make_safe_copy, save_safe_copy
-from photoguard.settings import with_overrides
-from photoguard.workspace import Workspace
+from photoguard.roster.importing import apply_import, preview_import
+from photoguard.safecopy.make import make_safe_copy, save_safe_copy
+from photoguard.workspace.folder import Workspace
+from photoguard.workspace.settings import with_overrides
 
 ROSTER = (
     "Student ID,Last Name,First Name,Preferred Name,Grade,Homeroom,Privacy Law Opt-Out\r\n"

@@ -8,9 +8,9 @@ import itertools
 import numpy as np
 import pytest
 
-from photoguard.faces import Box
-from photoguard.safecopy_cover import BOX_COLOUR, STYLES, cover, region_for
-from photoguard.safecopy_video import (
+from photoguard.faces.detect import Box
+from photoguard.safecopy.cover import BOX_COLOUR, STYLES, cover, region_for
+from photoguard.safecopy.video import (
     Detection,
     build_tracks,
     chunks,

@@ -15,7 +15,7 @@ import jsonschema
 import pytest
 from faceworld import EXPECTED_CLEAR, EXPECTED_FLAGGED
 
-from photoguard.report_schema import REPORT_SCHEMA
+from photoguard.scan.report_schema import REPORT_SCHEMA
 
 pytestmark = pytest.mark.faces
 
@@ -108,9 +108,9 @@ def test_press_captions_naming_a_student_flag_the_photo(copy_home: Any, tmp_path
     or not), biden.jpg is flagged for the full name in every field that carries it."""
     from faceworld import FACES_DIR, ROSTER_CSV, write_roster
 
-    from photoguard.roster_import import apply_import, preview_import
-    from photoguard.scan import ScanFinished, scan
-    from photoguard.workspace import open_workspace
+    from photoguard.roster.importing import apply_import, preview_import
+    from photoguard.scan.run import ScanFinished, scan
+    from photoguard.workspace.folder import open_workspace
 
     roster = write_roster(
         tmp_path / "r2.csv",

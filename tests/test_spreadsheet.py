@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from photoguard.errors import UserError
-from photoguard.spreadsheet import csv_text, excel_safe, write_csv
+from photoguard.files.spreadsheet import csv_text, excel_safe, write_csv
 
 
 @pytest.mark.parametrize(

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from photoguard import audit
+from photoguard.audit import chain as audit
 from photoguard.errors import UserError
-from photoguard.roster import Roster, RosterDiff, Student
-from photoguard.store import rosters as roster_store
+from photoguard.roster import stored as roster_store
+from photoguard.roster.model import Roster, RosterDiff, Student
 from photoguard.store.engine import SQLITE_FILE
 from photoguard.store.migrations import LATEST, MIGRATIONS
-from photoguard.workspace import Workspace, open_workspace
+from photoguard.workspace.folder import Workspace, open_workspace
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
 

@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from photoguard import audit
+from photoguard.audit import chain as audit
 from photoguard.errors import UserError
-from photoguard.roster import Roster, RosterDiff, Student
-from photoguard.store import references as ref_store
-from photoguard.store import rosters as roster_store
-from photoguard.store import scans as scan_store
+from photoguard.references import stored as ref_store
+from photoguard.roster import stored as roster_store
+from photoguard.roster.model import Roster, RosterDiff, Student
+from photoguard.scan import stored as scan_store
 from photoguard.store.migrations import LATEST, MIGRATIONS
-from photoguard.workspace import Workspace, open_workspace
+from photoguard.workspace.folder import Workspace, open_workspace
 
 
 def roster(*students: Student) -> Roster:

@@ -16,12 +16,12 @@ import pytest
 from conftest import FACES
 from PIL import Image
 
-from photoguard.faces import find_faces
+from photoguard.faces.detect import find_faces
 from photoguard.media import photo_frames
-from photoguard.report import FileResult
-from photoguard.safecopy import make_safe_copy, save_safe_copy
-from photoguard.scan import ScanFinished, scan
-from photoguard.workspace import open_workspace
+from photoguard.safecopy.make import make_safe_copy, save_safe_copy
+from photoguard.scan.report import FileResult
+from photoguard.scan.run import ScanFinished, scan
+from photoguard.workspace.folder import open_workspace
 
 pytestmark = pytest.mark.faces
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from conftest import VIDEO
 
-from photoguard.analysis import AnalysisOptions, analyze_file, merge_parts
+from photoguard.scan.analysis import AnalysisOptions, analyze_file, merge_parts
 
 pytestmark = pytest.mark.faces
 

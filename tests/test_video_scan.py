@@ -29,11 +29,11 @@ from videos import (
     write_with_cover_art,
 )
 
-from photoguard.analysis import AnalysisOptions, analyze_file, merge_parts
-from photoguard.report import ScanReport, csv_rows, summary_lines
-from photoguard.report_schema import REPORT_SCHEMA
-from photoguard.scan import ScanFinished, scan
-from photoguard.workspace import open_workspace
+from photoguard.scan.analysis import AnalysisOptions, analyze_file, merge_parts
+from photoguard.scan.report import ScanReport, csv_rows, summary_lines
+from photoguard.scan.report_schema import REPORT_SCHEMA
+from photoguard.scan.run import ScanFinished, scan
+from photoguard.workspace.folder import open_workspace
 
 pytestmark = pytest.mark.faces
 
@@ -222,8 +222,8 @@ def test_a_face_that_appears_in_a_still_animation_is_found(
 def test_only_a_pixel_identical_frame_reuses_the_last_search() -> None:
     """Faces are carried over from the last searched frame only when the new frame is
     identical at detection scale; a frame that differs at all is searched."""
-    from photoguard.analysis import _check_frames
     from photoguard.media import Frame
+    from photoguard.scan.analysis import _check_frames
 
     scene = background((320, 180))
     face = paste(scene, obama_head(90), (120, 20))
@@ -255,7 +255,7 @@ def test_the_frame_shown_at_a_reported_time_is_the_one_the_scan_saw(
 ) -> None:
     """The app shows a finding's frame by its time: in a variable-frame-rate video that
     is the frame on screen then, not the frame whose number is time x average rate."""
-    from photoguard.preview import video_frame
+    from photoguard.media.preview import video_frame
 
     path = built["dir"] / "screen_recording.mp4"
 

@@ -19,7 +19,7 @@ import pytest
 from unprivileged import run_unprivileged, shared_folder
 
 from photoguard.errors import UserError
-from photoguard.walk import Found, Skipped, walk
+from photoguard.media.walk import Found, Skipped, walk
 
 JPEG_HEAD = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00"
 POSIX = pytest.mark.skipif(os.name != "posix", reason="POSIX file kinds")
@@ -154,7 +154,7 @@ def test_devices_are_skipped_without_being_opened(tmp_path: Path) -> None:
 def test_a_named_pipe_swapped_in_after_the_listing_is_not_opened_for_reading(
     tmp_path: Path,
 ) -> None:
-    from photoguard.walk import _classify
+    from photoguard.media.walk import _classify
 
     os.mkfifo(tmp_path / "late.jpg")
     item = _classify(tmp_path / "late.jpg", "late.jpg", tmp_path)

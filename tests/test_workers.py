@@ -17,7 +17,7 @@ from typing import Any
 import crashers
 import pytest
 
-from photoguard.workers import MEMORY_HEADROOM, WorkerFailure, WorkerPool
+from photoguard.scan.workers import MEMORY_HEADROOM, WorkerFailure, WorkerPool
 
 pytestmark = [
     pytest.mark.timeout(120),

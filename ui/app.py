@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from photoguard import __version__
 from photoguard.errors import UserError
-from photoguard.workspace import Workspace, open_workspace
+from photoguard.workspace.folder import Workspace, open_workspace
 from ui.compat import guard_singletons
 from ui.qsettings import APPLICATION, ORGANIZATION
 from ui.workers import error_text, sentence
@@ -57,7 +57,7 @@ def preload_decoders() -> None:
     """
     import cv2  # noqa: F401
 
-    from photoguard.preview import register_heif
+    from photoguard.media.preview import register_heif
 
     register_heif()
 
@@ -69,7 +69,7 @@ def start_worker_server() -> None:
     the face model; starting it (and its imports, about 4 s) happens in the background
     while a person reads the window, not when they drop their first folder.
     """
-    from photoguard.workers import warm_up
+    from photoguard.scan.workers import warm_up
 
     warm_up()
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from photoguard.pathtext import display
-from photoguard.report import FileResult, time_ranges
-from photoguard.verdict import (
+from photoguard.files.pathtext import display
+from photoguard.scan.report import FileResult, time_ranges
+from photoguard.scan.verdict import (
     ERROR,
     FULL_NAME,
     OPTED_OUT_FACE,

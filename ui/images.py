@@ -1,7 +1,7 @@
 """Pictures for the screen, decoded off the UI thread.
 
 :class:`ThumbnailCache` loads small upright pictures through
-:mod:`photoguard.preview` on a thread pool and says when each is ready; the
+:mod:`photoguard.media.preview` on a thread pool and says when each is ready; the
 results grid asks for a thumbnail when it paints one and shows a placeholder
 until then. Sizes are capped (``THUMBNAIL_PX``) and the cache is bounded, so a
 folder of thousands of photos neither freezes the window nor fills the memory.
@@ -19,7 +19,7 @@ from PySide6.QtGui import QImage
 
 from photoguard.errors import UserError
 from photoguard.media import Kind
-from photoguard.preview import THUMBNAIL_PX, Picture, PreviewError, thumbnail
+from photoguard.media.preview import THUMBNAIL_PX, Picture, PreviewError, thumbnail
 from ui.workers import TaskRunner
 
 #: Thumbnails kept in memory (about 200 KB each at most).
@@ -55,7 +55,7 @@ def load_picture(
     path: Path, kind: Kind, time_s: float | None, max_px: int
 ) -> tuple[Picture, QImage]:
     """A large upright picture (or video frame) and its QImage; UserError says why not."""
-    from photoguard.preview import upright_image, video_frame
+    from photoguard.media.preview import upright_image, video_frame
 
     try:
         if kind == "video":

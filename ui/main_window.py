@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from photoguard.pathtext import display
+from photoguard.files.pathtext import display
 from ui.dialogs.why import WhyDialog
 from ui.pages.check import CheckPage
 from ui.pages.faces import FacesPage

@@ -4,7 +4,7 @@ Always an INI file under the user's configuration folder, with the
 organisation and application name set here, so tests can point QSettings at a
 temporary folder (``QSettings.setPath``) and never touch a person's settings.
 What the checks use (thresholds, the data folder's school) lives in the data
-folder's settings.json instead, through :mod:`photoguard.settings`.
+folder's settings.json instead, through :mod:`photoguard.workspace.settings`.
 """
 
 from __future__ import annotations

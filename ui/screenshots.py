@@ -165,9 +165,9 @@ class Shooter:
 def shoot(out: Path, fixtures: Path, work: Path) -> list[Path]:
     from PySide6.QtCore import QSettings
 
-    from photoguard.enroll import enroll, plan_folder
-    from photoguard.roster_import import apply_import, preview_import
-    from photoguard.workspace import open_workspace
+    from photoguard.references.enroll import enroll, plan_folder
+    from photoguard.roster.importing import apply_import, preview_import
+    from photoguard.workspace.folder import open_workspace
     from ui.app import build_window, create_app
     from ui.theme import apply_theme
 

@@ -13,9 +13,9 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from photoguard.audit import default_actor
-from photoguard.settings import Settings, load_settings, save_settings
-from photoguard.workspace import Workspace, open_workspace
+from photoguard.audit.chain import default_actor
+from photoguard.workspace.folder import Workspace, open_workspace
+from photoguard.workspace.settings import Settings, load_settings, save_settings
 from ui.qsettings import app_settings
 from ui.workers import TaskRunner
 

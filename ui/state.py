@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from photoguard.enroll import EnrollStatus, status
-from photoguard.roster import RosterVersion, Student
-from photoguard.store import rosters as roster_store
-from photoguard.workspace import Workspace
+from photoguard.references.enroll import EnrollStatus, status
+from photoguard.roster import stored as roster_store
+from photoguard.roster.model import RosterVersion, Student
+from photoguard.workspace.folder import Workspace
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ Two shapes, after napari's ``qthreading`` and Picard's ``run_task``:
   thread through a callback.
 * :class:`ScanJob` runs the core's scan generator in a :class:`QThread` and
   turns each event into a signal. Cancelling sets the core's
-  :class:`~photoguard.scan.CancelToken`, which the scan checks between files
+  :class:`~photoguard.scan.run.CancelToken`, which the scan checks between files
   (and its worker pool four times a second).
 
 Signals emitted from a worker thread reach slots of objects living on the UI
@@ -26,8 +26,8 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, Signal, Slot
 
 from photoguard.errors import UserError
-from photoguard.report import ScanReport
-from photoguard.scan import (
+from photoguard.scan.report import ScanReport
+from photoguard.scan.run import (
     CancelToken,
     FileChecked,
     FileDecided,
@@ -37,7 +37,7 @@ from photoguard.scan import (
     ScanStarted,
     scan,
 )
-from photoguard.workspace import Workspace
+from photoguard.workspace.folder import Workspace
 
 log = logging.getLogger(__name__)
 

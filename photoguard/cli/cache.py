@@ -25,7 +25,7 @@ def register(sub: Any) -> None:
 
 
 def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
-    from photoguard.cache import CACHE_FILE, ScanCache
+    from photoguard.scan.cache import CACHE_FILE, ScanCache
 
     ws = ctx.ws
     if not (ws.home / CACHE_FILE).exists():
@@ -43,7 +43,7 @@ def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_clear(args: argparse.Namespace, ctx: Context) -> int:
-    from photoguard.cache import clear_cache
+    from photoguard.scan.cache import clear_cache
 
     ws = ctx.ws
     n = clear_cache(ws.home)

@@ -13,13 +13,13 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from photoguard import district
 from photoguard.cli.output import plural, print_json, table
 from photoguard.errors import UserError
-from photoguard.home import ensure_home, resolve_home
+from photoguard.roster.stored import ensure_school
 from photoguard.store.migrations import ALL_SCHOOLS, LATEST
-from photoguard.store.rosters import ensure_school
-from photoguard.workspace import open_folder_database
+from photoguard.workspace import district
+from photoguard.workspace.folder import open_folder_database
+from photoguard.workspace.home import ensure_home, resolve_home
 
 if TYPE_CHECKING:
     from photoguard.cli.main import Context

@@ -12,9 +12,11 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from photoguard.audit import default_actor
+from photoguard.audit.chain import default_actor
+from photoguard.audit.view import printable
 from photoguard.cli.output import plural, print_json
-from photoguard.decisions import (
+from photoguard.errors import UserError
+from photoguard.scan.decisions import (
     Decision,
     DecisionResult,
     check,
@@ -22,9 +24,7 @@ from photoguard.decisions import (
     file_sha256,
     scanned,
 )
-from photoguard.errors import UserError
-from photoguard.log_view import printable
-from photoguard.workspace import Workspace
+from photoguard.workspace.folder import Workspace
 
 if TYPE_CHECKING:
     from photoguard.cli.main import Context

@@ -7,13 +7,13 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from photoguard.audit import default_actor
+from photoguard.audit.chain import default_actor
 from photoguard.cli.output import plural, print_json, table
 from photoguard.errors import UserError
 
 if TYPE_CHECKING:  # imported when a command runs: numpy and dlib slow every start-up
     from photoguard.cli.main import Context
-    from photoguard.enroll import EnrollResult
+    from photoguard.references.enroll import EnrollResult
 
 MAX_LISTED = 30
 
@@ -35,7 +35,7 @@ def register(sub: Any) -> None:
 
 
 def cmd_enroll(args: argparse.Namespace, ctx: Context) -> int:
-    from photoguard.enroll import enroll, plan_folder, plan_student
+    from photoguard.references.enroll import enroll, plan_folder, plan_student
 
     ws = ctx.ws
     if args.status:
@@ -98,7 +98,7 @@ def _print_result(result: EnrollResult) -> None:
 
 
 def _status(ctx: Context, as_json: bool) -> int:
-    from photoguard.enroll import status
+    from photoguard.references.enroll import status
 
     rows = status(ctx.ws)
     if as_json:

@@ -7,7 +7,17 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from photoguard import audit, log_summary
+from photoguard.audit import chain as audit
+from photoguard.audit import summary as log_summary
+from photoguard.audit.view import (
+    EXPORT_COLUMNS,
+    LogFilter,
+    export_csv,
+    iter_rows,
+    parse_date,
+    printable,
+    read_records,
+)
 from photoguard.cli.output import (
     ReportFile,
     check_output,
@@ -18,17 +28,8 @@ from photoguard.cli.output import (
     table,
 )
 from photoguard.errors import UserError
-from photoguard.log_view import (
-    EXPORT_COLUMNS,
-    LogFilter,
-    export_csv,
-    iter_rows,
-    parse_date,
-    printable,
-    read_records,
-)
 from photoguard.store.engine import ReplacedDatabase
-from photoguard.workspace import MissingDatabase, NoDatabaseYet, open_workspace
+from photoguard.workspace.folder import MissingDatabase, NoDatabaseYet, open_workspace
 
 if TYPE_CHECKING:
     from photoguard.cli.main import Context

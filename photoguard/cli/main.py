@@ -18,8 +18,8 @@ from typing import Any, NoReturn
 from photoguard import __version__
 from photoguard.cli.output import silence_stdout
 from photoguard.errors import UserError
-from photoguard.pathtext import display
-from photoguard.workspace import Workspace, open_workspace
+from photoguard.files.pathtext import display
+from photoguard.workspace.folder import Workspace, open_workspace
 
 EXIT_OK = 0
 EXIT_FOUND = 1

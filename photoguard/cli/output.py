@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from photoguard.errors import UserError
-from photoguard.pathtext import display
-from photoguard.safeopen import open_regular
+from photoguard.files.pathtext import display
+from photoguard.files.safeopen import open_regular
 
 
 def table(rows: Sequence[Sequence[object]], headers: Sequence[str]) -> str:
@@ -58,7 +58,7 @@ class ReportFile:
 
 def csv_report(label: str, headers: Sequence[str]) -> ReportFile:
     """A CSV written by spreadsheet.write_csv: a byte-order mark, then this header row."""
-    from photoguard.spreadsheet import csv_text
+    from photoguard.files.spreadsheet import csv_text
 
     return ReportFile(label, ("\ufeff" + csv_text(headers, [])).encode("utf-8"))
 

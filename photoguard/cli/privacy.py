@@ -11,7 +11,7 @@ from photoguard.errors import UserError
 
 if TYPE_CHECKING:
     from photoguard.cli.main import Context
-    from photoguard.privacy import PurgeResult
+    from photoguard.references.privacy import PurgeResult
 
 
 def register(sub: Any) -> None:
@@ -51,7 +51,7 @@ def register(sub: Any) -> None:
 
 
 def _name(ctx: Context, student_id: str) -> str:
-    from photoguard.store import rosters as roster_store
+    from photoguard.roster import stored as roster_store
 
     with ctx.ws.db.snapshot() as tx:
         for s in roster_store.current_students(tx, ctx.ws.school):
@@ -61,8 +61,8 @@ def _name(ctx: Context, student_id: str) -> str:
 
 
 def cmd_purge(args: argparse.Namespace, ctx: Context) -> int:
-    from photoguard.audit import default_actor
-    from photoguard.privacy import purge_all, purge_student
+    from photoguard.audit.chain import default_actor
+    from photoguard.references.privacy import purge_all, purge_student
 
     by = args.by or default_actor()
     if args.all:
@@ -99,7 +99,7 @@ def _print_purge(ctx: Context, result: PurgeResult) -> None:
 
 
 def cmd_keys_status(args: argparse.Namespace, ctx: Context) -> int:
-    from photoguard.privacy import inventory
+    from photoguard.references.privacy import inventory
 
     inv = inventory(ctx.ws)
     if args.json:

@@ -7,18 +7,18 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from photoguard.audit import default_actor
+from photoguard.audit.chain import default_actor
 from photoguard.cli.output import plural, print_json, table
-from photoguard.roster import MASS_CHANGE_MIN_STUDENTS
-from photoguard.roster_columns import ROLES, parse_column_overrides
-from photoguard.roster_import import (
+from photoguard.references import stored as ref_store
+from photoguard.roster import stored as roster_store
+from photoguard.roster.columns import ROLES, parse_column_overrides
+from photoguard.roster.importing import (
     ALLOW_MASS_CHANGE,
     ImportPreview,
     apply_import,
     preview_import,
 )
-from photoguard.store import references as ref_store
-from photoguard.store import rosters as roster_store
+from photoguard.roster.model import MASS_CHANGE_MIN_STUDENTS
 
 if TYPE_CHECKING:
     from photoguard.cli.main import Context

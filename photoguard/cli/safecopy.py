@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 from photoguard.cli.output import plural
 from photoguard.errors import UserError
-from photoguard.safecopy_cover import STYLES
-from photoguard.walk import Found, walk
+from photoguard.media.walk import Found, walk
+from photoguard.safecopy.cover import STYLES
 
 if TYPE_CHECKING:
     from photoguard.cli.main import Context
-    from photoguard.safecopy import SafeCopyPreview, SavedCopy
-    from photoguard.workers import WorkerPool
-    from photoguard.workspace import Workspace
+    from photoguard.safecopy.make import SafeCopyPreview, SavedCopy
+    from photoguard.scan.workers import WorkerPool
+    from photoguard.workspace.folder import Workspace
 
 
 def register(sub: Any) -> None:
@@ -93,10 +93,10 @@ def describe(preview: SafeCopyPreview, saved: SavedCopy, names: dict[str, str]) 
 
 
 def cmd_safe_copy(args: argparse.Namespace, ctx: Context) -> int:
-    from photoguard.audit import default_actor
-    from photoguard.enroll import coverage_gaps
-    from photoguard.safecopy import check_destination, open_pool
-    from photoguard.store import rosters as roster_store
+    from photoguard.audit.chain import default_actor
+    from photoguard.references.enroll import coverage_gaps
+    from photoguard.roster import stored as roster_store
+    from photoguard.safecopy.make import check_destination, open_pool
 
     ws = ctx.ws
     by = args.by or default_actor()
@@ -154,7 +154,7 @@ def _copy_one(
     tty: bool,
 ) -> bool:
     """Make, save and describe one copy; False (and one line) if it could not be made."""
-    from photoguard.safecopy import make_safe_copy, save_safe_copy
+    from photoguard.safecopy.make import make_safe_copy, save_safe_copy
 
     if tty:
         print(f"\r\x1b[2KCopying {n} of {total}: {item.rel}", end="", file=sys.stderr)

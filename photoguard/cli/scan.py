@@ -9,13 +9,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from photoguard.cli.output import ReportFile, check_outputs, csv_report, silence_stdout
-from photoguard.pathtext import display
-from photoguard.settings import with_overrides
+from photoguard.files.pathtext import display
+from photoguard.workspace.settings import with_overrides
 
 if TYPE_CHECKING:  # imported when the command runs: numpy and dlib slow every start-up
     from photoguard.cli.main import Context
-    from photoguard.report import ScanReport
-    from photoguard.scan import FileDecided
+    from photoguard.scan.report import ScanReport
+    from photoguard.scan.run import FileDecided
 
 EXIT_OK = 0
 EXIT_FOUND = 1
@@ -105,9 +105,9 @@ def _approval_lines(decided: list[FileDecided], by: str) -> list[str]:
 
 
 def cmd_scan(args: argparse.Namespace, ctx: Context) -> int:
-    from photoguard.audit import default_actor
-    from photoguard.report import CSV_HEADERS, summary_lines, write_json, write_report_csv
-    from photoguard.scan import (
+    from photoguard.audit.chain import default_actor
+    from photoguard.scan.report import CSV_HEADERS, summary_lines, write_json, write_report_csv
+    from photoguard.scan.run import (
         CancelToken,
         FileChecked,
         FileDecided,

@@ -15,8 +15,7 @@ Everything here fails loudly: a file that cannot be decoded completely raises
 :class:`MediaError`, which the scan turns into an ``error`` verdict.
 """
 
-from photoguard.media.frames import MAX_PIXELS, Frame, MediaError
-from photoguard.media.kinds import (
+from photoguard.formats import (
     PHOTO_SUFFIXES,
     SNIFF_BYTES,
     VIDEO_SUFFIXES,
@@ -24,6 +23,7 @@ from photoguard.media.kinds import (
     kind_of,
     sniff_kind,
 )
+from photoguard.media.frames import MAX_PIXELS, Frame, MediaError
 from photoguard.media.photo import MAX_IMAGE_FRAMES, photo_frames, to_rgb
 from photoguard.media.video import (
     VIDEO_SHORTFALL_FRAMES,

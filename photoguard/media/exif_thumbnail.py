@@ -19,7 +19,7 @@ import io
 import numpy as np
 from PIL import ExifTags, Image
 
-from photoguard.faces import DETECTOR_FACE_PX
+from photoguard.faces.detect import DETECTOR_FACE_PX
 from photoguard.media.frames import Frame, MediaError, resize, strict_decoding, upright
 
 #: The largest thumbnail decoded. EXIF recommends 160 x 120, and in a JPEG the

@@ -43,8 +43,8 @@ from pathlib import Path
 from typing import BinaryIO
 from xml.etree.ElementTree import ParseError
 
+from photoguard.files.safeopen import open_regular
 from photoguard.media.frames import MediaError
-from photoguard.safeopen import open_regular
 
 #: The largest embedded video copied out to be checked. A phone's motion photo clip
 #: is 1.5-3 s, 2-10 MB (4K clips up to about 30 MB); anything beyond this is an error,

@@ -29,7 +29,7 @@ from typing import BinaryIO
 import numpy as np
 from PIL import Image, ImageFile
 
-from photoguard.faces import detection_scale
+from photoguard.faces.detect import detection_scale
 from photoguard.media.exif_thumbnail import embedded_thumbnail, preview_frame
 from photoguard.media.frames import (
     MAX_PIXELS,

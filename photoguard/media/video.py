@@ -42,7 +42,7 @@ from typing import Any
 
 import numpy as np
 
-from photoguard.faces import detection_scale
+from photoguard.faces.detect import detection_scale
 from photoguard.media.frames import MAX_PIXELS, Frame, MediaError, resize
 
 #: A stream whose frames stop this many frames short of the count its container

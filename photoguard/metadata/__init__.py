@@ -3,7 +3,7 @@
 :func:`read_caption_fields` gathers every text a person may have written about a
 file, each with the place it came from ("EXIF:ImageDescription",
 "IPTC:Caption-Abstract", "XMP:dc:description", "sidecar:IMG_1.xmp", "filename",
-"folder", ...), for :mod:`photoguard.names` to check for full names.
+"folder", ...), for :mod:`photoguard.roster.names` to check for full names.
 
 It never raises on bad data. A block that cannot be read (damaged EXIF, a refused
 XMP packet, a truncated box) becomes a :class:`FieldError` naming it, and the
@@ -23,6 +23,7 @@ import os
 from pathlib import Path
 from typing import BinaryIO
 
+from photoguard.files.safeopen import open_regular
 from photoguard.metadata import avi, exif, gif, heif, jp2, jpeg, matroska, mp4, png, webp
 from photoguard.metadata.fields import (
     PATH_FIELDS,
@@ -33,7 +34,6 @@ from photoguard.metadata.fields import (
 )
 from photoguard.metadata.filename import read_path_names
 from photoguard.metadata.sidecars import read_sidecars
-from photoguard.safeopen import open_regular
 
 __all__ = [
     "PATH_FIELDS",

@@ -29,10 +29,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from photoguard.files.safeopen import open_regular
 from photoguard.metadata import xmp
 from photoguard.metadata.fields import Collector
 from photoguard.metadata.text import decode_text
-from photoguard.safeopen import open_regular
 
 #: Largest sidecar read (bytes); a bigger one is reported, not silently skipped.
 MAX_SIDECAR = 4 << 20

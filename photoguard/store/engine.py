@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from photoguard.errors import UserError
-from photoguard.home import create_private_file
+from photoguard.workspace.home import create_private_file
 
 Dialect = Literal["sqlite", "postgresql"]
 Params = Sequence[Any]
@@ -324,7 +324,7 @@ class PostgresDatabase(Database):
 
     The URL's user is the login every query runs as; what it may read and
     change is decided by the server (roles and row-level security, see
-    :mod:`photoguard.district`). A refusal raises :class:`PermissionDenied`.
+    :mod:`photoguard.workspace.district`). A refusal raises :class:`PermissionDenied`.
     A connection the server dropped (a restart, a network blip) is opened
     again when the next transaction starts.
     """
@@ -425,7 +425,7 @@ def open_database(
     created, migrated or written. ``expect_identity``: refuse (before migrating) a
     database whose identity is another one (see workspace.py).
     """
-    from photoguard import audit
+    from photoguard.audit import chain as audit
     from photoguard.store.migrations import current_version, ensure_identity, migrate, read_identity
 
     db = connect(home, url, read_only=read_only)

@@ -33,7 +33,7 @@ from photoguard.errors import UserError
 from photoguard.store.engine import Database, PermissionDenied, SqliteDatabase, Tx
 
 if TYPE_CHECKING:
-    from photoguard.audit import Record
+    from photoguard.audit.chain import Record
 
 _TYPES = {
     "sqlite": {"ID": "INTEGER PRIMARY KEY", "BLOB": "BLOB"},
@@ -224,8 +224,8 @@ def _link_and_seal(tx: Tx) -> list[Record]:
     with the digest of its students and opt-out flags), so that from now on a change
     made to those tables behind photoguard's back is found (see log_tables.py).
     A change made before the upgrade cannot be told apart from the original."""
-    from photoguard import audit
-    from photoguard.store import rosters
+    from photoguard.audit import chain as audit
+    from photoguard.roster import stored as rosters
 
     links: dict[tuple[int, str], int] = {}
     for row in tx.rows("SELECT school, seq, body FROM audit_log WHERE action = 'scan.file'"):

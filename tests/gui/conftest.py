@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QSettings
 
-from photoguard.workspace import Workspace, open_workspace
+from photoguard.workspace.folder import Workspace, open_workspace
 from ui.compat import guard_singletons
 
 # PySide6 6.12.0 under Python 3.11 drops a reference to None on each void call; without

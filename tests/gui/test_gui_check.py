@@ -13,7 +13,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from gui.guitools import drop_paths, idle, wait_for_check
-from photoguard.log_view import LogFilter, read_records
+from photoguard.audit.view import LogFilter, read_records
 from ui.models.results import RESULT_ROLE, VERDICT_ROLE
 
 pytestmark = [pytest.mark.gui, pytest.mark.faces]
@@ -285,7 +285,7 @@ def test_make_a_safe_copy_of_a_flagged_photo_then_save_it(  # type: ignore[no-un
     sees it beside the original, and saves it where they post from; the log records it."""
     import hashlib
 
-    from photoguard.safecopy import ACTION
+    from photoguard.safecopy.make import ACTION
 
     folder = photo_folder(tmp_path, fixtures_dir)
     original = (folder / "kit_rose.jpg").read_bytes()

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.guitools import idle
-from photoguard.workspace import open_workspace
+from photoguard.workspace.folder import open_workspace
 from ui.compat import guard_singletons
 from ui.session import Session
 from ui.theme import apply_theme, dark_palette

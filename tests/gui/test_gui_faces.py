@@ -10,9 +10,9 @@ from faceworld import write_picture_day, write_roster
 from PySide6.QtCore import Qt
 
 from gui.guitools import drop_paths, idle
-from photoguard.log_view import LogFilter, read_records
-from photoguard.roster_import import apply_import, preview_import
-from photoguard.workspace import open_workspace
+from photoguard.audit.view import LogFilter, read_records
+from photoguard.roster.importing import apply_import, preview_import
+from photoguard.workspace.folder import open_workspace
 from ui.models.references import COL_FACES, COL_STATUS, MISSING_ROLE, STUDENT_ID_ROLE
 
 pytestmark = [pytest.mark.gui, pytest.mark.faces]
@@ -99,7 +99,7 @@ def test_delete_a_students_reference_faces_after_asking(  # type: ignore[no-unty
     a cancel deletes nothing, and the log records who and why."""
     from PySide6.QtWidgets import QDialog
 
-    from photoguard.store import references as ref_store
+    from photoguard.references import stored as ref_store
     from ui.dialogs.purge import PurgeDialog
 
     window = make_window(copy_home, user="Mr. Office")

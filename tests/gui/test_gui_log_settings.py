@@ -10,8 +10,8 @@ import pytest
 
 from gui.guitools import idle
 from photoguard.cli.main import main as cli_main
-from photoguard.roster_import import apply_import, preview_import
-from photoguard.workspace import open_workspace
+from photoguard.roster.importing import apply_import, preview_import
+from photoguard.workspace.folder import open_workspace
 
 pytestmark = pytest.mark.gui
 
@@ -185,8 +185,8 @@ def test_the_photoguard_gui_launcher_opens_the_data_folder_named(  # type: ignor
 def test_settings_show_the_biometric_data_kept_and_clear_the_scan_cache(  # type: ignore[no-untyped-def]
     qtbot, make_window, copy_home: Path, fixtures_dir: Path
 ) -> None:
-    from photoguard.cache import CACHE_FILE
-    from photoguard.scan import scan
+    from photoguard.scan.cache import CACHE_FILE
+    from photoguard.scan.run import scan
 
     with open_workspace(copy_home) as ws:
         list(scan(ws, [fixtures_dir / "faces" / "obama" / "obama.jpg"]))

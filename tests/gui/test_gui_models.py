@@ -8,12 +8,12 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QIcon
 
-from photoguard.enroll import EnrollStatus
-from photoguard.report import FileResult
-from photoguard.roster import Student
-from photoguard.roster_import import apply_import, preview_import
-from photoguard.verdict import Assessment, Finding
-from photoguard.workspace import Workspace
+from photoguard.references.enroll import EnrollStatus
+from photoguard.roster.importing import apply_import, preview_import
+from photoguard.roster.model import Student
+from photoguard.scan.report import FileResult
+from photoguard.scan.verdict import Assessment, Finding
+from photoguard.workspace.folder import Workspace
 from ui.models import log as log_model
 from ui.models import references as ref_model
 from ui.models import results as res
@@ -177,7 +177,7 @@ def test_references_model_says_missing_for_students_without_a_face(qapp) -> None
 
 
 def test_log_model_reads_real_records(qapp, ws: Workspace, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from photoguard.log_view import read_records
+    from photoguard.audit.view import read_records
 
     roster = tmp_path / "roster.csv"
     roster.write_text(

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from gui.guitools import drop_paths, idle
-from photoguard.log_view import LogFilter, read_records
-from photoguard.store import rosters as roster_store
-from photoguard.workspace import open_workspace
+from photoguard.audit.view import LogFilter, read_records
+from photoguard.roster import stored as roster_store
+from photoguard.workspace.folder import open_workspace
 
 pytestmark = pytest.mark.gui
 

@@ -11,9 +11,9 @@ from test_failclosed_inputs import assert_unchanged, state
 from test_roster_mass_change import BLANK_OPT_OUTS
 
 from gui.guitools import idle
-from photoguard.store import references as ref_store
-from photoguard.store import rosters as roster_store
-from photoguard.workspace import Workspace
+from photoguard.references import stored as ref_store
+from photoguard.roster import stored as roster_store
+from photoguard.workspace.folder import Workspace
 
 pytestmark = [pytest.mark.gui, pytest.mark.faces, pytest.mark.sqlite_only]
 

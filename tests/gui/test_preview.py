@@ -1,4 +1,4 @@
-"""photoguard.preview: the pictures the app shows, in the coordinates of the report's boxes.
+"""photoguard.media.preview: the pictures the app shows, in the coordinates of the report's boxes.
 
 Core code (no Qt); tested here because the app is what needs it.
 """
@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from photoguard.preview import PreviewError, thumbnail, upright_image, video_frame
+from photoguard.media.preview import PreviewError, thumbnail, upright_image, video_frame
 
 
 def sideways_jpeg(path: Path) -> Path:

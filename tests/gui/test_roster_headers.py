@@ -1,4 +1,4 @@
-"""photoguard.roster_headers: the headers offered when a roster's columns are not recognised.
+"""photoguard.roster.headers: the headers offered when a roster's columns are not recognised.
 
 Core code (no Qt); tested here because the app's column-mapping dialog is what needs it.
 """
@@ -11,9 +11,9 @@ import openpyxl
 import pytest
 
 from photoguard.errors import UserError
-from photoguard.roster_headers import mapping_problem, read_headers
-from photoguard.roster_import import preview_import
-from photoguard.workspace import Workspace
+from photoguard.roster.headers import mapping_problem, read_headers
+from photoguard.roster.importing import preview_import
+from photoguard.workspace.folder import Workspace
 
 
 def test_headers_below_a_title_line_are_found_and_not_recognised(tmp_path: Path) -> None:

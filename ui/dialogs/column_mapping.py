@@ -16,9 +16,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from photoguard.pathtext import display
-from photoguard.roster_columns import HEADER_ALIASES, norm_header
-from photoguard.roster_headers import ROLE_LABELS, Headers, mapping_problem
+from photoguard.files.pathtext import display
+from photoguard.roster.columns import HEADER_ALIASES, norm_header
+from photoguard.roster.headers import ROLE_LABELS, Headers, mapping_problem
 from ui.widgets.message_bar import MessageBar
 
 NONE = "(not in this file)"

@@ -13,9 +13,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from photoguard.pathtext import display
-from photoguard.roster_headers import ROLE_LABELS
-from photoguard.roster_import import ImportPreview
+from photoguard.files.pathtext import display
+from photoguard.roster.headers import ROLE_LABELS
+from photoguard.roster.importing import ImportPreview
 from ui.widgets.message_bar import MessageBar
 
 #: (diff field, tab title, what it means)

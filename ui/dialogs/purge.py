@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from photoguard.privacy import MAX_REASON
+from photoguard.references.privacy import MAX_REASON
 
 
 class PurgeDialog(QDialog):

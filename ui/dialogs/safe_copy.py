@@ -1,6 +1,6 @@
 """A safe copy, made and rescanned clear: look at it beside the original, then save or discard.
 
-The core made the copy in a private temporary folder (photoguard.safecopy); nothing
+The core made the copy in a private temporary folder (photoguard.safecopy.make); nothing
 is written where the teacher can post from until *Save copy…*, and a discarded or
 closed dialog removes the temporary copy.
 """
@@ -21,9 +21,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from photoguard.pathtext import display
-from photoguard.safecopy import SafeCopyPreview, SavedCopy, save_safe_copy
-from photoguard.workspace import Workspace
+from photoguard.files.pathtext import display
+from photoguard.safecopy.make import SafeCopyPreview, SavedCopy, save_safe_copy
+from photoguard.workspace.folder import Workspace
 from ui.images import load_thumbnail
 from ui.widgets.message_bar import MessageBar
 

@@ -20,9 +20,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from photoguard.log_summary import Summary, render_html, summarise, write_summary_csv
-from photoguard.pathtext import display
-from photoguard.spreadsheet import write_text_atomically
+from photoguard.audit.summary import Summary, render_html, summarise, write_summary_csv
+from photoguard.files.pathtext import display
+from photoguard.files.spreadsheet import write_text_atomically
 from ui.session import Session
 from ui.widgets.message_bar import MessageBar
 from ui.workers import error_text

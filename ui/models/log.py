@@ -12,9 +12,9 @@ from PySide6.QtCore import (
     Qt,
 )
 
-from photoguard import audit
-from photoguard.log_view import describe, paths_of, printable, short_time
-from photoguard.pathtext import display
+from photoguard.audit import chain as audit
+from photoguard.audit.view import describe, paths_of, printable, short_time
+from photoguard.files.pathtext import display
 from ui.models.results import rows_filter_change
 from ui.models.table import TableModel
 

@@ -8,7 +8,7 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont, QIcon, QImage, QPainter, QPen, QPixmap
 
-from photoguard.enroll import EnrollStatus
+from photoguard.references.enroll import EnrollStatus
 from ui.models.roster import full_name
 from ui.models.table import TableModel
 

@@ -14,8 +14,8 @@ from PySide6.QtCore import (
     Qt,
 )
 
-from photoguard.pathtext import display
-from photoguard.report import FileResult
+from photoguard.files.pathtext import display
+from photoguard.scan.report import FileResult
 from ui import findings
 from ui.images import ThumbnailCache
 from ui.models.table import TableModel

@@ -13,7 +13,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QFont
 
-from photoguard.roster import Student
+from photoguard.roster.model import Student
 from ui.models.results import rows_filter_change
 from ui.models.table import TableModel
 

@@ -2,7 +2,7 @@
 
 The check is the core's scan generator on a worker thread (:class:`ScanJob`);
 results stream into the grid as each file is done, and the window stays
-responsive. Decisions go through :func:`photoguard.decisions.decide`, which
+responsive. Decisions go through :func:`photoguard.scan.decisions.decide`, which
 refuses what the policy does not allow (approving a flagged file without a
 reason, a file changed since its check) with a sentence shown here.
 """
@@ -30,10 +30,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from photoguard.decisions import DecisionResult, decide, standing_decisions
-from photoguard.names import NameIndex
-from photoguard.pathtext import display
-from photoguard.report import (
+from photoguard.files.pathtext import display
+from photoguard.roster.names import NameIndex
+from photoguard.safecopy.make import SafeCopyPreview, SavedCopy, make_safe_copy
+from photoguard.scan.decisions import DecisionResult, decide, standing_decisions
+from photoguard.scan.report import (
     FileResult,
     ScanReport,
     outcome_line,
@@ -41,8 +42,7 @@ from photoguard.report import (
     write_json,
     write_report_csv,
 )
-from photoguard.safecopy import SafeCopyPreview, SavedCopy, make_safe_copy
-from photoguard.scan import CancelToken, FileChecked, FileSkipped, ScanOptions, ScanStarted
+from photoguard.scan.run import CancelToken, FileChecked, FileSkipped, ScanOptions, ScanStarted
 from ui.dialogs.safe_copy import SafeCopyDialog
 from ui.images import ThumbnailCache
 from ui.models.results import (

@@ -25,16 +25,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from photoguard.enroll import (
+from photoguard.files.pathtext import display
+from photoguard.references.enroll import (
     EnrollResult,
     enroll,
     plan_folder,
     plan_student,
     reference_thumbnails,
 )
-from photoguard.pathtext import display
-from photoguard.privacy import PurgeResult, purge_student
-from photoguard.workspace import Workspace
+from photoguard.references.privacy import PurgeResult, purge_student
+from photoguard.workspace.folder import Workspace
 from ui.dialogs.purge import PurgeDialog
 from ui.models.references import (
     COL_NAME,

@@ -24,10 +24,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from photoguard import audit
-from photoguard.log_view import LogFilter, export_csv, read_records
-from photoguard.pathtext import display
-from photoguard.workspace import Workspace
+from photoguard.audit import chain as audit
+from photoguard.audit.view import LogFilter, export_csv, read_records
+from photoguard.files.pathtext import display
+from photoguard.workspace.folder import Workspace
 from ui.dialogs.summary import SummaryDialog
 from ui.models.log import (
     ACTION_FILTERS,

@@ -23,10 +23,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from photoguard.pathtext import display
-from photoguard.roster_headers import Headers, read_headers
-from photoguard.roster_import import ImportPreview, ImportResult, apply_import, preview_import
-from photoguard.workspace import Workspace
+from photoguard.files.pathtext import display
+from photoguard.roster.headers import Headers, read_headers
+from photoguard.roster.importing import ImportPreview, ImportResult, apply_import, preview_import
+from photoguard.workspace.folder import Workspace
 from ui.dialogs.column_mapping import ColumnMappingDialog
 from ui.dialogs.import_preview import ImportPreviewDialog, MassChangeDialog
 from ui.models.roster import COL_NAME, RosterFilter, RosterModel

@@ -22,12 +22,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from photoguard import settings as core_settings
-from photoguard.cache import clear_cache
 from photoguard.errors import UserError
-from photoguard.pathtext import display
-from photoguard.privacy import Inventory, inventory
-from photoguard.settings import Settings
+from photoguard.files.pathtext import display
+from photoguard.references.privacy import Inventory, inventory
+from photoguard.scan.cache import clear_cache
+from photoguard.workspace import settings as core_settings
+from photoguard.workspace.settings import Settings
 from ui.policy import POLICY_2B3
 from ui.session import Session
 from ui.widgets.message_bar import MessageBar

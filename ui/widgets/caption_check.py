@@ -16,8 +16,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from photoguard.names import NameIndex, NameMatch, Style, first_name_only
-from photoguard.roster import Student
+from photoguard.roster.model import Student
+from photoguard.roster.names import NameIndex, NameMatch, Style, first_name_only
 from ui.policy import POLICY_3F3
 from ui.verdicts import colors
 

@@ -27,10 +27,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from photoguard.pathtext import display
-from photoguard.preview import LARGE_PX, Picture
-from photoguard.report import FileResult
-from photoguard.verdict import FULL_NAME, OPTED_OUT_FACE, POSSIBLE_OPTED_OUT_FACE, Finding
+from photoguard.files.pathtext import display
+from photoguard.media.preview import LARGE_PX, Picture
+from photoguard.scan.report import FileResult
+from photoguard.scan.verdict import FULL_NAME, OPTED_OUT_FACE, POSSIBLE_OPTED_OUT_FACE, Finding
 from ui import findings as words
 from ui.images import load_picture
 from ui.models.results import DECISION_LABELS

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from photoguard.roster import RosterVersion
+from photoguard.roster.model import RosterVersion
 from ui.verdicts import colors
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
-from photoguard.pathtext import display
-from photoguard.report import ScanReport
+from photoguard.files.pathtext import display
+from photoguard.scan.report import ScanReport
 from ui import qsettings
 from ui.qsettings import RECENT_KEY, RECENT_MAX
 from ui.verdicts import STYLES, VERDICT_ORDER

@@ -1,0 +1,1 @@
+"""The approval log: the hash chain, its witness, reading it, the summary."""

@@ -1,0 +1,1 @@
+"""Faces: finding them (detection), describing them (the ResNet) and the model files."""

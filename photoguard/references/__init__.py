@@ -1,0 +1,1 @@
+"""Reference faces of opted-out students: picture-day deliveries, enrolling, sealing, deleting."""

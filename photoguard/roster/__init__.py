@@ -1,0 +1,1 @@
+"""The opt-out roster: students, reading the Aspen export, importing it, full names."""

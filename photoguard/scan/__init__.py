@@ -1,0 +1,1 @@
+"""The scan: walking files through the workers, verdicts, the report, decisions."""

@@ -1,0 +1,258 @@
+"""The scan cache: what was found in a photo or video, kept so an unchanged file is not
+decoded and searched again.
+
+Keyed by the file's SHA-256 and everything that changes what detection finds (the
+model, ``min_face_px``, the video sampling rate (photos too: a motion photo's clip
+is sampled at it), faces on or off, and :data:`PIPELINE_VERSION`), so a rescan
+after a roster refresh only re-matches the faces against the current references.
+What is cached about faces is biometric data of whoever is in the photos: it is
+sealed with AES-GCM under a cache key kept with the other keys (never in the
+cache file), lives in the data folder
+(always on this machine, also in district mode), and entries older than
+``settings.cache_days`` (30) are deleted. ``photoguard cache clear`` deletes the
+file and its key.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import secrets
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from photoguard.faces.detect import Box
+from photoguard.faces.model import MODEL_LABEL
+from photoguard.media import Kind
+from photoguard.metadata import READERS_VERSION, CaptionField, CaptionFields, FieldError
+from photoguard.references.vault import KeyStore, key_store_for
+from photoguard.scan.analysis import AnalysisOptions, FaceHit, FileAnalysis
+from photoguard.workspace.home import create_private_file
+
+CACHE_FILE = "cache.sqlite"
+CACHE_KEY_ID = "cache-key"
+#: Bump when decoding or detection changes in a way that changes what is found.
+#: 3: videos decoded by PyAV, sampled by presentation time, every stream; a frame is
+#: reused only when identical; photos decoded picture by picture at their own size and
+#: orientation, long strips in tiles, EXIF thumbnails searched (what version 2 found
+#: may miss faces).
+#: Photos with no upright face are searched turned too, and motion photos' videos
+#: are searched.
+PIPELINE_VERSION = 3
+_NONCE = 12
+
+
+def cache_key(sha256: str, kind: Kind, options: AnalysisOptions) -> str:
+    parts = [
+        sha256,
+        kind,
+        MODEL_LABEL,
+        str(PIPELINE_VERSION),
+        f"readers{READERS_VERSION}",  # cached captions were read by these readers
+        str(options.min_face_px),
+        str(options.encode),
+    ]
+    # Photos too: a motion photo's clip is sampled at the video rate (media/motion.py).
+    parts.append(f"{options.frames_per_second:g}")
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def _encode(a: FileAnalysis) -> bytes:
+    faces = []
+    for hit in a.faces:
+        face: dict[str, Any] = {
+            "box": hit.box.as_list(),
+            "t": hit.time_s,
+            "e": None
+            if hit.encoding is None
+            else base64.b64encode(hit.encoding.astype("<f4").tobytes()).decode(),
+        }
+        if hit.embedded is not None:
+            face["x"] = hit.embedded
+        faces.append(face)
+    doc: dict[str, Any] = {
+        "kind": a.kind,
+        "w": a.width,
+        "h": a.height,
+        "n": a.frames_checked,
+        "d": a.duration_s,
+        "faces": faces,
+    }
+    if a.frames_in_video is not None:
+        doc["vf"] = a.frames_in_video
+    if a.embedded_videos:
+        doc["mv"] = a.embedded_videos
+    if a.captions is not None:
+        doc["captions"] = [[f.field, f.text] for f in a.captions.fields]
+        doc["caption_errors"] = [[e.field, e.detail] for e in a.captions.errors]
+    return json.dumps(doc, separators=(",", ":")).encode()
+
+
+def _decode(data: bytes) -> FileAnalysis:
+    doc: dict[str, Any] = json.loads(data)
+    faces = tuple(
+        FaceHit(
+            box=Box(*[int(v) for v in f["box"]]),
+            encoding=None
+            if f["e"] is None
+            else np.frombuffer(base64.b64decode(f["e"]), dtype="<f4").astype(np.float64),
+            time_s=f["t"],
+            embedded=None if f.get("x") is None else str(f["x"]),
+        )
+        for f in doc["faces"]
+    )
+    captions = None
+    if "captions" in doc:
+        captions = CaptionFields(
+            tuple(CaptionField(str(f), str(t)) for f, t in doc["captions"]),
+            tuple(FieldError(str(f), str(d)) for f, d in doc["caption_errors"]),
+        )
+    return FileAnalysis(
+        kind=doc["kind"],
+        width=int(doc["w"]),
+        height=int(doc["h"]),
+        frames_checked=int(doc["n"]),
+        duration_s=doc["d"],
+        faces=faces,
+        captions=captions,
+        frames_in_video=None if doc.get("vf") is None else int(doc["vf"]),
+        embedded_videos=int(doc.get("mv", 0)),
+    )
+
+
+class ScanCache:
+    """One process's handle on the cache file. Not shared between threads."""
+
+    def __init__(self, home: Path, max_age_days: int, store: KeyStore | None = None) -> None:
+        self.path = home / CACHE_FILE
+        self.max_age_s = max_age_days * 86400
+        self._store = store or key_store_for(home, local=True, holding=CACHE_KEY_ID)
+        self._key: bytes | None = None
+        create_private_file(self.path)
+        self._db = sqlite3.connect(self.path, isolation_level=None, timeout=10)
+        self._db.text_factory = bytes  # a damaged row must not fail to decode as text
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, created REAL NOT NULL, "
+            "sealed BLOB NOT NULL)"
+        )
+        self.hits = 0
+        self.misses = 0
+        self.expire()
+
+    def _cipher(self) -> AESGCM:
+        if self._key is None:
+            key = self._store.get(CACHE_KEY_ID)
+            if key is None:
+                key = AESGCM.generate_key(bit_length=256)
+                self._store.put(CACHE_KEY_ID, key)
+                self._db.execute("DELETE FROM entries")  # sealed under a key that is gone
+            self._key = key
+        return AESGCM(self._key)
+
+    def expire(self) -> int:
+        cur = self._db.execute(
+            "DELETE FROM entries WHERE created < ?", (time.time() - self.max_age_s,)
+        )
+        return cur.rowcount
+
+    def get(self, key: str) -> FileAnalysis | None:
+        row = self._db.execute(
+            "SELECT created, sealed FROM entries WHERE key = ?", (key,)
+        ).fetchone()
+        if row is None or row[0] < time.time() - self.max_age_s:
+            self.misses += 1
+            return None
+        try:
+            found = _unseal(self._cipher(), key, bytes(row[1]))
+        except _DAMAGED:
+            self._db.execute("DELETE FROM entries WHERE key = ?", (key,))
+            self.misses += 1
+            return None
+        self.hits += 1
+        return found
+
+    def put(self, key: str, analysis: FileAnalysis) -> None:
+        if analysis.error is not None:
+            return  # only complete results are worth reusing
+        nonce = secrets.token_bytes(_NONCE)
+        sealed = nonce + self._cipher().encrypt(nonce, _encode(analysis), key.encode())
+        self._db.execute(
+            "INSERT OR REPLACE INTO entries (key, created, sealed) VALUES (?, ?, ?)",
+            (key, time.time(), sealed),
+        )
+
+    def count(self) -> int:
+        return int(self._db.execute("SELECT count(*) FROM entries").fetchone()[0])
+
+    def close(self) -> None:
+        self._db.close()
+
+
+#: What opening a damaged or foreign entry raises (it is then treated as absent).
+_DAMAGED = (InvalidTag, ValueError, KeyError, TypeError, IndexError, AttributeError)
+
+
+def _unseal(cipher: AESGCM, entry: str, sealed: bytes) -> FileAnalysis:
+    """An entry's analysis; the entry's key is the associated data, so a sealed value
+    moved to another key does not open."""
+    return _decode(cipher.decrypt(sealed[:_NONCE], sealed[_NONCE:], entry.encode()))
+
+
+def cache_contents(home: Path, store: KeyStore | None = None) -> tuple[int, int]:
+    """How many files the cache holds, and how many of those entries hold face
+    encodings (opened with the cache key to tell; read-only, nothing changes)."""
+    path = home / CACHE_FILE
+    if not path.exists():
+        return 0, 0
+    try:
+        db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+        db.text_factory = bytes
+        try:
+            rows = db.execute("SELECT key, sealed FROM entries").fetchall()
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return 0, 0
+    key = (store or key_store_for(home, local=True, holding=CACHE_KEY_ID)).get(CACHE_KEY_ID)
+    encoded = 0
+    for entry, sealed in rows:
+        if key is None or not isinstance(sealed, bytes):
+            continue
+        try:
+            name = entry.decode() if isinstance(entry, bytes) else str(entry)
+            found = _unseal(AESGCM(key), name, sealed)
+        except _DAMAGED:
+            continue  # damaged: the cache deletes it when it meets it
+        encoded += any(hit.encoding is not None for hit in found.faces)
+    return len(rows), encoded
+
+
+def clear_cache(home: Path, store: KeyStore | None = None) -> int:
+    """Delete the cache file (and its WAL) and destroy its key. Returns entries deleted."""
+    path = home / CACHE_FILE
+    count = 0
+    if path.exists():
+        try:
+            db = sqlite3.connect(path)
+            count = int(db.execute("SELECT count(*) FROM entries").fetchone()[0])
+            db.close()
+        except sqlite3.Error:
+            count = 0
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    if store is not None:
+        store.delete(CACHE_KEY_ID)
+        return count
+    # Wherever a cache key may be: the file in the data folder (used first when it is
+    # there) and the store a new key would go to (the OS keyring when usable).
+    key_store_for(home, local=True, holding=CACHE_KEY_ID).delete(CACHE_KEY_ID)
+    key_store_for(home, local=True).delete(CACHE_KEY_ID)
+    return count

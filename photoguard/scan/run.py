@@ -1,0 +1,446 @@
+"""The scan: a generator of typed events that the command line prints and the app wraps.
+
+One way through the data::
+
+    paths -> walk -> hash -> worker: hash, decode, detect, encode -> match + captions
+          -> verdict -> recorded (scan tables + approval log) -> FileChecked event
+
+Decoding and detection run in worker processes (workers.py); the parent owns
+the database, holds the decrypted references, reads captions and decides
+verdicts. Cancellation is a flag checked between files. Every file met ends as a
+:class:`~photoguard.scan.report.FileResult` or a :class:`~photoguard.media.walk.Skipped`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from photoguard.audit import chain as audit
+from photoguard.errors import UserError
+from photoguard.faces.detect import ReferenceSet
+from photoguard.faces.model import MODEL_LABEL
+from photoguard.files.pathtext import display, stored
+from photoguard.files.pinned import CHANGED, PinnedAnalysis, analyze_pinned
+from photoguard.files.safeopen import open_regular
+from photoguard.media.walk import Found, Skipped, walk
+from photoguard.metadata import CaptionFields, FieldError, combine, read_outside_fields
+from photoguard.references.enroll import load_reference_set, status
+from photoguard.roster import stored as roster_store
+from photoguard.roster.model import Student
+from photoguard.roster.names import NameIndex
+from photoguard.roster.stored import utcnow
+from photoguard.scan import stored as scan_store
+from photoguard.scan.analysis import AnalysisOptions, FileAnalysis, merge_parts
+from photoguard.scan.cache import ScanCache, cache_key
+from photoguard.scan.report import FileResult, ScanReport
+from photoguard.scan.verdict import assess
+from photoguard.scan.workers import DEFAULT_TIMEOUT_S, WorkerFailure, WorkerPool, warm_up
+from photoguard.workspace.folder import Workspace
+
+#: Scan records are committed at least this often (seconds) when nothing forces it sooner.
+COMMIT_EVERY_S = 1.0
+
+
+class CancelToken:
+    """Set from any thread; the scan stops before the next file."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def cancel(self) -> None:
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    #: Record an approval for each clear file (and block/pending for the rest) as this person.
+    approve_by: str | None = None
+    actor: str | None = None
+    processes: int | None = None
+    timeout_s: float = DEFAULT_TIMEOUT_S
+    #: Reuse what an earlier scan found in unchanged files (see cache.py).
+    use_cache: bool = True
+
+
+# ---------------------------------------------------------------------------- events
+
+
+@dataclass(frozen=True)
+class ScanStarted:
+    scan_id: int
+    total: int
+    skipped: int
+    roster_version: str
+    coverage_gaps: tuple[Student, ...]
+
+
+@dataclass(frozen=True)
+class FileSkipped:
+    skipped: Skipped
+
+
+@dataclass(frozen=True)
+class FileChecked:
+    result: FileResult
+    done: int
+    total: int
+    #: Seconds left, estimated from the pace so far.
+    eta_s: float | None
+
+
+@dataclass(frozen=True)
+class FileDecided:
+    result: FileResult
+    #: The decision recorded (a clear file whose approval was refused is "pending").
+    decision: str
+    record_seq: int
+    #: Why the decision is not what the verdict asked for (an approval refused).
+    why: str | None = None
+
+
+@dataclass(frozen=True)
+class ScanFinished:
+    report: ScanReport
+
+
+ScanEvent = ScanStarted | FileSkipped | FileChecked | FileDecided | ScanFinished
+
+
+# ------------------------------------------------------------------------------ scan
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open_regular(path) as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _captions(item: Found, analysis: FileAnalysis | WorkerFailure) -> CaptionFields:
+    """The file's captions: embedded ones as the worker read them, plus its sidecars and
+    path names (read here: plain Python, no codec)."""
+    try:
+        outside = read_outside_fields(item.path, item.root)
+    except Exception as exc:  # the readers promise not to raise; fail closed if one does
+        outside = CaptionFields((), (FieldError("metadata", f"could not be read ({exc})"),))
+    if isinstance(analysis, WorkerFailure):
+        return outside  # the file is an error already; its embedded captions were not read
+    if analysis.captions is None:
+        missing = FieldError("metadata", "the captions inside the file were not read")
+        return combine(outside, CaptionFields((), (missing,)))
+    return combine(outside, analysis.captions)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def scan(
+    ws: Workspace,
+    paths: Sequence[Path],
+    options: ScanOptions | None = None,
+    cancel: CancelToken | None = None,
+) -> Iterator[ScanEvent]:
+    """Check every photo and video under ``paths``. Raises UserError before starting if
+    there is nothing to check against."""
+    options = options or ScanOptions()
+    cancel = cancel or CancelToken()
+    settings = ws.settings
+    actor = options.actor or options.approve_by or audit.default_actor()
+    for given in paths:
+        if not os.path.lexists(given):
+            raise UserError(f"{display(given)} does not exist")
+    with ws.db.snapshot() as tx:
+        version, students = roster_store.roster_in_force(tx, ws.school)
+    # Stamped before the references are read: anything enrolled after this moment
+    # was not looked for, and decisions.py refuses approvals on that basis.
+    started_at = utcnow()
+    references = load_reference_set(ws) if settings.faces else ReferenceSet([])
+    enrolled = status(ws) if settings.faces else []
+    gaps = tuple(e.student for e in enrolled if not e.references)
+    stale = tuple(e.student for e in enrolled if e.references and e.stale)
+    names = NameIndex(students)
+    by_id = {s.student_id: s for s in students}
+
+    found: list[Found] = []
+    skipped: list[Skipped] = []
+    for item in walk(paths):
+        if isinstance(item, Found):
+            found.append(item)
+        else:
+            skipped.append(item)
+
+    report_settings = settings.report_fields() | {"model": MODEL_LABEL}
+    with ws.db.transaction() as tx:
+        scan_id = scan_store.start_scan(
+            tx, ws.school, actor, version.id, report_settings, started_at=started_at
+        )
+        record = audit.append(
+            tx,
+            ws.school,
+            actor,
+            "scan.start",
+            {
+                "scan_id": scan_id,
+                "paths": [stored(Path(p).resolve()) for p in paths],
+                "roster_version": version.label,
+                "settings": report_settings,
+                "model": MODEL_LABEL,
+                # When the references were read: decisions.py compares enrollments with it.
+                "started_at": started_at,
+                "files": len(found),
+                "skipped": len(skipped),
+            },
+        )
+    audit.write_head(ws.home, ws.school, record)
+
+    yield ScanStarted(scan_id, len(found), len(skipped), version.label, gaps)
+    for s in skipped:
+        yield FileSkipped(s)
+
+    recorder = _Recorder(ws, scan_id, version.label, actor)
+    results: list[FileResult] = []
+    analysis_options = AnalysisOptions(
+        min_face_px=settings.min_face_px,
+        frames_per_second=settings.frames_per_second,
+        encode=settings.faces,
+    )
+    cache = ScanCache(ws.home, settings.cache_days) if options.use_cache else None
+
+    def stopped() -> bool:
+        return cancel.cancelled
+
+    t0 = time.monotonic()
+
+    def finish(
+        i: int, analysis: FileAnalysis | WorkerFailure, sha256: str, cached: bool
+    ) -> Iterator[ScanEvent]:
+        item = found[i]
+        captions = _captions(item, analysis)
+        assessment = assess(analysis, captions, references, names, settings)
+        result = FileResult(
+            path=item.path,
+            rel=item.rel,
+            sha256=sha256,
+            kind=item.kind,
+            assessment=assessment,
+            cached=cached,
+        )
+        results.append(result)
+        recorder.add(result, force=options.approve_by is not None)
+        done = len(results)
+        elapsed = time.monotonic() - t0
+        eta = elapsed / done * (len(found) - done) if done else None
+        yield FileChecked(result, done, len(found), eta)
+        if options.approve_by is not None:
+            yield _decide(ws, result, options.approve_by)
+
+    try:
+        # 1. Hash every file; what the cache already knows is matched at once.
+        hashes: dict[int, str] = {}
+        misses: list[int] = []
+        for i, item in enumerate(found):
+            if cancel.cancelled:
+                break
+            try:
+                hashes[i] = file_sha256(item.path)
+            except OSError as exc:
+                yield from finish(
+                    i, WorkerFailure(f"unreadable ({exc.strerror or exc})"), "", False
+                )
+                continue
+            if item.unchecked is not None:  # a document or archive: never decoded (walk.py)
+                yield from finish(i, WorkerFailure(item.unchecked), hashes[i], False)
+                continue
+            known = (
+                cache.get(cache_key(hashes[i], item.media_kind, analysis_options))
+                if cache
+                else None
+            )
+            if known is not None:
+                yield from finish(i, known, hashes[i], True)
+            else:
+                if not misses:
+                    warm_up()  # the workers' server imports its libraries while hashing goes on
+                misses.append(i)
+
+        # 2. Decode and search the rest in worker processes. A video is split between
+        #    the workers (each searches every n-th sample), so one long clip uses every core.
+        #    Each worker says which bytes it checked (pinned.py): a file whose bytes are not
+        #    the ones hashed in step 1 changed meanwhile, and is an error, never cached.
+        processes = max(1, options.processes or os.cpu_count() or 1)
+        # Longest work first (videos, then the largest files), so that the last tasks
+        # are small ones and no core sits idle long while another finishes a big file.
+        misses.sort(key=lambda i: (found[i].kind != "video", -_size(found[i].path)))
+        parts_of: dict[int, int] = {}
+        tasks: list[tuple[tuple[int, int], tuple[object, ...]]] = []
+        for i in misses:
+            item = found[i]
+            n = processes if item.kind == "video" else 1
+            parts_of[i] = n
+            tasks.extend(((i, k), (item.path, item.kind, analysis_options, k, n)) for k in range(n))
+        collected: dict[int, list[FileAnalysis | WorkerFailure]] = {}
+        if tasks and not cancel.cancelled:
+            with WorkerPool(
+                analyze_pinned, processes=processes, timeout_s=options.timeout_s
+            ) as pool:
+                for (i, _k), outcome in pool.run(iter(tasks), stopped):
+                    if isinstance(outcome, PinnedAnalysis):
+                        if outcome.sha256 != hashes[i]:
+                            outcome = WorkerFailure(CHANGED)
+                        else:
+                            outcome = outcome.analysis
+                    if not isinstance(outcome, FileAnalysis | WorkerFailure):
+                        outcome = WorkerFailure(f"unexpected result {type(outcome).__name__}")
+                    got = collected.setdefault(i, [])
+                    got.append(outcome)
+                    if len(got) < parts_of[i]:
+                        continue
+                    failure = next((g for g in got if isinstance(g, WorkerFailure)), None)
+                    analysis: FileAnalysis | WorkerFailure
+                    if failure is not None:
+                        analysis = failure
+                    else:
+                        analysis = merge_parts([g for g in got if isinstance(g, FileAnalysis)])
+                        if cache is not None:
+                            cache.put(
+                                cache_key(hashes[i], found[i].media_kind, analysis_options),
+                                analysis,
+                            )
+                    yield from finish(i, analysis, hashes[i], False)
+                    if stopped():
+                        break
+    finally:
+        if cache is not None:
+            cache.close()
+    cancelled = cancel.cancelled and len(results) < len(found)
+    report = ScanReport(
+        scan_id=scan_id,
+        roster_version=version.label,
+        settings=report_settings,
+        files=tuple(results),
+        skipped=tuple(skipped),
+        coverage_gaps=gaps,
+        stale_references=stale,
+        students=by_id,
+        started_at=started_at,
+        finished_at=utcnow(),
+        cancelled=cancelled,
+    )
+    recorder.finish(report)
+    yield ScanFinished(report)
+
+
+def _decide(ws: Workspace, result: FileResult, by: str) -> FileDecided:
+    from photoguard.scan.decisions import decide, decision_for_verdict
+
+    decision = decision_for_verdict(result.verdict)
+    try:
+        done = decide(ws, result.path, decision, by, sha256=result.sha256 or None)
+    except UserError as exc:
+        if decision == "approve":
+            # Not approvable after all (the bytes or the roster changed meanwhile): pending.
+            done = decide(ws, result.path, "pending", by, sha256=result.sha256 or None)
+            return FileDecided(result, done.decision, done.record_seq, why=str(exc))
+        raise
+    return FileDecided(result, done.decision, done.record_seq)
+
+
+class _Recorder:
+    """Writes each checked file to the scan tables and the approval log, in small batches.
+
+    Batches commit at least every ``COMMIT_EVERY_S`` seconds; with ``force`` (the
+    scan approves files) each file commits before anything is decided about it.
+    """
+
+    def __init__(self, ws: Workspace, scan_id: int, roster_label: str, actor: str) -> None:
+        self.ws = ws
+        self.scan_id = scan_id
+        self.roster_label = roster_label
+        self.actor = actor
+        self.pending: list[FileResult] = []
+        self.last_commit = time.monotonic()
+
+    def add(self, result: FileResult, force: bool) -> None:
+        self.pending.append(result)
+        if force or time.monotonic() - self.last_commit >= COMMIT_EVERY_S:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        records: list[audit.Record] = []
+        with self.ws.db.transaction() as tx:
+            for r in self.pending:
+                path = stored(r.path.resolve())
+                record = audit.append(
+                    tx,
+                    self.ws.school,
+                    self.actor,
+                    "scan.file",
+                    {
+                        "scan_id": self.scan_id,
+                        "path": path,
+                        "sha256": r.sha256,
+                        "kind": r.kind,
+                        "verdict": r.verdict,
+                        "findings": [_log_finding(f.as_json()) for f in r.findings],
+                    },
+                )
+                # The row names its record: decisions read the record, not the row.
+                scan_store.record_file(
+                    tx,
+                    self.scan_id,
+                    path,
+                    r.sha256,
+                    r.verdict,
+                    r.assessment.reason,
+                    record_seq=record.seq,
+                )
+                records.append(record)
+        audit.write_head(self.ws.home, self.ws.school, *records)
+        self.pending = []
+        self.last_commit = time.monotonic()
+
+    def finish(self, report: ScanReport) -> None:
+        self.flush()
+        with self.ws.db.transaction() as tx:
+            scan_store.finish_scan(tx, self.scan_id, report.counts)
+            record = audit.append(
+                tx,
+                self.ws.school,
+                self.actor,
+                "scan.finish",
+                {
+                    "scan_id": self.scan_id,
+                    "counts": report.counts,
+                    "coverage_gaps": [s.student_id for s in report.coverage_gaps],
+                    "cancelled": report.cancelled,
+                    "roster_version": self.roster_label,
+                },
+            )
+        audit.write_head(self.ws.home, self.ws.school, record)
+
+
+def _log_finding(finding: dict[str, object]) -> dict[str, object]:
+    """What the log keeps of a finding: no caption text beyond the name's span."""
+    kept = {k: v for k, v in finding.items() if k != "text"}
+    text = finding.get("text")
+    span = finding.get("span")
+    if isinstance(text, str) and isinstance(span, list) and len(span) == 2:
+        kept["matched"] = text[int(span[0]) : int(span[1])]
+    return kept

@@ -1,0 +1,195 @@
+"""Deciding a file's verdict from what was found in it.
+
+* ``flagged``: a face within the match distance of an opted-out student, or a
+  student's full name in a caption, metadata field, sidecar or the file's name;
+* ``error``: some part of the file could not be read (a frame, a metadata
+  block): it was not fully checked, so it is never clear;
+* ``review``: no hard match, but a face between the match and the review
+  distance (or, in faces-off mode, any face at all): a person must look;
+* ``clear``: every picture and every caption was read, and every face found is
+  far from every enrolled opted-out student.
+
+A file with a definite finding and an unreadable part is ``flagged`` (its error
+finding is listed too): the definite finding is what a person must act on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from photoguard.faces.detect import ReferenceSet
+from photoguard.metadata import CaptionFields
+from photoguard.roster.names import NameIndex
+from photoguard.scan.analysis import FileAnalysis
+from photoguard.scan.workers import WorkerFailure
+from photoguard.workspace.settings import Settings
+
+Verdict = Literal["flagged", "review", "clear", "error"]
+VERDICTS: tuple[Verdict, ...] = ("flagged", "review", "error", "clear")
+_RANK = {"flagged": 3, "error": 2, "review": 1, "clear": 0}
+
+OPTED_OUT_FACE = "opted_out_face"
+POSSIBLE_OPTED_OUT_FACE = "possible_opted_out_face"
+UNMATCHED_FACE = "face_not_matched"  # faces-off mode
+FULL_NAME = "full_name"
+ERROR = "error"
+
+
+@dataclass(frozen=True)
+class Finding:
+    type: str
+    student_id: str | None = None
+    distance: float | None = None
+    box: tuple[int, int, int, int] | None = None
+    time_s: float | None = None
+    field: str | None = None
+    text: str | None = None
+    span: tuple[int, int] | None = None
+    detail: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": self.type}
+        for key in ("student_id", "distance", "box", "time_s", "field", "text", "span", "detail"):
+            value = getattr(self, key)
+            if value is None:
+                continue
+            if isinstance(value, tuple):
+                value = list(value)
+            if key == "distance":
+                value = round(float(value), 4)
+            out[key] = value
+        return out
+
+
+@dataclass(frozen=True)
+class Assessment:
+    verdict: Verdict
+    findings: tuple[Finding, ...] = ()
+    faces: int = 0
+    frames_checked: int = 0
+    duration_s: float | None = None
+    width: int = 0
+    height: int = 0
+    #: One plain sentence: why this verdict.
+    reason: str = ""
+    caption_fields: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+    #: Videos: frames decoded, of which ``frames_checked`` were searched (report.py
+    #: says how densely the video was sampled).
+    frames_in_video: int | None = None
+
+
+def assess(
+    analysis: FileAnalysis | WorkerFailure,
+    captions: CaptionFields,
+    references: ReferenceSet,
+    names: NameIndex,
+    settings: Settings,
+) -> Assessment:
+    findings: list[Finding] = []
+    faces = 0
+    if isinstance(analysis, WorkerFailure):
+        findings.append(Finding(ERROR, detail=analysis.reason))
+        frames = 0
+    else:
+        frames = analysis.frames_checked
+        if analysis.error:
+            findings.append(Finding(ERROR, detail=analysis.error))
+        faces = len(analysis.faces)
+        for hit in analysis.faces:
+            box = (hit.box.left, hit.box.top, hit.box.width, hit.box.height)
+            # A face in a video stored inside a photo (a motion photo's clip): its box is
+            # in the video's pixels, and the report says so.
+            where = f"in the photo's {hit.embedded} (box in its pixels)" if hit.embedded else None
+            if hit.encoding is None:
+                findings.append(
+                    Finding(
+                        UNMATCHED_FACE,
+                        box=box,
+                        time_s=hit.time_s,
+                        detail="faces-off mode: a person must look"
+                        + (f", {where}" if where else ""),
+                    )
+                )
+                continue
+            match = references.nearest(hit.encoding)
+            if match is None or match.distance > settings.review_distance:
+                continue
+            kind = (
+                OPTED_OUT_FACE
+                if match.distance <= settings.match_distance
+                else POSSIBLE_OPTED_OUT_FACE
+            )
+            findings.append(
+                Finding(
+                    kind,
+                    student_id=match.student_id,
+                    distance=match.distance,
+                    box=box,
+                    time_s=hit.time_s,
+                    detail=where,
+                )
+            )
+    for caption in captions.fields:
+        for m in names.find(caption.text, file_name=caption.is_path_name):
+            findings.append(
+                Finding(
+                    FULL_NAME,
+                    student_id=m.student_id,
+                    field=caption.field,
+                    text=caption.text,
+                    span=(m.start, m.end),
+                )
+            )
+    for problem in captions.errors:
+        findings.append(Finding(ERROR, field=problem.field, detail=problem.detail))
+
+    verdict = _verdict(findings)
+    return Assessment(
+        verdict=verdict,
+        findings=tuple(findings),
+        faces=faces,
+        frames_checked=frames,
+        duration_s=None if isinstance(analysis, WorkerFailure) else analysis.duration_s,
+        width=0 if isinstance(analysis, WorkerFailure) else analysis.width,
+        height=0 if isinstance(analysis, WorkerFailure) else analysis.height,
+        reason=_reason(verdict, findings, faces),
+        caption_fields=len(captions.fields),
+        frames_in_video=None if isinstance(analysis, WorkerFailure) else analysis.frames_in_video,
+    )
+
+
+def _verdict(findings: list[Finding]) -> Verdict:
+    types = {f.type for f in findings}
+    if types & {OPTED_OUT_FACE, FULL_NAME}:
+        return "flagged"
+    if ERROR in types:
+        return "error"
+    if types & {POSSIBLE_OPTED_OUT_FACE, UNMATCHED_FACE}:
+        return "review"
+    return "clear"
+
+
+def _reason(verdict: Verdict, findings: list[Finding], faces: int) -> str:
+    count = {t: sum(1 for f in findings if f.type == t) for t in {f.type for f in findings}}
+    if verdict == "flagged":
+        parts = []
+        if count.get(OPTED_OUT_FACE):
+            parts.append(f"{count[OPTED_OUT_FACE]} face(s) match opted-out students")
+        if count.get(FULL_NAME):
+            parts.append(f"{count[FULL_NAME]} full name(s) in captions or the file name")
+        return "; ".join(parts)
+    if verdict == "error":
+        first = next(f for f in findings if f.type == ERROR)
+        where = f"{first.field}: " if first.field else ""
+        return f"not fully checked: {where}{first.detail}"
+    if verdict == "review":
+        if count.get(POSSIBLE_OPTED_OUT_FACE):
+            return f"{count[POSSIBLE_OPTED_OUT_FACE]} face(s) look like opted-out students"
+        return f"{count.get(UNMATCHED_FACE, 0)} face(s) found; faces are not matched in this mode"
+    return f"{faces} face(s), none near an opted-out student" if faces else "no faces found"
+
+
+def worst(verdicts: list[Verdict]) -> Verdict:
+    return max(verdicts, key=lambda v: _RANK[v]) if verdicts else "clear"

@@ -1,0 +1,1 @@
+"""The data folder: where things live, its settings, the database it opens."""
