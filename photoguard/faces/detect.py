@@ -87,13 +87,6 @@ class Box:
         return Box(left, top, max(1, right - left), max(1, bottom - top))
 
 
-@dataclass(frozen=True)
-class Face:
-    box: Box
-    #: None in faces-off mode, where no encoding is ever computed.
-    encoding: Encoding | None
-
-
 def detection_scale(width: int, height: int, min_face_px: int) -> float:
     """How much to resize a ``width`` x ``height`` image before detection."""
     short_side, long_side = sorted((max(width, 1), max(height, 1)))
@@ -233,7 +226,3 @@ class ReferenceSet:
         distances = np.linalg.norm(self.matrix - encoding, axis=1)
         best = int(np.argmin(distances))
         return Match(self.student_ids[best], float(distances[best]))
-
-
-def distance(a: Encoding, b: Encoding) -> float:
-    return float(np.linalg.norm(a - b))
