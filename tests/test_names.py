@@ -6,6 +6,7 @@ import unicodedata
 
 import pytest
 
+from benchmarks.name_search import synthetic_captions, synthetic_roster
 from photoguard.roster.model import Student
 from photoguard.roster.names import (
     FORM_CAPS_LAST_FIRST,
@@ -17,8 +18,6 @@ from photoguard.roster.names import (
     NameMatch,
     first_name_only,
     name_key,
-    synthetic_captions,
-    synthetic_roster,
 )
 
 ROSTER = [
