@@ -49,8 +49,9 @@ from photoguard.metadata import CaptionFields, FieldError, container_kind, read_
 from photoguard.metadata.fields import PATH_FIELDS
 from photoguard.references.enroll import coverage_gaps, load_reference_set
 from photoguard.roster import stored as roster_store
+from photoguard.roster.first_names import Style
 from photoguard.roster.model import Student
-from photoguard.roster.names import NameIndex, Style
+from photoguard.roster.names import NameIndex
 from photoguard.safecopy.cover import LEVELS, STYLES, region_as_box, region_for
 from photoguard.safecopy.leftovers import (
     make_temp_folder,
