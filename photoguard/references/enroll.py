@@ -32,7 +32,7 @@ import numpy as np
 
 from photoguard.audit import chain as audit
 from photoguard.errors import UserError
-from photoguard.faces.detect import Reference, ReferenceSet
+from photoguard.faces.match import Reference, ReferenceSet
 from photoguard.faces.model import MODEL_LABEL
 from photoguard.files.pathtext import display, relative
 from photoguard.media.walk import Found, walk

@@ -42,7 +42,8 @@ from typing import Any
 
 from photoguard.audit import chain as audit
 from photoguard.errors import UserError
-from photoguard.faces.detect import Box, ReferenceSet
+from photoguard.faces.detect import Box
+from photoguard.faces.match import ReferenceSet
 from photoguard.faces.model import MODEL_LABEL
 from photoguard.media import SNIFF_BYTES, Kind, MediaError, kind_of
 from photoguard.metadata import CaptionFields, FieldError, container_kind, read_caption_fields
