@@ -151,7 +151,7 @@ def write_xlsx(path: Path, students: Sequence[GenStudent], sheet: str = "Opt-Out
 def time_import(path: Path, home: Path) -> dict[str, float]:
     """Seconds to read, preview (read + compare) and apply one roster file."""
     from photoguard.roster.importing import apply_import, preview_import
-    from photoguard.roster.table import read_roster
+    from photoguard.roster.validate import read_roster
     from photoguard.workspace.folder import open_workspace
 
     t0 = time.perf_counter()

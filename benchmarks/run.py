@@ -205,8 +205,8 @@ def main() -> int:
         duration = json.loads((OUT / "video.json").read_text())["files"][0].get("duration_s", 0)
         big = scan(home, data.big_photo, env, OUT / "big.json")
 
+    from benchmarks.name_search import measure_speed
     from benchmarks.roster_gen import generate_students, time_import, write_csv
-    from photoguard.roster.names import measure_speed
 
     with tempfile.TemporaryDirectory() as tmp:
         roster = write_csv(Path(tmp) / "roster.csv", generate_students(10_000))

@@ -19,7 +19,8 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
 def measure(folder: Path) -> dict[str, float]:
-    from photoguard.faces.detect import _gray, encode_faces
+    from photoguard.faces.detect import to_gray
+    from photoguard.faces.encode import encode_faces
     from photoguard.faces.model import load_model
     from photoguard.media import photo_frames
 
@@ -29,7 +30,7 @@ def measure(folder: Path) -> dict[str, float]:
         t0 = time.perf_counter()
         frame = next(iter(photo_frames(photo, 48)))
         t1 = time.perf_counter()
-        rects = list(detector(_gray(frame.image), 0))
+        rects = list(detector(to_gray(frame.image), 0))
         t2 = time.perf_counter()
         if rects:
             encode_faces(frame.image, rects)

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from conftest import FACES
 
-from photoguard.faces.detect import encode_faces
+from photoguard.faces.encode import encode_faces
 from photoguard.faces.encoder import (
     BATCH,
     CHIP_SIZE,

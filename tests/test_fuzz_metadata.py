@@ -36,8 +36,9 @@ from test_metadata_samples import (
 
 from photoguard.metadata import exif, iptc, read_embedded, xmp
 from photoguard.metadata.fields import CaptionField, Collector, FieldError
+from photoguard.roster.first_names import first_name_only
 from photoguard.roster.model import Student
-from photoguard.roster.names import NameIndex, first_name_only
+from photoguard.roster.names import NameIndex
 
 
 @st.composite

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from photoguard.errors import UserError
 from photoguard.roster.model import Roster
-from photoguard.roster.table import read_roster
+from photoguard.roster.validate import read_roster
 
 
 @pytest.fixture(scope="module")

@@ -34,8 +34,9 @@ from test_metadata_samples import box, data_box, full_box, itunes_udta, mp4_file
 
 from photoguard.metadata import read_embedded, sidecars
 from photoguard.metadata.fields import Collector
+from photoguard.roster.first_names import first_name_only
 from photoguard.roster.model import Student
-from photoguard.roster.names import NameIndex, first_name_only
+from photoguard.roster.names import NameIndex
 
 
 def run_container(data: bytes) -> Collector:

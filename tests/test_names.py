@@ -6,7 +6,10 @@ import unicodedata
 
 import pytest
 
+from benchmarks.name_search import synthetic_captions, synthetic_roster
+from photoguard.roster.first_names import first_name_only
 from photoguard.roster.model import Student
+from photoguard.roster.name_keys import name_key
 from photoguard.roster.names import (
     FORM_CAPS_LAST_FIRST,
     FORM_FIRST_LAST,
@@ -15,10 +18,6 @@ from photoguard.roster.names import (
     FORM_LAST_FIRST_FILE,
     NameIndex,
     NameMatch,
-    first_name_only,
-    name_key,
-    synthetic_captions,
-    synthetic_roster,
 )
 
 ROSTER = [

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import pytest
 
+from photoguard.roster.first_names import first_name_only
 from photoguard.roster.model import Student
 from photoguard.roster.names import (
     FORM_JOINED,
     FORM_LAST_COMMA_FIRST,
     FORM_LAST_FIRST_ONE_CASE,
     NameIndex,
-    first_name_only,
 )
 
 ROSTER = [

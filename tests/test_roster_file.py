@@ -22,7 +22,8 @@ from unprivileged import run_unprivileged, shared_folder
 from photoguard.errors import UserError
 from photoguard.roster.columns import find_columns, parse_column_overrides
 from photoguard.roster.model import Roster, Student
-from photoguard.roster.table import first_rows, read_roster
+from photoguard.roster.table import first_rows
+from photoguard.roster.validate import read_roster
 
 HEADER = "Student ID,Name,Grade,Homeroom,Privacy Law Opt-Out"
 

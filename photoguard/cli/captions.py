@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 from photoguard.cli.output import plural, print_json
 from photoguard.errors import UserError
 from photoguard.roster import stored as roster_store
+from photoguard.roster.first_names import first_name_only
 from photoguard.roster.model import Student
-from photoguard.roster.names import NameIndex, NameMatch, first_name_only
+from photoguard.roster.names import NameIndex, NameMatch
 
 if TYPE_CHECKING:
     from photoguard.cli.main import Context

@@ -1,4 +1,4 @@
-"""Finding faces, encoding them, and comparing them with opted-out students' references.
+"""Finding faces in a picture: at which scale, in which tiles, with dlib's HOG detector.
 
 Detection is dlib's HOG detector; it finds faces from about 56-60 px wide at the
 scale it runs on (measured: a face pasted at 56 px is found, at 48 px not).
@@ -21,20 +21,19 @@ Such long pictures are searched in overlapping tiles (:func:`detection_tiles`), 
 the detector never works on more than :data:`DETECTION_TILE_PIXELS` at once, and a
 face found twice where tiles overlap is reported once.
 
-Encodings are 128 numbers per face; two faces of one person are close together
-(see settings.py for the distances and how they were chosen).
+The faces found are encoded by :mod:`photoguard.faces.encode` (when ``encode``
+is asked for) and compared with the opted-out students' references by
+:mod:`photoguard.faces.match`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
-from photoguard.faces.encoder import CHIP_PADDING, CHIP_SIZE, describe
+from photoguard.faces.encode import Encoding, Image, encode_faces
 from photoguard.faces.model import load_detector, load_model
 
 #: The face size (pixels at the detection scale) the smallest face is brought to.
@@ -61,9 +60,6 @@ MAX_DETECTION_PIXELS = 180_000_000
 #: union) are the same face found twice.
 SAME_FACE_IOU = 0.5
 
-Encoding = npt.NDArray[np.float64]
-Image = npt.NDArray[np.uint8]
-
 
 @dataclass(frozen=True)
 class Box:
@@ -85,13 +81,6 @@ class Box:
         right = min(width, round((self.left + self.width) / scale))
         bottom = min(height, round((self.top + self.height) / scale))
         return Box(left, top, max(1, right - left), max(1, bottom - top))
-
-
-@dataclass(frozen=True)
-class Face:
-    box: Box
-    #: None in faces-off mode, where no encoding is ever computed.
-    encoding: Encoding | None
 
 
 def detection_scale(width: int, height: int, min_face_px: int) -> float:
@@ -136,7 +125,7 @@ def find_faces(image: Image, *, encode: bool) -> list[tuple[Box, Encoding | None
     tiles = detection_tiles(w, h)
     rects: list[Any] = []
     for left, top, right, bottom in tiles:
-        gray = _gray(image[top:bottom, left:right])
+        gray = to_gray(image[top:bottom, left:right])
         for r in detector(gray, 0):
             if left or top:
                 r = dlib.rectangle(
@@ -168,72 +157,9 @@ def _iou(a: Any, b: Any) -> float:
     return inter / union if union > 0 else 0.0
 
 
-def encode_faces(image: Image, rects: Sequence[Any]) -> npt.NDArray[np.float64]:
-    """The 128 numbers of each face dlib's detector found (``rects``) in an RGB image:
-    dlib's landmarks and the chips its compute_face_descriptor cuts (150 px, 25 %
-    padding), run through the same network on numpy's BLAS (encoder.py)."""
-    import dlib
-
-    model = load_model()
-    rgb = np.ascontiguousarray(image)
-    shapes = dlib.full_object_detections()
-    for r in rects:
-        shapes.append(model.landmarks(rgb, r))
-    chips = np.stack(dlib.get_face_chips(rgb, shapes, size=CHIP_SIZE, padding=CHIP_PADDING))
-    return describe(model.network, chips)
-
-
-def _gray(image: Image) -> Image:
+def to_gray(image: Image) -> Image:
     """Luma (ITU-R BT.601). HOG on one channel is 1.2-1.6x faster than on RGB, and
     measured on the fixtures it finds the same faces."""
     import cv2
 
     return np.ascontiguousarray(cv2.cvtColor(image, cv2.COLOR_RGB2GRAY))
-
-
-# ------------------------------------------------------------------------ matching
-
-
-@dataclass(frozen=True)
-class Reference:
-    student_id: str
-    encoding: Encoding
-
-
-@dataclass(frozen=True)
-class Match:
-    """The nearest opted-out student to one face."""
-
-    student_id: str
-    distance: float
-
-
-class ReferenceSet:
-    """Every reference of every enrolled opted-out student, as one matrix."""
-
-    def __init__(self, references: Sequence[Reference]) -> None:
-        self.student_ids = [r.student_id for r in references]
-        self.matrix = (
-            np.stack([r.encoding for r in references])
-            if references
-            else np.zeros((0, 128), dtype=np.float64)
-        )
-
-    def __len__(self) -> int:
-        return len(self.student_ids)
-
-    @property
-    def students(self) -> set[str]:
-        return set(self.student_ids)
-
-    def nearest(self, encoding: Encoding) -> Match | None:
-        """The closest student over all of their references, or None if there are none."""
-        if not self.student_ids:
-            return None
-        distances = np.linalg.norm(self.matrix - encoding, axis=1)
-        best = int(np.argmin(distances))
-        return Match(self.student_ids[best], float(distances[best]))
-
-
-def distance(a: Encoding, b: Encoding) -> float:
-    return float(np.linalg.norm(a - b))

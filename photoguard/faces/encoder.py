@@ -4,7 +4,7 @@ The dlib-bin wheel is built without BLAS: its ``compute_face_descriptor`` spends
 about 0.1 s per face in the network, and a class photo has thirty faces. numpy
 ships OpenBLAS, which runs the same arithmetic several times faster. This module
 reads the weights from the very file dlib reads (``dlib_face_recognition_resnet_model_v1.dat``,
-whose SHA-256 facemodel.py checks first) and runs the same network on the same
+whose SHA-256 model.py checks first) and runs the same network on the same
 150 x 150 face chips dlib cuts, so the 128 numbers are dlib's numbers: the
 distances in settings.py and the model card keep their meaning.
 ``tests/test_encoder.py`` holds every fixture face to that (largest difference

@@ -37,11 +37,6 @@ def stored(path: str | os.PathLike[str]) -> str:
     return _SURROGATE.sub(lambda m: f"\\x{ord(m.group()) - 0xDC00:02x}", os.fspath(path))
 
 
-def has_hidden_characters(text: str | os.PathLike[str]) -> bool:
-    s = os.fspath(text)
-    return bool(_SURROGATE.search(s) or _MARKED.search(s))
-
-
 def relative(path: PurePath, root: PurePath) -> str:
     """``path`` below ``root`` as a ``/``-separated display string."""
     try:

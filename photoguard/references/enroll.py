@@ -23,7 +23,7 @@ import json
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -32,7 +32,7 @@ import numpy as np
 
 from photoguard.audit import chain as audit
 from photoguard.errors import UserError
-from photoguard.faces.detect import Reference, ReferenceSet
+from photoguard.faces.match import Reference, ReferenceSet
 from photoguard.faces.model import MODEL_LABEL
 from photoguard.files.pathtext import display, relative
 from photoguard.media.walk import Found, walk
@@ -483,7 +483,3 @@ def reference_thumbnails(ws: Workspace, student_id: str) -> list[bytes]:
             if r.sealed_thumbnail:
                 out.append(vault.open(tx, student_id, THUMBNAIL_KIND, r.sealed_thumbnail))
     return out
-
-
-def students_by_id(students: Iterable[Student]) -> dict[str, Student]:
-    return {s.student_id: s for s in students}

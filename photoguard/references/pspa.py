@@ -20,8 +20,8 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from photoguard.errors import UserError
 from photoguard.files.pathtext import display
+from photoguard.roster.cells import decode_text
 from photoguard.roster.columns import norm_header
-from photoguard.roster.table import decode_text
 
 PSPA_FIELDS = (
     "Volume Name",

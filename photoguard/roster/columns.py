@@ -3,7 +3,7 @@
 Aspen exports differ between districts and between the people who build them, so
 columns are found by their header, ignoring case, spaces and punctuation, and any
 role can be named explicitly (``--column optout="Photo OK?"``). The header may sit
-below a title line or two. Reading the file itself is photoguard/roster/table.py.
+below a title line or two. Reading the file itself is photoguard/roster/cells.py and table.py.
 """
 
 from __future__ import annotations

@@ -1,11 +1,13 @@
 """The headers of a roster file whose columns were not recognised.
 
-When :func:`photoguard.roster.table.read_roster` cannot tell which column holds
+When :func:`photoguard.roster.validate.read_roster` cannot tell which column holds
 the student ID, the name or the opt-out flag, the app asks a person to map
 each role to one of the file's headers and passes that mapping as
 ``columns`` (the command line's ``--column ROLE=HEADER``). This module finds
 the headers to offer. It decides nothing about students: reading and
-validating the roster stays in :mod:`photoguard.roster.table`.
+validating the roster stays in :mod:`photoguard.roster.table` and
+:mod:`photoguard.roster.validate`; the rows offered are read by
+:mod:`photoguard.roster.cells`.
 """
 
 from __future__ import annotations
@@ -15,14 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from photoguard.errors import UserError
+from photoguard.roster.cells import DELIMITERS, csv_lines, decode_text, read_bytes, xlsx_sheet
 from photoguard.roster.columns import HEADER_SEARCH_ROWS, ROLES, Line, find_columns
-from photoguard.roster.table import (
-    DELIMITERS,
-    _csv_lines,
-    _read_bytes,
-    _xlsx_rows,
-    decode_text,
-)
 
 #: Roles a person must map when the headers are not recognised, and the optional ones.
 REQUIRED_ROLES = ("id",)
@@ -59,10 +55,10 @@ class Headers:
 
 
 def _candidate_rows(path: Path, sheet: str | None) -> list[Line]:
-    data = _read_bytes(path)
+    data = read_bytes(path)
     if data.startswith(b"PK\x03\x04"):
         try:
-            return list(itertools.islice(_xlsx_rows(data, sheet), HEADER_SEARCH_ROWS))
+            return xlsx_sheet(data, sheet)[0][:HEADER_SEARCH_ROWS]
         except UserError:
             raise
         except Exception as exc:  # openpyxl raises many kinds on a damaged file
@@ -71,7 +67,7 @@ def _candidate_rows(path: Path, sheet: str | None) -> list[Line]:
     best: list[Line] = []
     for delimiter in DELIMITERS:
         try:
-            rows = list(itertools.islice(_csv_lines(text, delimiter), HEADER_SEARCH_ROWS))
+            rows = list(itertools.islice(csv_lines(text, delimiter), HEADER_SEARCH_ROWS))
         except UserError:
             continue
         widest = max((len(c) for _, c in rows), default=0)

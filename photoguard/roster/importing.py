@@ -39,7 +39,7 @@ from photoguard.roster.model import (
     diff_rosters,
     mass_change,
 )
-from photoguard.roster.table import read_roster
+from photoguard.roster.validate import read_roster
 from photoguard.workspace.folder import Workspace
 
 #: The command-line option that lets a mass change through (roster.py says what one is).

@@ -2,8 +2,8 @@
 
 Policy 3.d.1: staff shall not share photos or videos of students whose parents
 opted out through the "Privacy Law" form in the Aspen Parent Portal. The main
-office exports that list from Aspen; :mod:`photoguard.roster.table` reads the
-export, this module holds the result and compares it with the roster in force.
+office exports that list from Aspen; :func:`photoguard.roster.validate.read_roster`
+reads the export, this module holds the result and compares it with the roster in force.
 """
 
 from __future__ import annotations

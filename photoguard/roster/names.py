@@ -17,11 +17,12 @@ apostrophes, hyphens and spaces inside a name alike (O'Brien = O’Brien = OBrie
 = O Brien; Delgado-Ruiz = Delgado Ruiz; St. Pierre = St Pierre = Saint Pierre).
 Invisible characters (soft hyphens, zero-width spaces and joiners, direction
 marks) are ignored wherever they are, and ``%XX`` escapes are read as the
-characters they stand for. Names are compared as whole words ("Anastasia" does
-not contain "Ana"); inside a word, a change from lower to upper case counts as a
-word break (camelCase, as in file names and hashtags). A joined name must be the
-whole word: "liamobrien" is Liam O'Brien, "williamobriend" and "teamliamobrien"
-are not.
+characters they stand for (:mod:`photoguard.roster.name_keys`). Names are
+compared as whole words ("Anastasia" does not contain "Ana"); inside a word, a
+change from lower to upper case counts as a word break (camelCase, as in file
+names and hashtags). A joined name must be the whole word: "liamobrien" is Liam
+O'Brien, "williamobriend" and "teamliamobrien" are not. Where words may start and
+end, and what may stand between them, is :class:`~photoguard.roster.name_text.NameText`.
 
 Not findings: a first name alone, a first name with an initial ("Emily J."), a
 last name alone, anyone not on the roster. A student whose names are also
@@ -32,29 +33,19 @@ each other as above. Last name first needs a sign that it is a name (see
 Speed: a caption is split into words once; only words that begin a roster last
 name (a set lookup), or begin a first name in a word long enough to be a joined
 name, are looked at further, so the cost does not grow with the size of the
-roster. See :func:`measure_speed`.
+roster. ``make bench`` measures it (benchmarks/name_search.py).
+
+Cutting the names found down to first names is :mod:`photoguard.roster.first_names`.
 """
 
 from __future__ import annotations
 
-import bisect
-import codecs
-import random
-import re
-import time
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
 
 from photoguard.roster.model import Student
-
-Style = Literal["initial", "remove"]
-
-
-def _wordlist(words: str) -> tuple[str, ...]:
-    return tuple(words.split())
-
+from photoguard.roster.name_keys import last_variants, name_key, word_set, words_key
+from photoguard.roster.name_text import NameText
 
 #: The forms a finding can take (its ``form``: why it counts as a full name).
 FORM_FIRST_LAST = "first last"
@@ -65,73 +56,9 @@ FORM_LAST_FIRST_ONE_CASE = "last first (one case)"
 FORM_LAST_FIRST_FILE = "last first (file name)"
 FORM_JOINED = "firstlast (joined)"
 
-#: Letters that Unicode does not decompose into a base letter plus accents.
-_SPECIAL = {
-    "ß": "ss",
-    "ẞ": "SS",
-    "ø": "o",
-    "Ø": "O",
-    "æ": "ae",
-    "Æ": "AE",
-    "œ": "oe",
-    "Œ": "OE",
-    "ł": "l",
-    "Ł": "L",
-    "đ": "d",
-    "Đ": "D",
-    "ð": "d",
-    "Ð": "D",
-    "þ": "th",
-    "Þ": "TH",
-    "ı": "i",
-    # Letter-like apostrophes (Unicode category Lm) must not glue words together.
-    "ʼ": "'",
-    "ʻ": "'",
-    "ʽ": "'",
-    "ˈ": "'",
-    "′": "'",
-}
-
-#: Characters that show nothing and are dropped before names are compared: every
-#: format character (Unicode Cf: soft hyphen, zero-width space and joiners, left-to-
-#: right and right-to-left marks and embeddings, word joiner, byte-order mark), every
-#: mark (Mn, Me: accents, variation selectors, the combining grapheme joiner), and
-#: the Hangul fillers, which are letters that print as blanks.
-_INVISIBLE_CATEGORIES = frozenset({"Cf", "Mn", "Me"})
-_INVISIBLE_LETTERS = frozenset("\u115f\u1160\u3164\uffa0")
-
-_APOSTROPHES = frozenset("'’‘`´")
-_HYPHENS = frozenset("-‐‑‒–—―")
-#: What may stand between the words of one name: "O'Brien", "Delgado-Ruiz", "St. Pierre".
-_INSIDE_NAME = re.compile(r"[ \t_.'’‘`´\-‐‑‒–—―]{0,3}")
-#: Between a first and a last name in running text: spaces and tabs, any number of
-#: them (captions laid out in columns), and at most one line break ("Liam" at the end
-#: of a line, "O'Brien" indented on the next); a blank line ends a name. "_" as in
-#: #liam_obrien.
-_BETWEEN_NAMES = re.compile(r"[ \t_]*(?:(?:\r\n|[\n\r\x0b\x0c\x85\u2028\u2029])[ \t_]*)?")
-#: In file and folder names (and links, see _LOOSE_TOKEN) the separators are
-#: `_ - . + ,`, spaces ("%20" once decoded) and "~".
-_BETWEEN_NAMES_FILE = re.compile(r"[ \t_.+,~\-‐‑‒–—―]{0,5}")
-#: After a middle initial: "Emily J. Johnson".
-_AFTER_INITIAL = re.compile(r"\.?" + _BETWEEN_NAMES.pattern)
-_AFTER_INITIAL_FILE = re.compile(r"\.?[ \t_.+,~\-‐‑‒–—―]{0,5}")
-_COMMA = re.compile(r"[ \t]{0,2},[ \t]{0,2}")
-_AFTER_TITLE = re.compile(r"\.?[ \t]{1,3}")
-_SPACES = re.compile(r"[ \t]+")
-#: Punctuation that glues words into one ("kit.jpg", "kit_2", "kit-harington", a/b).
-_GLUE = frozenset("._-/\\@+~‐‑‒–—―")
-
-#: A camelCase break right after one of these is part of a surname ("McDonald",
-#: "DeShawn", "OBrien"): a name may not start or end there.
-_PARTICLES = frozenset(
-    _wordlist("mc mac o d l de da di du del della la le van von der den st ste san santa")
-)
-
 #: Words that cannot be the middle of "First Middle Last" ("Emma and Johnson").
-_NOT_MIDDLE = frozenset(
-    _wordlist(
-        "and or with the of for to at in on by from y e et und vs nor but plus n a an is was s"
-    )
+_NOT_MIDDLE = word_set(
+    "and or with the of for to at in on by from y e et und vs nor but plus n a an is was s"
 )
 
 #: First names that are also everyday words, and so often follow a surname and a
@@ -139,46 +66,16 @@ _NOT_MIDDLE = frozenset(
 #: in one case, "last, first" with one of these counts only where the name ends the
 #: phrase ("hall, grace." in a list). Chosen by hand: verbs and modal verbs, months,
 #: seasons and virtues; other first names are not in it.
-_EVERYDAY_FIRST_NAMES = frozenset(
-    _wordlist(
-        "will may can drew rose sue rob chase mark bill pat hope grace joy faith art jack "
-        "ray don dawn june april august summer winter autumn frank rich sunny penny"
-    )
+_EVERYDAY_FIRST_NAMES = word_set(
+    "will may can drew rose sue rob chase mark bill pat hope grace joy faith art jack "
+    "ray don dawn june april august summer winter autumn frank rich sunny penny"
 )
-
-#: A title before a surname says it is an adult's name ("Mr. Smith will ..."): last
-#: name first is not read after one.
-_TITLES = frozenset(
-    _wordlist("mr mrs ms miss mx dr prof coach sir madam mme mlle herr frau sr sra srta")
-)
-
-#: "St. Pierre" = "Saint Pierre" (compared as whole name keys, after folding).
-_SAINT_VARIANTS = (("st", "saint"), ("ste", "sainte"))
-
-#: Longest run of words tried as one first name ("Mary Kate", "Jean-Luc").
-_MAX_FIRST_WORDS = 4
 
 #: A joined name ("liamobrien") is looked for only in words of at least this many
 #: letters, made of a first name of at least 2 and a last name of at least 2: a
 #: shorter word ("boli", "kimdo") is more likely an ordinary word than two names.
 _MIN_JOINED = 6
 _MIN_JOINED_PART = 2
-
-_PIECE = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+|[^\W\d_A-Za-z]+")
-_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
-_PERCENT = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
-_TOKEN = re.compile(r"\S+")
-#: A word of running text that is really a link, a user name, a hashtag or a file
-#: name: there, names are written as in file names ("/news/liam-obrien-wins",
-#: "@liam.obrien", "OBrien_Liam.jpg").
-_LOOSE_TOKEN = re.compile(r"[/\\@_+]|^\W*#|\.[A-Za-z][A-Za-z0-9]{1,4}\W*$")
-#: ... or a lower-case slug: "liam-obrien", "liam.obrien".
-_SLUG_JOIN = re.compile(r"[^\W\d_][.\-‐‑][^\W\d_]")
-#: Whether a text may hold such a word at all (one search, for most texts the last).
-_LOOSE_HINT = re.compile(r"[/\\@_+#]|[^\W\d_][.\-‐‑][^\W\d_]")
-
-_char_cache: dict[str, str] = {}
-_CHAR_CACHE_MAX = 50_000
 
 
 @dataclass(frozen=True)
@@ -196,336 +93,11 @@ class NameMatch:
     last_span: tuple[int, int] = (0, 0)
 
 
-def _base_char(c: str) -> str:
-    out = _char_cache.get(c)
-    if out is None:
-        if c in _SPECIAL:
-            out = _SPECIAL[c]
-        elif c in _INVISIBLE_LETTERS:
-            out = ""
-        else:
-            out = "".join(
-                _SPECIAL.get(ch, ch)
-                for ch in unicodedata.normalize("NFKD", c)
-                if unicodedata.category(ch) not in _INVISIBLE_CATEGORIES
-                and ch not in _INVISIBLE_LETTERS
-            )
-        if len(_char_cache) < _CHAR_CACHE_MAX:
-            _char_cache[c] = out
-    return out
-
-
-def _to_base(text: str) -> tuple[str, list[int] | None]:
-    """Accents and invisible characters dropped, compatibility forms unfolded; case
-    kept (camelCase needs it).
-
-    Returns the new text and, when it differs in length or layout from the
-    original, the original index of every character of the new text.
-    """
-    if text.isascii():
-        return text, None
-    parts: list[str] = []
-    offsets: list[int] = []
-    pos = 0
-    for m in _NON_ASCII.finditer(text):
-        a, b = m.span()
-        if a > pos:
-            parts.append(text[pos:a])
-            offsets.extend(range(pos, a))
-        for i in range(a, b):
-            r = _base_char(text[i])
-            parts.append(r)
-            offsets.extend([i] * len(r))
-        pos = b
-    if pos < len(text):
-        parts.append(text[pos:])
-        offsets.extend(range(pos, len(text)))
-    return "".join(parts), offsets
-
-
-def _percent_decoded(text: str) -> tuple[str, list[int] | None, list[int] | None]:
-    """``text`` with ``%XX`` escapes (UTF-8, as in links and downloaded file names)
-    read as characters, and where each character came from: (text, starts, ends)."""
-    if "%" not in text or not _PERCENT.search(text):
-        return text, None, None
-    parts: list[str] = []
-    starts: list[int] = []
-    ends: list[int] = []
-    pos = 0
-    for m in _PERCENT.finditer(text):
-        a, b = m.span()
-        parts.append(text[pos:a])
-        starts.extend(range(pos, a))
-        ends.extend(range(pos + 1, a + 1))
-        decoder = codecs.getincrementaldecoder("utf-8")("replace")
-        first = a
-        for k in range(a, b, 3):
-            out = decoder.decode(bytes([int(text[k + 1 : k + 3], 16)]))
-            for ch in out:
-                parts.append(ch)
-                starts.append(first)
-                ends.append(k + 3)
-            if out:
-                first = k + 3
-        for ch in decoder.decode(b"", final=True):
-            parts.append(ch)
-            starts.append(first)
-            ends.append(b)
-        pos = b
-    parts.append(text[pos:])
-    starts.extend(range(pos, len(text)))
-    ends.extend(range(pos + 1, len(text) + 1))
-    return "".join(parts), starts, ends
-
-
-def _fold(piece: str) -> str:
-    if piece.isascii():
-        return piece.lower()
-    folded = piece.casefold()
-    if folded.isascii():
-        return folded
-    return "".join(_base_char(c) for c in folded).lower()
-
-
-def _pieces(base: str) -> tuple[list[str], list[int], list[int]]:
-    """The words of ``base`` (camelCase split), folded, with where each starts and ends."""
-    spans = [m.span() for m in _PIECE.finditer(base)]
-    if base.isascii():
-        low = base.lower()
-        keys = [low[a:b] for a, b in spans]
-    else:
-        keys = [_fold(base[a:b]) for a, b in spans]
-    return keys, [a for a, _ in spans], [b for _, b in spans]
-
-
-def name_key(name: str) -> str:
-    """A name as compared: "O'Brien" -> "obrien", "Zoë" -> "zoe", "St. Pierre" -> "stpierre"."""
-    return "".join(_pieces(_to_base(name)[0])[0])
-
-
-def _words_key(name: str) -> list[str]:
-    """The keys of the space-separated words of a name ("Mary Kate" -> ["mary", "kate"])."""
-    return [k for k in (name_key(w) for w in name.split()) if k]
-
-
-def _last_variants(last_name: str) -> set[str]:
-    keys = _pieces(_to_base(last_name)[0])[0]
-    out = {"".join(keys)}
-    # A double surname ("Delgado-Ruiz", "García López") is two surnames, and either is
-    # used alone: "Sofía Delgado" names her too. Only words of their own count (not
-    # particles: "Anna Berg" is not "Anna Van der Berg", "Marie Pierre" not "St. Pierre").
-    words = [name_key(w) for w in re.split(r"[\s\-‐‑‒–—―]+", last_name)]
-    own = [w for w in words if len(w) >= 2 and w not in _PARTICLES]
-    if len(own) >= 2:
-        out.update(own)
-    for short, long in _SAINT_VARIANTS:
-        for i, k in enumerate(keys):
-            for a, b in ((short, long), (long, short)):
-                if k == a:
-                    out.add("".join([*keys[:i], b, *keys[i + 1 :]]))
-    out.discard("")
-    return out
-
-
 @dataclass(frozen=True)
 class _Person:
     student_id: str
     firsts: frozenset[str]
     middle: str
-
-
-class _Text:
-    """One text being searched: the folded words and where they are."""
-
-    __slots__ = (
-        "base",
-        "ends",
-        "file_name",
-        "keys",
-        "loose_tokens",
-        "n",
-        "offsets",
-        "pct_ends",
-        "pct_starts",
-        "starts",
-        "text",
-    )
-
-    def __init__(self, text: str, file_name: bool) -> None:
-        self.text = text
-        decoded, self.pct_starts, self.pct_ends = _percent_decoded(text)
-        self.base, self.offsets = _to_base(decoded)
-        self.keys, self.starts, self.ends = _pieces(self.base)
-        self.n = len(self.keys)
-        self.file_name = file_name
-        #: (start, end) in ``base`` of each word that is a link, slug or file name;
-        #: found the first time a name is being decided (most texts never need it).
-        self.loose_tokens: list[tuple[int, int]] | None = None
-
-    def _gap_is(self, pattern: re.Pattern[str], left: int) -> bool:
-        """Whether what lies between word ``left`` and the next is all ``pattern``."""
-        return pattern.fullmatch(self.base, self.ends[left], self.starts[left + 1]) is not None
-
-    def _loose_at(self, a: int, b: int) -> bool:
-        """Whether base[a:b] lies inside one link, slug or file-name word of the text."""
-        if self.loose_tokens is None:
-            self.loose_tokens = (
-                [
-                    m.span()
-                    for m in _TOKEN.finditer(self.base)
-                    if _LOOSE_TOKEN.search(m.group())
-                    or (m.group().islower() and _SLUG_JOIN.search(m.group()))
-                ]
-                if _LOOSE_HINT.search(self.base)
-                else []
-            )
-        tokens = self.loose_tokens
-        k = bisect.bisect_right(tokens, (a, len(self.base) + 1)) - 1
-        return k >= 0 and tokens[k][0] <= a and b <= tokens[k][1]
-
-    def file_like(self, first: int, last: int) -> bool:
-        """Whether words first..last are read as in a file name: the text is one, or
-        they lie in one link, slug or file-name word of it."""
-        return self.file_name or self._loose_at(self.starts[first], self.ends[last])
-
-    def joined_inside_name(self, left: int) -> bool:
-        return self._gap_is(_INSIDE_NAME, left)
-
-    def between_names(self, left: int) -> bool:
-        a = self.ends[left]
-        if self.starts[left + 1] - a == 1 and self.base[a] == " ":
-            return True  # most gaps: one space
-        if self._gap_is(_BETWEEN_NAMES, left):
-            return True
-        return self.file_like(left, left + 1) and self._gap_is(_BETWEEN_NAMES_FILE, left)
-
-    def after_middle(self, middle: int) -> bool:
-        if len(self.keys[middle]) != 1:
-            return self.between_names(middle)
-        if self._gap_is(_AFTER_INITIAL, middle):
-            return True
-        return self.file_like(middle, middle + 1) and self._gap_is(_AFTER_INITIAL_FILE, middle)
-
-    def comma(self, left: int) -> bool:
-        return self._gap_is(_COMMA, left)
-
-    def can_start(self, k: int, upto: int) -> bool:
-        """A name may begin at word ``k`` (not inside "McDonald", "Mary-Grace", "D'Angelo").
-
-        After a hyphen it may, where the name up to word ``upto`` lies in one link, slug
-        or file name ("/news/obrien-liam"), but not in "grace hall-smith"."""
-        if k == 0:
-            return True
-        st = self.starts[k]
-        if self.ends[k - 1] == st:
-            return self.keys[k - 1] not in _PARTICLES
-        if st >= 2 and self.base[st - 2].isalnum():
-            c = self.base[st - 1]
-            if c in _APOSTROPHES or (c in _HYPHENS and not self.file_like(k - 1, upto)):
-                return False
-        return True
-
-    def can_end(self, k: int, frm: int) -> bool:
-        """A name may end after word ``k`` (possessive "'s" is fine; "Hall-Smith" is not Hall).
-
-        Before a hyphen it may, where the name from word ``frm`` on lies in one link,
-        slug or file name ("/news/liam-obrien-wins")."""
-        e = self.ends[k]
-        if k + 1 < self.n and self.starts[k + 1] == e:
-            return self.keys[k] not in _PARTICLES
-        base = self.base
-        if e + 1 < len(base) and base[e + 1].isalnum():
-            c = base[e]
-            if c in _APOSTROPHES:
-                return base[e + 1] in "sS" and (e + 2 >= len(base) or not base[e + 2].isalnum())
-            if c in _HYPHENS and not (k + 1 < self.n and self.file_like(frm, k + 1)):
-                return False
-        return True
-
-    def ends_phrase(self, k: int) -> bool:
-        """Whether a phrase ends after word ``k``: the text, a line, or punctuation (a
-        possessive, a number) follows. "HALL, GRACE." and "SMITH WILL" ending a list
-        line, not "SMITH WILL HELP", nor "kit.jpg" (punctuation glued to a word)."""
-        base, pos = self.base, self.ends[k]
-        while pos < len(base) and base[pos] in " \t":
-            pos += 1
-        if pos >= len(base) or base[pos] in _APOSTROPHES:
-            return True
-        if base[pos].isalpha():
-            return False
-        glued = pos == self.ends[k] and pos + 1 < len(base) and base[pos + 1].isalpha()
-        return not (glued and base[pos] in _GLUE)
-
-    def starts_phrase(self, k: int) -> bool:
-        """Whether a phrase starts at word ``k``: the text, a line, or punctuation comes
-        before it. "OBRIEN LIAM" starting a list line or after "Class list:", not
-        "FIELD DAY FATIMA"."""
-        base, pos = self.base, self.starts[k]
-        while pos > 0 and base[pos - 1] in " \t":
-            pos -= 1
-        if pos == 0:
-            return True
-        if base[pos - 1].isalpha() or base[pos - 1] in _APOSTROPHES:
-            return False
-        glued = pos == self.starts[k] and pos >= 2 and base[pos - 2].isalpha()
-        return not (glued and base[pos - 1] in _GLUE)
-
-    def spaced(self, left: int) -> bool:
-        """Whether only spaces or tabs (at least one) lie between word ``left`` and the next."""
-        return _SPACES.fullmatch(self.base, self.ends[left], self.starts[left + 1]) is not None
-
-    def after_title(self, k: int) -> bool:
-        """Whether word ``k`` follows a title: "Mr. Smith", "MRS SMITH", "Coach Hall"."""
-        return (
-            k > 0
-            and self.keys[k - 1] in _TITLES
-            and _AFTER_TITLE.fullmatch(self.base, self.ends[k - 1], self.starts[k]) is not None
-        )
-
-    def backward_runs(self, last: int, max_len: int) -> list[tuple[int, str]]:
-        """Words ending at ``last`` read as one name, shortest first: [(first word, key)]."""
-        out: list[tuple[int, str]] = []
-        k = last
-        s = self.keys[k]
-        while True:
-            out.append((k, s))
-            if k == 0 or len(out) >= _MAX_FIRST_WORDS or not self.joined_inside_name(k - 1):
-                return out
-            k -= 1
-            s = self.keys[k] + s
-            if len(s) > max_len:
-                return out
-
-    def forward_runs(self, first: int, max_len: int) -> list[tuple[int, str]]:
-        out: list[tuple[int, str]] = []
-        k = first
-        s = self.keys[k]
-        while True:
-            out.append((k, s))
-            if k + 1 >= self.n or len(out) >= _MAX_FIRST_WORDS or not self.joined_inside_name(k):
-                return out
-            k += 1
-            s += self.keys[k]
-            if len(s) > max_len:
-                return out
-
-    def span(self, first: int, last: int) -> tuple[int, int]:
-        """Original-text span of words first..last."""
-        return self.chars(self.starts[first], self.ends[last])
-
-    def chars(self, a: int, b: int) -> tuple[int, int]:
-        """Original-text span of ``base[a:b]``."""
-        if self.offsets is not None:
-            a, b = self.offsets[a], self.offsets[b - 1] + 1
-        if self.pct_starts is not None and self.pct_ends is not None:
-            a, b = self.pct_starts[a], self.pct_ends[b - 1]
-        text = self.text
-        while b < len(text) and unicodedata.category(text[b]) in ("Mn", "Me"):
-            b += 1  # accents written as separate marks (NFD) belong to the name
-        return a, b
-
-    def words(self, first: int, last: int) -> str:
-        return self.base[self.starts[first] : self.ends[last]]
 
 
 class NameIndex:
@@ -557,10 +129,10 @@ class NameIndex:
                 key = name_key(name)
                 if key:
                     firsts.add(key)
-                    words = _words_key(name)
+                    words = words_key(name)
                     if len(words) > 1:  # "Mary Kate" is also found as "Mary"
                         firsts.add(words[0])
-            lasts = _last_variants(s.last_name)
+            lasts = last_variants(s.last_name)
             if not firsts or not lasts:
                 continue
             person = _Person(s.student_id, frozenset(firsts), name_key(s.middle_name))
@@ -588,7 +160,7 @@ class NameIndex:
         ``file_name=True`` for file and folder names: `_ - . + ,` separate words and
         "Last_First" counts in any case (school photo files are often named so).
         """
-        t = _Text(text, file_name)
+        t = NameText(text, file_name)
         found: dict[tuple[str, int, int], NameMatch] = {}
         prefixes, by_last = self._prefixes, self._by_last
         keys, n = t.keys, t.n
@@ -640,7 +212,7 @@ class NameIndex:
         ]
         return sorted(kept, key=lambda m: (m.start, -m.end, m.student_id))
 
-    def _joined(self, t: _Text, i: int) -> Iterable[NameMatch]:
+    def _joined(self, t: NameText, i: int) -> Iterable[NameMatch]:
         """A first and a last name written as one word from word ``i`` on: "liamobrien",
         "LIAMOBRIEN", "liamo'brien". The word must be exactly the two names; in running
         text it must be written in one case or sit in a link, tag or file name (a
@@ -677,7 +249,7 @@ class NameIndex:
                 last += t.keys[j]
 
     def _firsts_before(
-        self, t: _Text, last: int, by_first: dict[str, list[_Person]]
+        self, t: NameText, last: int, by_first: dict[str, list[_Person]]
     ) -> Iterable[tuple[int, _Person]]:
         """(first word, student) for first names ending at word ``last``, longest first."""
         seen: set[str] = set()
@@ -689,7 +261,7 @@ class NameIndex:
                         seen.add(p.student_id)
                         yield k, p
 
-    def _around(self, t: _Text, i: int, j: int, last_key: str) -> Iterable[NameMatch]:
+    def _around(self, t: NameText, i: int, j: int, last_key: str) -> Iterable[NameMatch]:
         """Matches whose last name is words i..j."""
         by_first = self._by_last[last_key]
         if i > 0 and t.can_end(j, i - 1):
@@ -702,7 +274,7 @@ class NameIndex:
             yield from self._reversed(t, i, j, by_first)
 
     def _with_middle(
-        self, t: _Text, i: int, j: int, last_key: str, by_first: dict[str, list[_Person]]
+        self, t: NameText, i: int, j: int, last_key: str, by_first: dict[str, list[_Person]]
     ) -> Iterable[NameMatch]:
         """Any one middle word, or the student's own middle name, between first and last."""
         mid = i - 1
@@ -725,7 +297,7 @@ class NameIndex:
                         break
 
     def _reversed(
-        self, t: _Text, i: int, j: int, by_first: dict[str, list[_Person]]
+        self, t: NameText, i: int, j: int, by_first: dict[str, list[_Person]]
     ) -> Iterable[NameMatch]:
         """ "O'Brien, Liam", "O'BRIEN Liam", "HARINGTON KIT", and in file names "OBrien_Liam"."""
         comma = t.comma(j)
@@ -743,7 +315,7 @@ class NameIndex:
                 seen.add(p.student_id)
 
     @staticmethod
-    def _reversed_form(t: _Text, comma: bool, i: int, j: int, k: int) -> str:
+    def _reversed_form(t: NameText, comma: bool, i: int, j: int, k: int) -> str:
         """Which reversed form words i..j (last name) then j+1..k (first) are, or "" when
         it is not one that names a person.
 
@@ -785,7 +357,7 @@ class NameIndex:
 
     @staticmethod
     def _match(
-        t: _Text, p: _Person, form: str, first: tuple[int, int], last: tuple[int, int]
+        t: NameText, p: _Person, form: str, first: tuple[int, int], last: tuple[int, int]
     ) -> NameMatch:
         return NameIndex._match_chars(
             t,
@@ -797,7 +369,7 @@ class NameIndex:
 
     @staticmethod
     def _match_chars(
-        t: _Text, p: _Person, form: str, first: tuple[int, int], last: tuple[int, int]
+        t: NameText, p: _Person, form: str, first: tuple[int, int], last: tuple[int, int]
     ) -> NameMatch:
         """A match whose first and last names are ``base[first]`` and ``base[last]``."""
         fs = t.chars(*first)
@@ -812,109 +384,3 @@ class NameIndex:
             first_span=fs,
             last_span=ls,
         )
-
-
-def first_name_only(text: str, matches: list[NameMatch], style: Style = "initial") -> str:
-    """The text with each full name cut down to the first name.
-
-    "Liam O'Brien's project" -> "Liam O.'s project" (initial) or "Liam's project" (remove).
-    Where two matches overlap, the one that starts first (then the longer) is rewritten.
-    """
-    if style not in ("initial", "remove"):
-        raise ValueError(f"unknown rewrite style {style!r}")
-    out: list[str] = []
-    pos = 0
-    for m in sorted(matches, key=lambda m: (m.start, -m.end)):
-        if m.start < pos or not (0 <= m.start < m.end <= len(text)):
-            continue
-        out.append(text[pos : m.start])
-        out.append(text[m.first_span[0] : m.first_span[1]])
-        if style == "initial":
-            initial = next((c for c in text[m.last_span[0] : m.last_span[1]] if c.isalnum()), "")
-            if initial:
-                dot = "" if text[m.end : m.end + 1] == "." else "."
-                out.append(f" {initial.upper()}{dot}")
-        pos = m.end
-    out.append(text[pos:])
-    return "".join(out)
-
-
-# --- speed measurement (called by the benchmark; nothing is timed in the tests) ---------
-
-_BENCH_FIRST = _wordlist(
-    "Liam Emma Noah Olivia Ava Elijah Sophia Lucas Mia Mason Amelia Ethan Harper Zoë Aiden "
-    "Chloe Jayden Grace Carter Lily Owen Nora Wyatt Riley Caleb Ella Isaac Aria Luca May "
-    "Mateo Camila Santiago Valentina Anastasia Ana José María Siobhan Seán Nguyen Priya "
-    "Arjun Fatima Omar Yusuf Aisha Hannah Jack Will Hope Joy Mark Rose Summer"
-)
-_BENCH_LAST = _wordlist(
-    "O'Brien Delgado-Ruiz Smith Johnson Williams Brown Jones Garcia Miller Davis Martínez "
-    "Hernández Lopez Gonzalez Wilson Anderson Thomas Taylor Moore Jackson Martin Lee Perez "
-    "Thompson White Harris Sanchez Clark Ramirez Lewis Robinson Walker Young Allen King "
-    "Wright Scott Torres Nguyen Hill Flores Green Adams Nelson Baker Hall Rivera Campbell "
-    "Mitchell Carter Roberts MacDonald McCarthy D'Angelo St._Pierre Van_der_Berg Day "
-    "Kowalski Nowak Müller Schröder Østergaard Łukasz Dubois Lefèvre"
-)
-_BENCH_WORDS = _wordlist(
-    "great job today at the field day with our third grade class science fair project "
-    "look at this amazing art from room reading buddies on the playground spring concert "
-    "thank you to all families who came out for the bake sale and welcome back"
-)
-
-
-_BENCH_SYLLABLES = _wordlist(
-    "an ber cal dor el fen gar hol is jen kar lin mor nes ols per quin ros sten tor"
-)
-
-
-def synthetic_roster(size: int = 2000, seed: int = 0) -> list[Student]:
-    """A made-up roster for speed tests: common and tricky last names, and many made-up ones."""
-    rnd = random.Random(seed)
-
-    def last_name(n: int) -> str:
-        if n % 3 == 0:
-            return rnd.choice(_BENCH_LAST).replace("_", " ")
-        return "".join(rnd.choice(_BENCH_SYLLABLES) for _ in range(rnd.randint(2, 3))).title()
-
-    return [
-        Student(
-            student_id=f"S{n:05d}",
-            first_name=rnd.choice(_BENCH_FIRST),
-            last_name=last_name(n),
-            preferred_name=rnd.choice(_BENCH_FIRST) if n % 7 == 0 else "",
-            opted_out=n % 10 == 0,
-        )
-        for n in range(size)
-    ]
-
-
-def synthetic_captions(count: int = 20000, seed: int = 1) -> list[str]:
-    """Captions like staff write them: mostly first names, some full names."""
-    rnd = random.Random(seed)
-    out = []
-    for n in range(count):
-        words = rnd.sample(_BENCH_WORDS, rnd.randint(6, 14))
-        first = rnd.choice(_BENCH_FIRST)
-        words.insert(rnd.randrange(len(words)), first)
-        if n % 5 == 0:
-            words.insert(rnd.randrange(len(words)), f"{first} {rnd.choice(_BENCH_LAST)}'s")
-        out.append(" ".join(words).capitalize() + "!")
-    return out
-
-
-def measure_speed(students: int = 2000, captions: int = 20000) -> dict[str, float]:
-    """Captions checked per second against a synthetic roster (for ``make bench``)."""
-    roster = synthetic_roster(students)
-    texts = synthetic_captions(captions)
-    t0 = time.perf_counter()
-    index = NameIndex(roster)
-    t1 = time.perf_counter()
-    found = sum(len(index.find(t)) for t in texts)
-    t2 = time.perf_counter()
-    return {
-        "students": float(len(roster)),
-        "captions": float(len(texts)),
-        "index_seconds": t1 - t0,
-        "captions_per_second": len(texts) / (t2 - t1),
-        "full_names_found": float(found),
-    }

@@ -42,15 +42,17 @@ from typing import Any
 
 from photoguard.audit import chain as audit
 from photoguard.errors import UserError
-from photoguard.faces.detect import Box, ReferenceSet
+from photoguard.faces.detect import Box
+from photoguard.faces.match import ReferenceSet
 from photoguard.faces.model import MODEL_LABEL
 from photoguard.media import SNIFF_BYTES, Kind, MediaError, kind_of
 from photoguard.metadata import CaptionFields, FieldError, container_kind, read_caption_fields
 from photoguard.metadata.fields import PATH_FIELDS
 from photoguard.references.enroll import coverage_gaps, load_reference_set
 from photoguard.roster import stored as roster_store
+from photoguard.roster.first_names import Style
 from photoguard.roster.model import Student
-from photoguard.roster.names import NameIndex, Style
+from photoguard.roster.names import NameIndex
 from photoguard.safecopy.cover import LEVELS, STYLES, region_as_box, region_for
 from photoguard.safecopy.leftovers import (
     make_temp_folder,

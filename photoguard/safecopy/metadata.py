@@ -8,7 +8,7 @@ What the copy keeps (every value checked for students' full names first):
   dc:subject and photoshop:Headline; a JPEG comment; PNG Title, Description,
   Comment, Author and Copyright text. A full name in any of them is cut down to
   the first name and last initial ("Liam O.") or to the first name, as the
-  ``caption_names`` setting says (see :func:`photoguard.roster.names.first_name_only`);
+  ``caption_names`` setting says (see :func:`photoguard.roster.first_names.first_name_only`);
 * when the picture was taken (the EXIF date and time tags) and the copyright notice.
 
 What it never gets: GPS, camera and lens make, model and serial numbers,
@@ -34,7 +34,8 @@ from xml.sax.saxutils import escape
 
 from photoguard.metadata import CaptionFields
 from photoguard.metadata.fields import PATH_FIELDS
-from photoguard.roster.names import NameIndex, Style, first_name_only
+from photoguard.roster.first_names import Style, first_name_only
+from photoguard.roster.names import NameIndex
 
 OutFormat = Literal["JPEG", "PNG"]
 Action = Literal["rewritten", "removed", "not copied"]

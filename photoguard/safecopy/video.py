@@ -32,7 +32,8 @@ from typing import Any
 
 import numpy as np
 
-from photoguard.faces.detect import Box, Encoding, detection_scale, find_faces
+from photoguard.faces.detect import Box, detection_scale, find_faces
+from photoguard.faces.encode import Encoding
 from photoguard.media import VIDEO_SHORTFALL_FRAMES, MediaError
 from photoguard.safecopy.cover import Region, cover, region_for
 

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from photoguard.faces.detect import Box, Encoding, find_faces
+from photoguard.faces.detect import Box, find_faces
+from photoguard.faces.encode import Encoding
 from photoguard.faces.model import load_detector
 from photoguard.media import Frame, Kind, MediaError, VideoInfo, photo_frames, video_frames
 from photoguard.media.motion import extracted, find_embedded_videos

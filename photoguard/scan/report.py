@@ -367,7 +367,3 @@ def outcome_line(report: ScanReport) -> str:
     if report.cancelled:
         why.append("the scan was cancelled before the end")
     return "Not all clear: " + "; ".join(why) + ". Post only files marked clear."
-
-
-def skipped_lines(skipped: Sequence[Skipped]) -> list[str]:
-    return [f"  skipped  {s.rel}: {s.reason}" for s in skipped]

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from photoguard.audit import chain as audit
 from photoguard.errors import UserError
-from photoguard.faces.detect import ReferenceSet
+from photoguard.faces.match import ReferenceSet
 from photoguard.faces.model import MODEL_LABEL
 from photoguard.files.pathtext import display, stored
 from photoguard.files.pinned import CHANGED, PinnedAnalysis, analyze_pinned

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from photoguard.faces.detect import ReferenceSet
+from photoguard.faces.match import ReferenceSet
 from photoguard.metadata import CaptionFields
 from photoguard.roster.names import NameIndex
 from photoguard.scan.analysis import FileAnalysis

@@ -46,7 +46,7 @@ FRAMES_PER_SECOND = 4.0
 #: A class photo of 30 children taken at 4000 px puts faces at 80-100 px; dlib's
 #: HOG detector finds faces from about 60 px at the scale it runs on, so each
 #: photo is detected at the scale that brings a face of this size to 64 px
-#: (see faces.detection_scale).
+#: (see photoguard.faces.detect.detection_scale).
 MIN_FACE_PX = 48
 
 #: A reference photo must show exactly one face at least this wide (pixels).

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from PySide6.QtCore import (
@@ -138,7 +138,3 @@ class RosterFilter(QSortFilterProxyModel):
             return False
         haystack = str(model.data(index, SEARCH_ROLE) or "")
         return all(w in haystack for w in self._words)
-
-
-def names_by_id(students: Iterable[Student]) -> dict[str, str]:
-    return {s.student_id: s.display_name for s in students}

@@ -16,8 +16,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from photoguard.roster.first_names import Style, first_name_only
 from photoguard.roster.model import Student
-from photoguard.roster.names import NameIndex, NameMatch, Style, first_name_only
+from photoguard.roster.names import NameIndex, NameMatch
 from ui.policy import POLICY_3F3
 from ui.verdicts import colors
 
