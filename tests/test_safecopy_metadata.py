@@ -31,7 +31,7 @@ from test_metadata_samples import (
     xmp_segment,
 )
 
-from photoguard.audit import chain as audit
+from photoguard import audit
 from photoguard.errors import UserError
 from photoguard.metadata import read_caption_fields
 from photoguard.roster.importing import apply_import, preview_import

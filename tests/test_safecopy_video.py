@@ -17,7 +17,7 @@ import cv2
 import pytest
 from conftest import VIDEO, require_fixtures
 
-from photoguard.audit import chain as audit
+from photoguard import audit
 from photoguard.safecopy import SafeCopyPreview, SavedCopy, make_safe_copy, save_safe_copy
 from photoguard.scan.run import ScanFinished, scan
 from photoguard.workspace.folder import Workspace, open_workspace

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from photoguard.audit import chain as audit
+from photoguard import audit
 from photoguard.errors import UserError
 from photoguard.roster import stored as roster_store
 from photoguard.roster.model import Roster, RosterDiff, Student

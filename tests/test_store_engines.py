@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from photoguard.audit import chain as audit
+from photoguard import audit
 from photoguard.errors import UserError
 from photoguard.references import stored as ref_store
 from photoguard.roster import stored as roster_store

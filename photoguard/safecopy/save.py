@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from photoguard.audit import chain as audit
+from photoguard import audit
 from photoguard.errors import UserError
 from photoguard.safecopy.leftovers import release, remove_stale_partials, write_partial
 from photoguard.safecopy.preview import SafeCopyPreview

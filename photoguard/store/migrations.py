@@ -224,7 +224,7 @@ def _link_and_seal(tx: Tx) -> list[Record]:
     with the digest of its students and opt-out flags), so that from now on a change
     made to those tables behind photoguard's back is found (see log_tables.py).
     A change made before the upgrade cannot be told apart from the original."""
-    from photoguard.audit import chain as audit
+    from photoguard import audit
     from photoguard.roster import stored as rosters
 
     links: dict[tuple[int, str], int] = {}

@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from photoguard.audit import chain as audit
+from photoguard import audit
 from photoguard.errors import UserError
 from photoguard.roster.stored import utcnow
 from photoguard.store.engine import SQLITE_FILE, Database, Tx, open_database
