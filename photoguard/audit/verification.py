@@ -25,7 +25,7 @@ from photoguard.audit.witness import (
 from photoguard.store.engine import SQLITE_FILE, Database, Row, SqliteDatabase, Tx
 
 #: The triggers that make ``audit_log`` append-only and the database's identity
-#: fixed (see store/migrations.py).
+#: fixed (see store/schema.py).
 GUARD_TRIGGERS = {
     "sqlite": (
         "audit_log_no_update",

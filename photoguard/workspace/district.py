@@ -26,11 +26,14 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from photoguard import audit
 from photoguard.errors import UserError
 from photoguard.roster.stored import utcnow
-from photoguard.store.engine import SQLITE_FILE, Database, Tx, open_database
-from photoguard.store.migrations import (
+from photoguard.store import (
     ALL_SCHOOLS,
     DATA_TABLES,
     GROUP_ROLES,
+    SQLITE_FILE,
+    Database,
+    Tx,
+    open_database,
     read_identity,
     renumber_after_copy,
 )
