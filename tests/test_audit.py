@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from photoguard.audit import chain as audit
+from photoguard import audit
 from photoguard.workspace.folder import Workspace, open_workspace
 
 ROOT = Path(__file__).resolve().parents[1]

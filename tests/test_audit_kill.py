@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from photoguard.audit import chain as audit
+from photoguard import audit
 from photoguard.scan import stored as scan_store
 from photoguard.store.engine import SQLITE_FILE
 from photoguard.workspace.folder import open_workspace

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from photoguard.audit import chain as audit
+from photoguard import audit
 from photoguard.cli.main import main
 from photoguard.workspace.folder import open_workspace
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from photoguard.audit import chain as audit
-from photoguard.audit.summary import POLICY_2A3, summarise
+from photoguard import audit
+from photoguard.audit import POLICY_2A3, summarise
 from photoguard.audit.view import EXPORT_COLUMNS
 from photoguard.cli.main import main
 from photoguard.roster import stored as roster_store

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from photoguard.audit import chain as audit
+from photoguard import audit
 from photoguard.cli.main import main
 from photoguard.errors import UserError
 from photoguard.references import stored as ref_store

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from photoguard.audit import chain as audit
+from photoguard import audit
 from photoguard.workspace import district
 from photoguard.workspace.folder import open_workspace
 
@@ -32,7 +32,7 @@ WRITER = """
 import sys, time
 from pathlib import Path
 
-from photoguard.audit import chain as audit
+from photoguard import audit
 from photoguard.workspace.folder import open_workspace
 
 home, url, go = sys.argv[1], sys.argv[2] or None, Path(sys.argv[5])

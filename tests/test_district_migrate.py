@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import numpy as np
 import pytest
 
-from photoguard.audit import chain as audit
+from photoguard import audit
 from photoguard.cli.main import main
 from photoguard.references import stored as ref_store
 from photoguard.references.enroll import ENCODING_KIND, load_reference_set
@@ -23,9 +23,8 @@ from photoguard.references.vault import Vault
 from photoguard.roster.importing import apply_import, preview_import
 from photoguard.scan import stored as scan_store
 from photoguard.scan.decisions import decide
-from photoguard.store import per_folder
+from photoguard.store import DATA_TABLES, per_folder
 from photoguard.store.engine import SQLITE_FILE, open_database
-from photoguard.store.migrations import DATA_TABLES
 from photoguard.workspace.folder import open_workspace
 from photoguard.workspace.settings import load_settings
 

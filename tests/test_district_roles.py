@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from photoguard.audit import chain as audit
+from photoguard import audit
 from photoguard.audit.view import export_csv, read_records
 from photoguard.cli.main import main
 from photoguard.errors import UserError

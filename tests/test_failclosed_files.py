@@ -26,7 +26,7 @@ import hostile
 import pytest
 from conftest import FACES, ROOT, VIDEO
 
-from photoguard.audit import chain as audit
+from photoguard import audit
 from photoguard.scan.report import ScanReport, summary_lines, write_json, write_report_csv
 from photoguard.scan.run import FileDecided, ScanFinished, ScanOptions, scan
 from photoguard.workspace.folder import open_workspace

@@ -44,7 +44,7 @@ import pytest
 from conftest import FACES
 from faceworld import ROSTER_CSV
 
-from photoguard.audit.chain import Verification, verify
+from photoguard.audit import Verification, verify
 from photoguard.store.engine import SQLITE_FILE, SqliteDatabase
 
 pytestmark = [

@@ -203,7 +203,7 @@ def test_a_staff_login_that_flips_a_verdict_with_psql_gets_no_approval(
     import psycopg
     from PIL import Image
 
-    from photoguard.audit import chain as audit
+    from photoguard import audit
     from photoguard.errors import UserError
     from photoguard.roster.importing import apply_import, preview_import
     from photoguard.scan.decisions import decide

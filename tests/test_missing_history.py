@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from photoguard.audit import chain as audit
+from photoguard import audit
 
 pytestmark = pytest.mark.sqlite_only  # the folder's own SQLite file is what goes missing
 

@@ -27,7 +27,7 @@ from motionphotos import (
 )
 from PIL import Image
 
-from photoguard.safecopy.make import make_safe_copy, save_safe_copy
+from photoguard.safecopy import make_safe_copy, save_safe_copy
 from photoguard.scan.report import FileResult
 from photoguard.scan.run import ScanFinished, scan
 from photoguard.workspace.folder import open_workspace

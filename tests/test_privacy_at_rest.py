@@ -22,7 +22,7 @@ import pytest
 from conftest import FACES
 from faceworld import ROSTER_CSV, write_roster
 
-from photoguard.audit import chain as audit
+from photoguard import audit
 from photoguard.references.enroll import enroll, plan_student, reference_thumbnails
 from photoguard.roster.importing import apply_import, preview_import
 from photoguard.scan.analysis import AnalysisOptions, analyze_file, analyze_reference

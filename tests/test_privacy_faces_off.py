@@ -24,7 +24,7 @@ from conftest import FACES, VIDEO
 from faceworld import EXPECTED_CLEAR, EXPECTED_FLAGGED
 from test_privacy_at_rest import assert_no_encodings, face_encodings
 
-from photoguard.audit import chain as audit
+from photoguard import audit
 from photoguard.cli.main import main
 from photoguard.faces import model as facemodel
 from photoguard.references.privacy import inventory

@@ -21,7 +21,7 @@ from conftest import FACES
 from faceworld import ROSTER_CSV, write_roster
 from test_privacy_at_rest import assert_no_encodings, reference_encodings
 
-from photoguard.audit import chain as audit
+from photoguard import audit
 from photoguard.cli.main import main
 from photoguard.errors import UserError
 from photoguard.references.enroll import (

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from benchmarks.roster_gen import churn, generate_students, write_csv, write_xlsx
-from photoguard.audit import chain as audit
+from photoguard import audit
 from photoguard.errors import UserError
 from photoguard.references import stored as ref_store
 from photoguard.roster import stored as roster_store

@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
-from photoguard.audit import chain as audit
+from photoguard import audit
 from photoguard.cli.main import main
 from photoguard.workspace.folder import open_workspace
 

@@ -31,11 +31,11 @@ from test_metadata_samples import (
     xmp_segment,
 )
 
-from photoguard.audit import chain as audit
+from photoguard import audit
 from photoguard.errors import UserError
 from photoguard.metadata import read_caption_fields
 from photoguard.roster.importing import apply_import, preview_import
-from photoguard.safecopy.make import make_safe_copy, save_safe_copy
+from photoguard.safecopy import make_safe_copy, save_safe_copy
 from photoguard.workspace.folder import Workspace
 from photoguard.workspace.settings import with_overrides
 

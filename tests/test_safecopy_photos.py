@@ -18,8 +18,8 @@ import piexif
 import pytest
 from PIL import Image
 
+from photoguard.safecopy import make_safe_copy, save_safe_copy
 from photoguard.safecopy.cover import BOX_COLOUR
-from photoguard.safecopy.make import make_safe_copy, save_safe_copy
 from photoguard.scan.run import ScanFinished, scan
 from photoguard.workspace.folder import Workspace, open_workspace
 from photoguard.workspace.settings import with_overrides

@@ -17,8 +17,8 @@ import cv2
 import pytest
 from conftest import VIDEO, require_fixtures
 
-from photoguard.audit import chain as audit
-from photoguard.safecopy.make import SafeCopyPreview, SavedCopy, make_safe_copy, save_safe_copy
+from photoguard import audit
+from photoguard.safecopy import SafeCopyPreview, SavedCopy, make_safe_copy, save_safe_copy
 from photoguard.scan.run import ScanFinished, scan
 from photoguard.workspace.folder import Workspace, open_workspace
 from photoguard.workspace.settings import with_overrides

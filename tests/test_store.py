@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from photoguard.audit import chain as audit
+from photoguard import audit
 from photoguard.errors import UserError
 from photoguard.roster import stored as roster_store
 from photoguard.roster.model import Roster, RosterDiff, Student
+from photoguard.store import LATEST, MIGRATIONS
 from photoguard.store.engine import SQLITE_FILE
-from photoguard.store.migrations import LATEST, MIGRATIONS
 from photoguard.workspace.folder import Workspace, open_workspace
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from photoguard.audit import chain as audit
+from photoguard import audit
 from photoguard.errors import UserError
 from photoguard.references import stored as ref_store
 from photoguard.roster import stored as roster_store
 from photoguard.roster.model import Roster, RosterDiff, Student
 from photoguard.scan import stored as scan_store
-from photoguard.store.migrations import LATEST, MIGRATIONS
+from photoguard.store import LATEST, MIGRATIONS
 from photoguard.workspace.folder import Workspace, open_workspace
 
 

@@ -13,12 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from photoguard.audit import chain as audit
+from photoguard import audit
 from photoguard.roster import stored as roster_store
 from photoguard.roster.model import Roster, RosterDiff, Student
 from photoguard.scan import stored as scan_store
+from photoguard.store import MIGRATIONS, ensure_identity
 from photoguard.store.engine import SqliteDatabase
-from photoguard.store.migrations import MIGRATIONS, _apply, ensure_identity
+from photoguard.store.migrations import _apply
 from photoguard.workspace.folder import open_workspace
 
 pytestmark = pytest.mark.sqlite_only  # a schema-2 file, as an older photoguard left it

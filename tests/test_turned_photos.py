@@ -18,7 +18,7 @@ from PIL import Image
 
 from photoguard.faces.detect import find_faces
 from photoguard.media import photo_frames
-from photoguard.safecopy.make import make_safe_copy, save_safe_copy
+from photoguard.safecopy import make_safe_copy, save_safe_copy
 from photoguard.scan.report import FileResult
 from photoguard.scan.run import ScanFinished, scan
 from photoguard.workspace.folder import open_workspace

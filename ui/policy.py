@@ -6,7 +6,7 @@ Social Media Policy, revision adopted 2/10/2016).
 
 from __future__ import annotations
 
-from photoguard.audit.summary import POLICY_SECTION_4
+from photoguard.audit import POLICY_SECTION_4
 
 SOURCE = "Social Media Policy, revision adopted 2/10/2016"
 

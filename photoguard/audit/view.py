@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from photoguard.audit import chain as audit
+from photoguard.audit.witness import canonical_json
 from photoguard.errors import UserError
 from photoguard.files.spreadsheet import write_csv
 from photoguard.workspace.folder import Workspace
@@ -186,7 +187,7 @@ def describe(record: audit.Record) -> str:
             f"safe copy of {_name(b.get('source_path'))} as {_name(b.get('copy_path'))}, "
             f"{_n(b.get('faces_covered'), 'face')} covered"
         )
-    text = audit.canonical_json(dict(b))
+    text = canonical_json(dict(b))
     return text if len(text) <= 100 else text[:97] + "..."
 
 
@@ -227,7 +228,7 @@ def export_row(record: audit.Record) -> list[object]:
         b.get("verdict") if isinstance(b.get("verdict"), str) else "",
         "; ".join(student_ids_of(b)),
         b.get("reason") if isinstance(b.get("reason"), str) else "",
-        audit.canonical_json(dict(b)),
+        canonical_json(dict(b)),
         record.prev_hash,
         record.hash,
     ]

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from photoguard.cli.output import plural, print_json, table
 from photoguard.errors import UserError
 from photoguard.roster.stored import ensure_school
-from photoguard.store.migrations import ALL_SCHOOLS, LATEST
+from photoguard.store import ALL_SCHOOLS, LATEST
 from photoguard.workspace import district
 from photoguard.workspace.folder import open_folder_database
 from photoguard.workspace.home import ensure_home, resolve_home

@@ -7,8 +7,9 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from photoguard.audit import chain as audit
+from photoguard import audit
 from photoguard.audit import summary as log_summary
+from photoguard.audit import summary_files
 from photoguard.audit.view import (
     EXPORT_COLUMNS,
     LogFilter,
@@ -186,7 +187,7 @@ def cmd_show(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
-#: The first bytes of log_summary.render_html's page.
+#: The first bytes of summary_files.render_html's page.
 SUMMARY_HTML = ReportFile(
     "photoguard summary page (HTML)",
     b'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">\n'
@@ -241,7 +242,7 @@ def cmd_summary(args: argparse.Namespace, ctx: Context) -> int:
         raise UserError(f"--to ({args.end}) is before --from ({args.start})")
     check_outputs(
         [
-            ("--csv", args.csv, csv_report("photoguard summary (CSV)", log_summary.CSV_COLUMNS)),
+            ("--csv", args.csv, csv_report("photoguard summary (CSV)", summary_files.CSV_COLUMNS)),
             ("--html", args.html, SUMMARY_HTML),
         ],
         force=args.force,
@@ -252,11 +253,11 @@ def cmd_summary(args: argparse.Namespace, ctx: Context) -> int:
     else:
         _print_summary(summary)
     if args.csv:
-        log_summary.write_summary_csv(summary, args.csv)
+        summary_files.write_summary_csv(summary, args.csv)
         if not args.json:
             print(f"Wrote {args.csv}.")
     if args.html:
-        log_summary.write_summary_html(summary, args.html)
+        summary_files.write_summary_html(summary, args.html)
         if not args.json:
             print(f"Wrote {args.html}.")
     return 0 if summary.verification.ok else EXIT_BROKEN

@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 from photoguard.cli.output import plural
 from photoguard.errors import UserError
 from photoguard.media.walk import Found, walk
-from photoguard.safecopy.cover import STYLES
+from photoguard.safecopy import STYLES
 
 if TYPE_CHECKING:
     from photoguard.cli.main import Context
-    from photoguard.safecopy.make import SafeCopyPreview, SavedCopy
+    from photoguard.safecopy import SafeCopyPreview, SavedCopy
     from photoguard.scan.workers import WorkerPool
     from photoguard.workspace.folder import Workspace
 
@@ -96,7 +96,7 @@ def cmd_safe_copy(args: argparse.Namespace, ctx: Context) -> int:
     from photoguard.audit.chain import default_actor
     from photoguard.references.enroll import coverage_gaps
     from photoguard.roster import stored as roster_store
-    from photoguard.safecopy.make import check_destination, open_pool
+    from photoguard.safecopy import check_destination, open_pool
 
     ws = ctx.ws
     by = args.by or default_actor()
@@ -154,7 +154,7 @@ def _copy_one(
     tty: bool,
 ) -> bool:
     """Make, save and describe one copy; False (and one line) if it could not be made."""
-    from photoguard.safecopy.make import make_safe_copy, save_safe_copy
+    from photoguard.safecopy import make_safe_copy, save_safe_copy
 
     if tty:
         print(f"\r\x1b[2KCopying {n} of {total}: {item.rel}", end="", file=sys.stderr)

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from photoguard.audit import chain as audit
+from photoguard import audit
 from photoguard.errors import UserError
 from photoguard.faces.match import Reference, ReferenceSet
 from photoguard.faces.model import MODEL_LABEL

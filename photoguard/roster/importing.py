@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from photoguard.audit import chain as audit
+from photoguard import audit
 from photoguard.errors import UserError
 from photoguard.files.pathtext import display
 from photoguard.references import stored as ref_store

@@ -197,7 +197,7 @@ def students_digest(found: Iterable[Student]) -> str:
 def newest_seal(tx: Tx, school: str) -> Record | None:
     """The newest roster seal in the school's log, as written (see :func:`audit.chained`);
     raises UserError if that record was changed."""
-    from photoguard.audit import chain as audit
+    from photoguard import audit
 
     for record in audit.records_of(tx, school, SEAL_ACTIONS, newest_first=True, limit=1):
         intact = audit.chained(tx, school, record.seq)

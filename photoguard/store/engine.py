@@ -425,7 +425,7 @@ def open_database(
     created, migrated or written. ``expect_identity``: refuse (before migrating) a
     database whose identity is another one (see workspace.py).
     """
-    from photoguard.audit import chain as audit
+    from photoguard import audit
     from photoguard.store.migrations import current_version, ensure_identity, migrate, read_identity
 
     db = connect(home, url, read_only=read_only)

@@ -23,14 +23,17 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from photoguard.audit import chain as audit
+from photoguard import audit
 from photoguard.errors import UserError
 from photoguard.roster.stored import utcnow
-from photoguard.store.engine import SQLITE_FILE, Database, Tx, open_database
-from photoguard.store.migrations import (
+from photoguard.store import (
     ALL_SCHOOLS,
     DATA_TABLES,
     GROUP_ROLES,
+    SQLITE_FILE,
+    Database,
+    Tx,
+    open_database,
     read_identity,
     renumber_after_copy,
 )

@@ -285,7 +285,7 @@ def test_make_a_safe_copy_of_a_flagged_photo_then_save_it(  # type: ignore[no-un
     sees it beside the original, and saves it where they post from; the log records it."""
     import hashlib
 
-    from photoguard.safecopy.make import ACTION
+    from photoguard.safecopy import ACTION
 
     folder = photo_folder(tmp_path, fixtures_dir)
     original = (folder / "kit_rose.jpg").read_bytes()

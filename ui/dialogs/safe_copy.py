@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from photoguard.files.pathtext import display
-from photoguard.safecopy.make import SafeCopyPreview, SavedCopy, save_safe_copy
+from photoguard.safecopy import SafeCopyPreview, SavedCopy, save_safe_copy
 from photoguard.workspace.folder import Workspace
 from ui.images import load_thumbnail
 from ui.widgets.message_bar import MessageBar

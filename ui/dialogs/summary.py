@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from photoguard.audit.summary import Summary, render_html, summarise, write_summary_csv
+from photoguard.audit import Summary, render_html, summarise, write_summary_csv
 from photoguard.files.pathtext import display
 from photoguard.files.spreadsheet import write_text_atomically
 from ui.session import Session

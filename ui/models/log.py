@@ -12,7 +12,7 @@ from PySide6.QtCore import (
     Qt,
 )
 
-from photoguard.audit import chain as audit
+from photoguard import audit
 from photoguard.audit.view import describe, paths_of, printable, short_time
 from photoguard.files.pathtext import display
 from ui.models.results import rows_filter_change

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 
 from photoguard.files.pathtext import display
 from photoguard.roster.names import NameIndex
-from photoguard.safecopy.make import SafeCopyPreview, SavedCopy, make_safe_copy
+from photoguard.safecopy import SafeCopyPreview, SavedCopy, make_safe_copy
 from photoguard.scan.decisions import DecisionResult, decide, standing_decisions
 from photoguard.scan.report import (
     FileResult,

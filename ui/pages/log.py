@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from photoguard.audit import chain as audit
+from photoguard import audit
 from photoguard.audit.view import LogFilter, export_csv, read_records
 from photoguard.files.pathtext import display
 from photoguard.workspace.folder import Workspace
