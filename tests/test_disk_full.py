@@ -22,6 +22,9 @@ from conftest import FACES
 
 pytestmark = [
     pytest.mark.faces,
+    # The full disk is the data folder's disk, where the SQLite file lives; a district's
+    # PostgreSQL database is on its server, so a full local disk does not reach it.
+    pytest.mark.sqlite_only,
     pytest.mark.skipif(not sys.platform.startswith("linux"), reason="tmpfs is Linux"),
 ]
 

@@ -140,6 +140,9 @@ def shared_tmp() -> Iterator[Path]:
 
 
 @pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+# Runs as "nobody", who cannot read the test PostgreSQL server's credentials; what it
+# tests (the walk) is the same on either engine.
+@pytest.mark.sqlite_only
 def test_an_unreadable_subfolder_makes_the_run_not_clear_and_is_named(
     enrolled_home: Path, shared_tmp: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
