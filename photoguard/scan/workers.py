@@ -19,11 +19,27 @@ import multiprocessing as mp
 import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
+
+
+class CancelToken:
+    """Set from any thread; the scan (or a safe copy) stops before the next file."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def cancel(self) -> None:
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
 
 #: How long one file may take before its worker is stopped and the file is an error.
 DEFAULT_TIMEOUT_S = 300.0
