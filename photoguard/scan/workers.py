@@ -76,8 +76,12 @@ def _context() -> Any:
     for name, value in {**_ONE_THREAD, **_QUIET_FFMPEG}.items():
         os.environ.setdefault(name, value)
     if "forkserver" in mp.get_all_start_methods() and sys.platform != "darwin":
+        # The module object, not its name: the fork server ignores a preload it cannot
+        # import, so a renamed module would silently lose the warm-up; this fails loudly.
+        from photoguard.scan import analysis
+
         ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(["photoguard.scan.analysis", "numpy", "cv2", "dlib"])
+        ctx.set_forkserver_preload([analysis.__name__, "numpy", "cv2", "dlib"])
         return ctx
     return mp.get_context("spawn")
 
