@@ -13,7 +13,7 @@ PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
 help:
 	@echo "make run     set up .venv and open the photoguard app"
 	@echo "make test    set up the test tools, run lint and the whole test suite"
-	@echo "make lint    ruff (lint + format check) and mypy on photoguard/"
+	@echo "make lint    ruff (lint + format check), mypy on photoguard/, import-linter layer rules"
 	@echo "make bench   measure scan speed against the face_recognition CLI"
 
 $(VENV)/.python-ok:
@@ -46,6 +46,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check $(LINTED)
 	$(BIN)/ruff format --check $(LINTED)
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # The suite runs on SQLite, then again on PostgreSQL when $$PHOTOGUARD_TEST_PG names a
 # server (.ci/run starts one): every data folder a test opens gets a schema of its

@@ -151,7 +151,7 @@ def test_a_video_replaced_between_hashing_and_decoding_is_never_recorded_clear(
 def _rewriting(monkeypatch: pytest.MonkeyPatch, path: Path, *sources: Path) -> None:
     """Make the worker's decode step start by rewriting ``path`` in place with each of
     ``sources`` in turn (as ``cp other.jpg IMG.jpg`` does)."""
-    from photoguard.files import pinned
+    from photoguard.scan import pinned
 
     real = pinned.analyze_file
 
@@ -172,7 +172,7 @@ def test_a_photo_rewritten_while_it_is_decoded_gives_the_hash_of_what_was_decode
     shutil.copyfile(FACES / "obama" / "obama.jpg", photo)
     before = sha256(photo)
     _rewriting(monkeypatch, photo, FACES / "biden" / "biden2.jpg")
-    from photoguard.files import pinned
+    from photoguard.scan import pinned
 
     got = pinned.analyze_pinned(photo, "photo", OPTIONS)
 
@@ -195,7 +195,7 @@ def test_a_video_rewritten_while_it_is_checked_is_refused_even_if_written_back(
     clear = _clear_video(tmp_path / "clear.mp4")
     time.sleep(0.05)  # the copy is older than the file system's time stamp resolution
     _rewriting(monkeypatch, clip, clear, VIDEO)  # swapped, then put back while checked
-    from photoguard.files import pinned
+    from photoguard.scan import pinned
 
     got = pinned.analyze_pinned(clip, "video", OPTIONS)
 

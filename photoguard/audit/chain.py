@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from photoguard.audit.witness import canonical_json, write_head
+from photoguard.files.clock import utc_timestamp
 from photoguard.store.engine import Database, Row, Tx
 
 __all__ = [
@@ -65,11 +66,6 @@ def default_actor() -> str:
         return getpass.getuser()
     except Exception:  # no user name in the environment (some containers)
         return "unknown"
-
-
-def utc_timestamp() -> str:
-    """When a record is written: UTC, microseconds, e.g. 2026-05-01T09:30:00.000000+00:00."""
-    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 @dataclass(frozen=True)

@@ -108,7 +108,6 @@ def cmd_scan(args: argparse.Namespace, ctx: Context) -> int:
     from photoguard.audit.chain import default_actor
     from photoguard.scan.report import CSV_HEADERS, summary_lines, write_json, write_report_csv
     from photoguard.scan.run import (
-        CancelToken,
         FileChecked,
         FileDecided,
         FileSkipped,
@@ -117,6 +116,7 @@ def cmd_scan(args: argparse.Namespace, ctx: Context) -> int:
         ScanStarted,
         scan,
     )
+    from photoguard.scan.workers import CancelToken
 
     # Every output path is checked before anything is scanned or logged.
     check_outputs(

@@ -36,26 +36,20 @@ import numpy as np
 from photoguard.faces.encode import Encoding, Image, encode_faces
 from photoguard.faces.model import load_detector, load_model
 
-#: The face size (pixels at the detection scale) the smallest face is brought to.
-DETECTOR_FACE_PX = 64
-#: Faces smaller than this share of the photo's long side are not looked for in
-#: large photos (a class photo's faces are about 2 % of its width).
-MIN_FACE_FRACTION = 0.02
-#: The long side counts as at most this many short sides for MIN_FACE_FRACTION: a
-#: long strip is looked at like a row of 2:1 pictures. Photos (4:3, 3:2, 16:9) are under
-#: it and keep the scale they always had; a 1080 x 8000 page counts as 1080 x 2160.
-MAX_FRACTION_ASPECT = 2.0
+# The scale a picture is decoded at for detection lives with the decoders (media/scale.py,
+# no dlib); it is part of this module's public face too.
+from photoguard.media.scale import DETECTOR_FACE_PX as DETECTOR_FACE_PX
+from photoguard.media.scale import MAX_DETECTION_PIXELS as MAX_DETECTION_PIXELS
+from photoguard.media.scale import MAX_FRACTION_ASPECT as MAX_FRACTION_ASPECT
+from photoguard.media.scale import MIN_FACE_FRACTION as MIN_FACE_FRACTION
+from photoguard.media.scale import detection_scale as detection_scale
+
 #: The detector never runs on more pixels than this at once: larger detection images
 #: are cut into overlapping tiles. 3200 x 3200 is the most any photo of at most 2:1
 #: reaches at the scale above (its long side is at most 64 / 2 % = 3200 px), so only
 #: long strips are ever tiled. dlib's HOG needs about 10 bytes a pixel for its
 #: pyramid: about 100 MB a tile.
 DETECTION_TILE_PIXELS = 3200 * 3200
-#: The largest picture searched, in pixels at detection scale (3 bytes each, about
-#: 540 MB). At the default ``min_face_px`` (48) no picture under media.MAX_PIXELS needs
-#: more (the most is 159 million: a 1200 x 74,500 strip); a smaller setting on an
-#: extreme strip is an error rather than a search for bigger faces only.
-MAX_DETECTION_PIXELS = 180_000_000
 #: Two boxes from overlapping tiles that overlap by more than this (intersection over
 #: union) are the same face found twice.
 SAME_FACE_IOU = 0.5
@@ -81,14 +75,6 @@ class Box:
         right = min(width, round((self.left + self.width) / scale))
         bottom = min(height, round((self.top + self.height) / scale))
         return Box(left, top, max(1, right - left), max(1, bottom - top))
-
-
-def detection_scale(width: int, height: int, min_face_px: int) -> float:
-    """How much to resize a ``width`` x ``height`` image before detection."""
-    short_side, long_side = sorted((max(width, 1), max(height, 1)))
-    counted = min(long_side, MAX_FRACTION_ASPECT * short_side)
-    smallest = max(float(min_face_px), MIN_FACE_FRACTION * counted)
-    return DETECTOR_FACE_PX / smallest
 
 
 def detection_tiles(width: int, height: int) -> list[tuple[int, int, int, int]]:

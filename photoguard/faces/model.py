@@ -9,7 +9,6 @@ what "a match" means. The model card is models/dlib-resnet-v1.md.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 from dataclasses import dataclass
 from functools import cache
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from photoguard.errors import UserError
+from photoguard.files.hashing import sha256_file
 
 if TYPE_CHECKING:
     from photoguard.faces.encoder import Network
@@ -49,14 +49,6 @@ def weights_folder() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "models"
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def verified_weights(folder: Path | None = None) -> dict[str, Path]:
     """Every weight file, checked against its expected SHA-256."""
     folder = folder or weights_folder()
@@ -65,7 +57,7 @@ def verified_weights(folder: Path | None = None) -> dict[str, Path]:
         path = folder / name
         if not path.is_file():
             raise UserError(f"the face model file {path} is missing")
-        actual = _sha256(path)
+        actual = sha256_file(path)
         if actual != expected:
             raise UserError(
                 f"the face model file {name} does not match the model card "

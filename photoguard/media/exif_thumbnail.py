@@ -19,8 +19,8 @@ import io
 import numpy as np
 from PIL import ExifTags, Image
 
-from photoguard.faces.detect import DETECTOR_FACE_PX
 from photoguard.media.frames import Frame, MediaError, resize, strict_decoding, upright
+from photoguard.media.scale import DETECTOR_FACE_PX
 
 #: The largest thumbnail decoded. EXIF recommends 160 x 120, and in a JPEG the
 #: thumbnail must fit the 64 KB APP1 segment; a larger claim is a damaged or

@@ -96,7 +96,7 @@ def check_detection_size(width: int, height: int, scale: float, min_face_px: int
     """Refuse a picture that would need more than MAX_DETECTION_PIXELS to search for
     faces of the smallest size everywhere (only extreme strips with a small
     ``min_face_px`` setting do: at the default 48 px every picture under MAX_PIXELS fits)."""
-    from photoguard.faces.detect import MAX_DETECTION_PIXELS
+    from photoguard.media.scale import MAX_DETECTION_PIXELS
 
     pixels = width * scale * height * scale
     if pixels > MAX_DETECTION_PIXELS:

@@ -29,7 +29,6 @@ from typing import BinaryIO
 import numpy as np
 from PIL import Image, ImageFile
 
-from photoguard.faces.detect import detection_scale
 from photoguard.media.exif_thumbnail import embedded_thumbnail, preview_frame
 from photoguard.media.frames import (
     MAX_PIXELS,
@@ -41,6 +40,7 @@ from photoguard.media.frames import (
     strict_decoding,
     upright,
 )
+from photoguard.media.scale import detection_scale
 
 #: Animated images with more frames than this are not checked frame by frame.
 MAX_IMAGE_FRAMES = 500

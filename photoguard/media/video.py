@@ -42,8 +42,8 @@ from typing import Any
 
 import numpy as np
 
-from photoguard.faces.detect import detection_scale
 from photoguard.media.frames import MAX_PIXELS, Frame, MediaError, resize
+from photoguard.media.scale import detection_scale
 
 #: A stream whose frames stop this many frames short of the count its container
 #: declares is an error (a frame or two of slack: containers count frames that

@@ -18,7 +18,6 @@ adds nothing. The whole batch is stored in one transaction.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import unicodedata
@@ -34,6 +33,8 @@ from photoguard import audit
 from photoguard.errors import UserError
 from photoguard.faces.match import Reference, ReferenceSet
 from photoguard.faces.model import MODEL_LABEL
+from photoguard.files.clock import utcnow
+from photoguard.files.hashing import sha256_file
 from photoguard.files.pathtext import display, relative
 from photoguard.media.walk import Found, walk
 from photoguard.references import stored as ref_store
@@ -41,7 +42,6 @@ from photoguard.references.pspa import IndexRow, folder_parts, path_problem, rea
 from photoguard.references.vault import SealError, Vault
 from photoguard.roster import stored as roster_store
 from photoguard.roster.model import Student
-from photoguard.roster.stored import utcnow
 from photoguard.scan.analysis import AnalysisOptions, ReferenceAnalysis, analyze_reference
 from photoguard.scan.workers import WorkerFailure, WorkerPool
 from photoguard.workspace.folder import Workspace
@@ -284,14 +284,6 @@ def plan_student(ws: Workspace, student_id: str, images: Sequence[Path]) -> Plan
 # ------------------------------------------------------------------------- enrolling
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def enroll(
     ws: Workspace,
     plan: Plan,
@@ -321,7 +313,7 @@ def enroll(
             )
             continue
         try:
-            digest = _sha256(c.photo)
+            digest = sha256_file(c.photo)
         except OSError as exc:
             rejected.append(Rejected(c.student.student_id, c.label, f"unreadable ({exc.strerror})"))
             continue

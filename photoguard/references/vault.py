@@ -29,8 +29,8 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from photoguard.errors import UserError
+from photoguard.files.clock import utcnow
 from photoguard.references import stored as ref_store
-from photoguard.roster.stored import utcnow
 from photoguard.store import Database, Tx
 
 KEY_STORE_ENV = "PHOTOGUARD_KEY_STORE"  # "file" or "keyring"; default: keyring if usable

@@ -15,10 +15,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from photoguard.errors import UserError
+from photoguard.files.clock import utcnow
 from photoguard.roster.model import Roster, RosterDiff, RosterVersion, Student
 from photoguard.store.engine import Row, Tx
 
@@ -34,10 +34,6 @@ _STUDENT_COLUMNS = (
     "student_id, last_name, first_name, middle_name, preferred_name, grade, homeroom, yog, "
     "opted_out"
 )
-
-
-def utcnow() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def ensure_school(tx: Tx, code: str, name: str | None = None) -> None:

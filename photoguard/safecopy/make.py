@@ -38,6 +38,7 @@ from photoguard.errors import UserError
 from photoguard.faces.detect import Box
 from photoguard.faces.match import ReferenceSet
 from photoguard.faces.model import MODEL_LABEL
+from photoguard.files.hashing import sha256_file
 from photoguard.media import SNIFF_BYTES, kind_of
 from photoguard.metadata import CaptionFields, container_kind
 from photoguard.metadata.fields import PATH_FIELDS
@@ -82,9 +83,8 @@ from photoguard.safecopy.video import (
     plan_covers,
 )
 from photoguard.scan.analysis import AnalysisOptions, FileAnalysis
-from photoguard.scan.run import CancelToken, file_sha256
 from photoguard.scan.verdict import Assessment
-from photoguard.scan.workers import WorkerPool
+from photoguard.scan.workers import CancelToken, WorkerPool
 from photoguard.workspace.folder import Workspace
 
 Progress = Callable[[str], None]
@@ -161,7 +161,7 @@ def make_safe_copy(
     names = NameIndex(students)
     caption_style: Style = "remove" if settings.caption_names == "remove" else "initial"
     say = progress or (lambda _text: None)
-    source_sha = file_sha256(source)
+    source_sha = sha256_file(source, regular_only=True)
     captions = read_captions(source)
 
     out_format: OutFormat | None = None
@@ -216,7 +216,7 @@ def make_safe_copy(
             source_sha256=source_sha,
             kind=kind,
             path=target,
-            copy_sha256=file_sha256(target),
+            copy_sha256=sha256_file(target, regular_only=True),
             style=style,
             level=made.level,
             width=made.width,

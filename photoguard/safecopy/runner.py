@@ -20,7 +20,7 @@ from photoguard.scan.analysis import analyze_file
 from photoguard.scan.workers import WorkerFailure, WorkerPool
 
 if TYPE_CHECKING:
-    from photoguard.scan.run import CancelToken
+    from photoguard.scan.workers import CancelToken
 
 #: How long one worker task (a render, a range of frames) may take, seconds.
 TASK_TIMEOUT_S = 3600.0

@@ -15,9 +15,9 @@ from typing import Any
 
 from photoguard import audit
 from photoguard.errors import UserError
+from photoguard.files.hashing import sha256_file
 from photoguard.safecopy.leftovers import release, remove_stale_partials, write_partial
 from photoguard.safecopy.preview import SafeCopyPreview
-from photoguard.scan.run import file_sha256
 from photoguard.workspace.folder import Workspace
 
 #: The log action of a saved safe copy.
@@ -66,7 +66,10 @@ def save_safe_copy(
     by = _clean_by(by)
     out_dir = Path(out_dir)
     target = check_destination(preview.source, out_dir, preview.name)
-    if not preview.path.is_file() or file_sha256(preview.path) != preview.copy_sha256:
+    if (
+        not preview.path.is_file()
+        or sha256_file(preview.path, regular_only=True) != preview.copy_sha256
+    ):
         raise UserError("the previewed copy is no longer there as it was made; make it again")
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -75,7 +78,7 @@ def save_safe_copy(
         raise UserError(f"{target} already exists; a safe copy never replaces a file") from exc
     except OSError as exc:
         raise UserError(f"could not write {target}: {exc.strerror or exc}") from exc
-    written = file_sha256(target)
+    written = sha256_file(target, regular_only=True)
     if written != preview.copy_sha256:
         target.unlink(missing_ok=True)
         raise UserError(f"{target} did not read back as written; it was removed")

@@ -32,9 +32,10 @@ from typing import Any
 
 import numpy as np
 
-from photoguard.faces.detect import Box, detection_scale, find_faces
+from photoguard.faces.detect import Box, find_faces
 from photoguard.faces.encode import Encoding
 from photoguard.media import VIDEO_SHORTFALL_FRAMES, MediaError
+from photoguard.media.scale import detection_scale
 from photoguard.safecopy.cover import Region, cover, region_for
 
 #: Seconds between the original's frames checked for faces (10 a second).

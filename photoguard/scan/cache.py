@@ -30,11 +30,11 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from photoguard.faces.detect import Box
 from photoguard.faces.model import MODEL_LABEL
+from photoguard.files.private import create_private_file
 from photoguard.media import Kind
 from photoguard.metadata import READERS_VERSION, CaptionField, CaptionFields, FieldError
 from photoguard.references.vault import KeyStore, key_store_for
 from photoguard.scan.analysis import AnalysisOptions, FaceHit, FileAnalysis
-from photoguard.workspace.home import create_private_file
 
 CACHE_FILE = "cache.sqlite"
 CACHE_KEY_ID = "cache-key"

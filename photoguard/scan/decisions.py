@@ -23,7 +23,6 @@ an approval refused, never granted.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from typing import Any, Literal, get_args
 
 from photoguard import audit
 from photoguard.errors import UserError
+from photoguard.files.hashing import sha256_file
 from photoguard.files.pathtext import stored
 from photoguard.scan import stored as scan_store
 from photoguard.scan.logged_check import (
@@ -105,14 +105,10 @@ def decision_for_verdict(verdict: str) -> Decision:
 
 
 def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
     try:
-        with path.open("rb") as f:
-            while chunk := f.read(_CHUNK):
-                digest.update(chunk)
+        return sha256_file(path)
     except OSError as exc:
         raise UserError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    return digest.hexdigest()
 
 
 def _clean_name(by: str) -> str:

@@ -13,9 +13,7 @@ verdicts. Cancellation is a flag checked between files. Every file met ends as a
 
 from __future__ import annotations
 
-import hashlib
 import os
-import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -25,40 +23,32 @@ from photoguard import audit
 from photoguard.errors import UserError
 from photoguard.faces.match import ReferenceSet
 from photoguard.faces.model import MODEL_LABEL
+from photoguard.files.clock import utcnow
+from photoguard.files.hashing import sha256_file
 from photoguard.files.pathtext import display, stored
-from photoguard.files.pinned import CHANGED, PinnedAnalysis, analyze_pinned
-from photoguard.files.safeopen import open_regular
 from photoguard.media.walk import Found, Skipped, walk
 from photoguard.metadata import CaptionFields, FieldError, combine, read_outside_fields
 from photoguard.references.enroll import load_reference_set, status
 from photoguard.roster import stored as roster_store
 from photoguard.roster.model import Student
 from photoguard.roster.names import NameIndex
-from photoguard.roster.stored import utcnow
 from photoguard.scan import stored as scan_store
 from photoguard.scan.analysis import AnalysisOptions, FileAnalysis, merge_parts
 from photoguard.scan.cache import ScanCache, cache_key
+from photoguard.scan.pinned import CHANGED, PinnedAnalysis, analyze_pinned
 from photoguard.scan.report import FileResult, ScanReport
 from photoguard.scan.verdict import assess
-from photoguard.scan.workers import DEFAULT_TIMEOUT_S, WorkerFailure, WorkerPool, warm_up
+from photoguard.scan.workers import (
+    DEFAULT_TIMEOUT_S,
+    CancelToken,  # also imported from here by ui/pages/check.py
+    WorkerFailure,
+    WorkerPool,
+    warm_up,
+)
 from photoguard.workspace.folder import Workspace
 
 #: Scan records are committed at least this often (seconds) when nothing forces it sooner.
 COMMIT_EVERY_S = 1.0
-
-
-class CancelToken:
-    """Set from any thread; the scan stops before the next file."""
-
-    def __init__(self) -> None:
-        self._event = threading.Event()
-
-    def cancel(self) -> None:
-        self._event.set()
-
-    @property
-    def cancelled(self) -> bool:
-        return self._event.is_set()
 
 
 @dataclass(frozen=True)
@@ -120,11 +110,8 @@ ScanEvent = ScanStarted | FileSkipped | FileChecked | FileDecided | ScanFinished
 
 
 def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open_regular(path) as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    """The file's SHA-256, opened as a regular file only (what a scan records)."""
+    return sha256_file(path, regular_only=True)
 
 
 def _captions(item: Found, analysis: FileAnalysis | WorkerFailure) -> CaptionFields:

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from photoguard.roster.stored import utcnow
+from photoguard.files.clock import utcnow
 from photoguard.store.engine import Tx
 
 

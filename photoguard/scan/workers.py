@@ -19,11 +19,27 @@ import multiprocessing as mp
 import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
+
+
+class CancelToken:
+    """Set from any thread; the scan (or a safe copy) stops before the next file."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def cancel(self) -> None:
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
 
 #: How long one file may take before its worker is stopped and the file is an error.
 DEFAULT_TIMEOUT_S = 300.0
@@ -60,8 +76,12 @@ def _context() -> Any:
     for name, value in {**_ONE_THREAD, **_QUIET_FFMPEG}.items():
         os.environ.setdefault(name, value)
     if "forkserver" in mp.get_all_start_methods() and sys.platform != "darwin":
+        # The module object, not its name: the fork server ignores a preload it cannot
+        # import, so a renamed module would silently lose the warm-up; this fails loudly.
+        from photoguard.scan import analysis
+
         ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(["photoguard.scan.analysis", "numpy", "cv2", "dlib"])
+        ctx.set_forkserver_preload([analysis.__name__, "numpy", "cv2", "dlib"])
         return ctx
     return mp.get_context("spawn")
 

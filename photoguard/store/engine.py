@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from photoguard.errors import UserError
-from photoguard.workspace.home import create_private_file
+from photoguard.files.private import create_private_file
 
 Dialect = Literal["sqlite", "postgresql"]
 Params = Sequence[Any]

@@ -12,20 +12,16 @@ Also here: the database's identity, a random ID stored in it when it is created
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from photoguard.errors import UserError
+from photoguard.files.clock import utcnow as _utcnow
 from photoguard.store.engine import Database, PermissionDenied, SqliteDatabase, Tx
 from photoguard.store.schema import LATEST, MIGRATIONS, Migration
 
 if TYPE_CHECKING:
     from photoguard.audit.chain import Record
-
-
-def _utcnow() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def current_version(tx: Tx) -> int:

@@ -83,9 +83,9 @@ def _create_schema(base: str, schema: str) -> None:
 
 
 def _copy_schema(home: Path, source_url: str, target_url: str) -> None:
+    from photoguard.store.copy import copy_database
     from photoguard.store.engine import connect
     from photoguard.store.migrations import migrate, read_identity
-    from photoguard.workspace.district import copy_database
 
     with connect(home, source_url) as source, connect(home, target_url) as target:
         with source.snapshot() as tx:

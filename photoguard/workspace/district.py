@@ -25,22 +25,19 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from photoguard import audit
 from photoguard.errors import UserError
-from photoguard.roster.stored import utcnow
+from photoguard.files.clock import utcnow
 from photoguard.store import (
     ALL_SCHOOLS,
-    DATA_TABLES,
     GROUP_ROLES,
     SQLITE_FILE,
     Database,
     Tx,
     open_database,
-    read_identity,
-    renumber_after_copy,
 )
+from photoguard.store.copy import copy_database
 from photoguard.workspace.settings import load_settings, save_settings
 
 ROLES = tuple(GROUP_ROLES)
-_BATCH = 2000
 
 
 # ------------------------------------------------------------------ memberships
@@ -131,60 +128,6 @@ def members(db: Database) -> list[Membership]:
     with db.snapshot() as tx:
         rows = tx.rows("SELECT * FROM school_members ORDER BY login, school, role")
     return [Membership(**r) for r in rows]
-
-
-# ------------------------------------------------------------------ copying a database
-
-
-def copy_database(source: Database, target: Database, *, keep_identity: bool) -> dict[str, int]:
-    """Copy photoguard's data from ``source`` into ``target`` (migrated, holding none yet).
-
-    One transaction on the target: it is filled whole or not at all. Rows keep
-    their ids, the log its order. With ``keep_identity`` the target becomes the
-    same database as the source (a copy); otherwise it keeps its own identity.
-    Returns the rows copied per table.
-    """
-    counts: dict[str, int] = {}
-    with source.snapshot() as src, target.transaction() as dst:
-        for table in DATA_TABLES:
-            if table != "schools" and dst.scalar(f"SELECT count(*) FROM {table}"):
-                raise UserError(
-                    f"the database {target.display_name} already holds photoguard data "
-                    f"({table}); it can only be filled while empty"
-                )
-        for table, order in DATA_TABLES.items():
-            counts[table] = _copy_table(src, dst, table, order)
-        renumber_after_copy(dst)
-        if keep_identity:
-            identity = read_identity(src)
-            if identity:
-                dst.execute(
-                    "INSERT INTO database_identity (id, identity, created_at) VALUES (1, ?, ?)",
-                    (identity, utcnow()),
-                )
-    if keep_identity:
-        target.identity = source.identity
-    return counts
-
-
-def _copy_table(src: Tx, dst: Tx, table: str, order: str) -> int:
-    copied = 0
-    while True:
-        rows = src.rows(
-            f"SELECT * FROM {table} ORDER BY {order} LIMIT ? OFFSET ?", (_BATCH, copied)
-        )
-        if not rows:
-            return copied
-        columns = list(rows[0])
-        keep = " ON CONFLICT (code) DO NOTHING" if table == "schools" else ""
-        dst.executemany(
-            f"INSERT INTO {table} ({', '.join(columns)}) "
-            f"VALUES ({', '.join('?' for _ in columns)}){keep}",
-            [tuple(r[c] for c in columns) for r in rows],
-        )
-        copied += len(rows)
-        if len(rows) < _BATCH:
-            return copied
 
 
 # ------------------------------------------------------------------ db migrate-to

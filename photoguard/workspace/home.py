@@ -52,11 +52,3 @@ def ensure_home(home: Path) -> Path:
                     f"the data folder {home} is readable by others and cannot be made private"
                 ) from exc
     return home
-
-
-def create_private_file(path: Path) -> None:
-    """Create ``path`` empty with mode 0600 unless it exists."""
-    if path.exists():
-        return
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    os.close(fd)
