@@ -136,6 +136,20 @@ _OGG_VIDEO = (b"\x80theora", b"OVP80", b"BBCD\x00", b"\x80daala")
 _OGG_AUDIO = (b"\x01vorbis", b"OpusHead", b"\x7fFLAC", b"Speex   ", b"fLaC")
 
 
+_heif_registered = False
+
+
+def register_heif() -> None:
+    """Let Pillow open HEIC/HEIF/AVIF files (once per process; pillow-heif is imported
+    only when a picture is about to be opened). Every reader of photos calls this."""
+    global _heif_registered
+    if not _heif_registered:
+        import pillow_heif
+
+        pillow_heif.register_heif_opener()
+        _heif_registered = True
+
+
 def sniff_kind(head: bytes) -> Kind | None:
     """What the first bytes of a file (at least :data:`SNIFF_BYTES` of them, where the
     file has that many) say it is."""

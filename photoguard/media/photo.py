@@ -29,6 +29,7 @@ from typing import BinaryIO
 import numpy as np
 from PIL import Image, ImageFile
 
+from photoguard.formats import register_heif
 from photoguard.media.exif_thumbnail import embedded_thumbnail, preview_frame
 from photoguard.media.frames import (
     MAX_PIXELS,
@@ -48,17 +49,6 @@ MAX_IMAGE_FRAMES = 500
 #: Formats whose frames are moments of one animation (they carry times). The frames
 #: of the others (TIFF pages, HEIC images, MPF images) are separate pictures.
 _ANIMATIONS = frozenset({"GIF", "WEBP", "PNG"})
-
-_heif_registered = False
-
-
-def _register_heif() -> None:
-    global _heif_registered
-    if not _heif_registered:
-        import pillow_heif
-
-        pillow_heif.register_heif_opener()
-        _heif_registered = True
 
 
 def to_rgb(im: Image.Image) -> np.ndarray:
@@ -90,7 +80,7 @@ def to_rgb(im: Image.Image) -> np.ndarray:
 def photo_frames(path: Path, min_face_px: int) -> Iterator[Frame]:
     """Each picture in a photo file (one, every frame of an animation, every page or
     image of a multi-image file, and a differing EXIF thumbnail), at detection scale."""
-    _register_heif()
+    register_heif()
     with warnings.catch_warnings():
         # Pillow warns above its pixel limit (89 MP) and refuses above twice that.
         # A warning here becomes an error: a decompression bomb is never decoded.

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from PIL import Image, ImageOps
 
+from photoguard import formats
 from photoguard.media import Kind, MediaError, to_rgb
 from photoguard.media.video import frame_at
 
@@ -46,21 +47,13 @@ class Picture:
         return self.image.width / self.width if self.width else 1.0
 
 
-_heif_registered = False
-
-
 def register_heif() -> None:
-    """Let Pillow open HEIC/HEIF (once)."""
-    global _heif_registered
-    if _heif_registered:
-        return
+    """Let Pillow open HEIC/HEIF (once). If pillow-heif cannot load, HEIC files are
+    shown as not previewable rather than stopping the app."""
     try:
-        import pillow_heif
-
-        pillow_heif.register_heif_opener()
+        formats.register_heif()
     except Exception:  # pragma: no cover - HEIC then shows as not previewable
         return
-    _heif_registered = True
 
 
 def upright_image(path: Path, max_px: int = LARGE_PX) -> Picture:

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, Literal
 from xml.sax.saxutils import escape
 
+from photoguard.formats import register_heif
 from photoguard.metadata import CaptionFields
 from photoguard.metadata.fields import PATH_FIELDS
 from photoguard.roster.first_names import Style, first_name_only
@@ -221,10 +222,9 @@ def _read_exif(source: Path) -> tuple[str, list[tuple[str, int, bytes]], list[st
     """(copyright, date tags to keep, what is removed) from the original's EXIF via
     Pillow, which reads the tags without decoding the picture. An unreadable EXIF
     block keeps nothing."""
-    import pillow_heif
     from PIL import ExifTags, Image
 
-    pillow_heif.register_heif_opener()
+    register_heif()
     try:
         with Image.open(source) as im:
             exif = im.getexif()

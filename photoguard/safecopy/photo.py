@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps
 
+from photoguard.formats import register_heif
 from photoguard.media import MediaError, to_rgb
 from photoguard.metadata import container_kind
 from photoguard.safecopy.cover import Region, cover
@@ -60,9 +61,7 @@ def _has_alpha(im: Image.Image) -> bool:
 
 def render_photo(job: PhotoJob) -> RenderedPhoto:
     """Decode, cover, and write the copy to ``job.target`` (which must not exist)."""
-    import pillow_heif
-
-    pillow_heif.register_heif_opener()
+    register_heif()
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
