@@ -55,3 +55,13 @@ class ReferenceSet:
         distances = np.linalg.norm(self.matrix - encoding, axis=1)
         best = int(np.argmin(distances))
         return Match(self.student_ids[best], float(distances[best]))
+
+    def possible_student(self, encoding: Encoding, review_distance: float) -> Match | None:
+        """The opted-out student this face may be: the nearest one, when it is within
+        ``review_distance``; otherwise None. The one rule for "is this face an opted-out
+        student": the scan's verdict and the safe copy's covers both apply it (a face a
+        check flags or sends to review is a face a safe copy covers)."""
+        match = self.nearest(encoding)
+        if match is None or match.distance > review_distance:
+            return None
+        return match

@@ -20,6 +20,7 @@ Other containers (BMP, ...) get sidecars and path names only.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -113,6 +114,16 @@ def read_outside_fields(path: Path, root: Path | None = None) -> CaptionFields:
     read_path_names(path, root, out)
     read_sidecars(path, out)
     return out.result()
+
+
+def read_failing_closed(read: Callable[[], CaptionFields]) -> CaptionFields:
+    """``read()``, or, if a reader raises after all (they promise not to), a field error
+    that makes the file an ``error``, never ``clear``. The scan and the safe copy's
+    rescan read captions through this."""
+    try:
+        return read()
+    except Exception as exc:
+        return CaptionFields((), (FieldError("metadata", f"could not be read ({exc})"),))
 
 
 def combine(*parts: CaptionFields) -> CaptionFields:

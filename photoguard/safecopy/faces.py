@@ -57,8 +57,8 @@ def must_cover(
     """Whether a face must be covered: (cover, student, distance)."""
     if encoding is None:  # faces-off mode: every face
         return True, None, None
-    match = references.nearest(encoding)
-    if match is None or match.distance > review_distance:
+    match = references.possible_student(encoding, review_distance)
+    if match is None:
         return False, None, None
     return True, match.student_id, match.distance
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from photoguard.errors import UserError
 from photoguard.faces.match import ReferenceSet
-from photoguard.metadata import CaptionFields, FieldError, read_caption_fields
+from photoguard.metadata import CaptionFields, read_caption_fields, read_failing_closed
 from photoguard.roster.names import NameIndex
 from photoguard.safecopy.faces import FACE_FINDINGS
 from photoguard.safecopy.video import VideoScan
@@ -25,10 +25,7 @@ from photoguard.workspace.settings import Settings
 
 def read_captions(path: Path) -> CaptionFields:
     """The captions of the original or of the copy; a reader that raises fails closed."""
-    try:
-        return read_caption_fields(path, path.parent)
-    except Exception as exc:  # the readers promise not to raise; fail closed if one does
-        return CaptionFields((), (FieldError("metadata", f"could not be read ({exc})"),))
+    return read_failing_closed(lambda: read_caption_fields(path, path.parent))
 
 
 def assess_copy(

@@ -27,7 +27,13 @@ from photoguard.files.clock import utcnow
 from photoguard.files.hashing import sha256_file
 from photoguard.files.pathtext import display, stored
 from photoguard.media.walk import Found, Skipped, walk
-from photoguard.metadata import CaptionFields, FieldError, combine, read_outside_fields
+from photoguard.metadata import (
+    CaptionFields,
+    FieldError,
+    combine,
+    read_failing_closed,
+    read_outside_fields,
+)
 from photoguard.references.enroll import load_reference_set, status
 from photoguard.roster import stored as roster_store
 from photoguard.roster.model import Student
@@ -117,10 +123,7 @@ def file_sha256(path: Path) -> str:
 def _captions(item: Found, analysis: FileAnalysis | WorkerFailure) -> CaptionFields:
     """The file's captions: embedded ones as the worker read them, plus its sidecars and
     path names (read here: plain Python, no codec)."""
-    try:
-        outside = read_outside_fields(item.path, item.root)
-    except Exception as exc:  # the readers promise not to raise; fail closed if one does
-        outside = CaptionFields((), (FieldError("metadata", f"could not be read ({exc})"),))
+    outside = read_failing_closed(lambda: read_outside_fields(item.path, item.root))
     if isinstance(analysis, WorkerFailure):
         return outside  # the file is an error already; its embedded captions were not read
     if analysis.captions is None:

@@ -113,8 +113,8 @@ def assess(
                     )
                 )
                 continue
-            match = references.nearest(hit.encoding)
-            if match is None or match.distance > settings.review_distance:
+            match = references.possible_student(hit.encoding, settings.review_distance)
+            if match is None:
                 continue
             kind = (
                 OPTED_OUT_FACE
