@@ -18,10 +18,11 @@ from photoguard.errors import UserError
 from photoguard.safecopy.leftovers import release, remove_stale_partials, write_partial
 from photoguard.safecopy.preview import SafeCopyPreview
 from photoguard.scan.run import file_sha256
+from photoguard.vocab import LogAction
 from photoguard.workspace.folder import Workspace
 
 #: The log action of a saved safe copy.
-ACTION = "safecopy"
+ACTION = LogAction.SAFECOPY
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ from photoguard.scan.cache import ScanCache, cache_key
 from photoguard.scan.report import FileResult, ScanReport
 from photoguard.scan.verdict import assess
 from photoguard.scan.workers import DEFAULT_TIMEOUT_S, WorkerFailure, WorkerPool, warm_up
+from photoguard.vocab import LogAction
 from photoguard.workspace.folder import Workspace
 
 #: Scan records are committed at least this often (seconds) when nothing forces it sooner.
@@ -193,7 +194,7 @@ def scan(
             tx,
             ws.school,
             actor,
-            "scan.start",
+            LogAction.SCAN_START,
             {
                 "scan_id": scan_id,
                 "paths": [stored(Path(p).resolve()) for p in paths],
@@ -391,7 +392,7 @@ class _Recorder:
                     tx,
                     self.ws.school,
                     self.actor,
-                    "scan.file",
+                    LogAction.SCAN_FILE,
                     {
                         "scan_id": self.scan_id,
                         "path": path,
@@ -424,7 +425,7 @@ class _Recorder:
                 tx,
                 self.ws.school,
                 self.actor,
-                "scan.finish",
+                LogAction.SCAN_FINISH,
                 {
                     "scan_id": self.scan_id,
                     "counts": report.counts,
