@@ -131,6 +131,7 @@ def append(tx: Tx, school: str, actor: str, action: str, body: Mapping[str, Any]
 
     After the transaction commits, call :func:`write_head` with the record(s).
     """
+    action = str(action)  # a LogAction member is stored as its plain string
     _lock_chain(tx, school)
     head = tx.row(
         "SELECT seq, hash FROM audit_log WHERE school = ? ORDER BY seq DESC LIMIT 1", (school,)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from photoguard.audit.summary import Summary
 from photoguard.files.spreadsheet import write_csv, write_text_atomically
+from photoguard.vocab import FindingType
 
 POLICY_2A3 = (
     "The Committee will require the Superintendent to periodically report upon the "
@@ -26,11 +27,13 @@ POLICY_SECTION_4 = (
 
 #: What each finding type means, for people.
 FINDING_LABELS: Mapping[str, str] = {
-    "opted_out_face": "an opted-out student's face",
-    "possible_opted_out_face": "a face that may be an opted-out student's (sent to review)",
-    "full_name": "a student's full name in a caption or file name",
-    "error": "a part that could not be checked",
-    "unmatched_face": "faces not matching any opted-out student",
+    FindingType.OPTED_OUT_FACE: "an opted-out student's face",
+    FindingType.POSSIBLE_OPTED_OUT_FACE: (
+        "a face that may be an opted-out student's (sent to review)"
+    ),
+    FindingType.FULL_NAME: "a student's full name in a caption or file name",
+    FindingType.ERROR: "a part that could not be checked",
+    FindingType.FACE_NOT_MATCHED: "faces not matching any opted-out student",
 }
 VERDICT_LABELS: Mapping[str, str] = {
     "clear": "clear",

@@ -17,6 +17,7 @@ from photoguard.audit import chain as audit
 from photoguard.audit.witness import canonical_json
 from photoguard.errors import UserError
 from photoguard.files.spreadsheet import write_csv
+from photoguard.vocab import FindingType, LogAction
 from photoguard.workspace.folder import Workspace
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -139,7 +140,7 @@ def describe(record: audit.Record) -> str:
     a = record.action
     if "unreadable_body" in b:
         return "(the content of this record is damaged)"
-    if a == "roster.import":
+    if a == LogAction.ROSTER_IMPORT:
         diff = _map(b, "diff")
         return (
             f"roster {b.get('roster_version')} from {b.get('source_name')}: "
@@ -148,32 +149,32 @@ def describe(record: audit.Record) -> str:
             f"{diff.get('newly_opted_out', 0)} newly opted out, "
             f"{diff.get('opted_back_in', 0)} opted back in)"
         )
-    if a == "enroll.add":
+    if a == LogAction.ENROLL_ADD:
         return (
             f"student {b.get('student_id')}: {_n(b.get('references_added'), 'reference face')} "
             f"from {b.get('source')}"
         )
-    if a == "enroll.remove":
+    if a == LogAction.ENROLL_REMOVE:
         ids = _list(b, "student_ids")
         reasons = _map(b, "reasons")
         shown = ", ".join(f"{i} ({reasons.get(i, '?')})" for i in ids[:5])
         more = f" and {len(ids) - 5} more" if len(ids) > 5 else ""
         return f"reference faces deleted: {shown}{more}"
-    if a == "purge":
+    if a == LogAction.PURGE:
         return f"biometric data of student {b.get('student_id')} deleted: {b.get('reason')}"
-    if a == "scan.start":
+    if a == LogAction.SCAN_START:
         paths = _list(b, "paths")
         return (
             f"scan {b.get('scan_id')} started: {', '.join(_name(p) for p in paths[:3])}"
             f"{' ...' if len(paths) > 3 else ''} against roster {b.get('roster_version')}"
         )
-    if a == "scan.file":
+    if a == LogAction.SCAN_FILE:
         found = list(
             dict.fromkeys(_finding(f) for f in _list(b, "findings") if not _is_unmatched(f))
         )
         detail = f" ({'; '.join(found[:3])}{' ...' if len(found) > 3 else ''})" if found else ""
         return f"scan {b.get('scan_id')}: {_name(b.get('path'))} {b.get('verdict')}{detail}"
-    if a == "scan.finish":
+    if a == LogAction.SCAN_FINISH:
         gaps = _list(b, "coverage_gaps")
         state = "cancelled" if b.get("cancelled") else "finished"
         gap = f"; {_n(len(gaps), 'opted-out student')} not recognisable" if gaps else ""
@@ -182,7 +183,7 @@ def describe(record: audit.Record) -> str:
         kind = a.removeprefix("decision.")
         why = f": {_one_line(b.get('reason'))}" if b.get("reason") else ""
         return f"{kind} {_name(b.get('path'))} (scanned {b.get('verdict')}){why}"
-    if a == "safecopy":
+    if a == LogAction.SAFECOPY:
         return (
             f"safe copy of {_name(b.get('source_path'))} as {_name(b.get('copy_path'))}, "
             f"{_n(b.get('faces_covered'), 'face')} covered"
@@ -202,7 +203,7 @@ def _map(body: Mapping[str, Any], key: str) -> Mapping[str, Any]:
 
 
 def _is_unmatched(f: object) -> bool:
-    return isinstance(f, Mapping) and f.get("type") == "unmatched_face"
+    return isinstance(f, Mapping) and f.get("type") == FindingType.FACE_NOT_MATCHED
 
 
 def _one_line(text: object) -> str:

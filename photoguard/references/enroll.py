@@ -44,6 +44,7 @@ from photoguard.roster import stored as roster_store
 from photoguard.roster.model import Student
 from photoguard.scan.analysis import AnalysisOptions, ReferenceAnalysis, analyze_reference
 from photoguard.scan.workers import WorkerFailure, WorkerPool
+from photoguard.vocab import LogAction
 from photoguard.workspace.folder import Workspace
 from photoguard.workspace.settings import REFERENCE_MIN_FACE_PX
 
@@ -390,7 +391,7 @@ def enroll(
                     tx,
                     ws.school,
                     by,
-                    "enroll.add",
+                    LogAction.ENROLL_ADD,
                     {"student_id": sid, "references_added": n, "source": plan.source},
                 )
             )

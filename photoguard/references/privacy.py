@@ -37,6 +37,7 @@ from photoguard.references.enroll import EnrollStatus, status
 from photoguard.references.vault import KeyStatus, Vault
 from photoguard.roster import stored as roster_store
 from photoguard.scan.cache import cache_contents, clear_cache
+from photoguard.vocab import LogAction
 from photoguard.workspace.folder import Workspace
 
 #: The reason logged when none is given.
@@ -134,7 +135,9 @@ def _purge(
             retired = vault.rotate(tx)
         for sid in ids:
             records.append(
-                audit.append(tx, ws.school, by, "purge", {"student_id": sid, "reason": reason})
+                audit.append(
+                    tx, ws.school, by, LogAction.PURGE, {"student_id": sid, "reason": reason}
+                )
             )
         if forgotten:
             records.append(
@@ -142,7 +145,7 @@ def _purge(
                     tx,
                     ws.school,
                     by,
-                    "enroll.remove",
+                    LogAction.ENROLL_REMOVE,
                     {
                         "student_ids": sorted(forgotten),
                         "reasons": {sid: "purged" for sid in sorted(forgotten)},

@@ -40,6 +40,7 @@ from photoguard.roster.model import (
     mass_change,
 )
 from photoguard.roster.validate import read_roster
+from photoguard.vocab import LogAction
 from photoguard.workspace.folder import Workspace
 
 #: The command-line option that lets a mass change through (roster.py says what one is).
@@ -226,7 +227,7 @@ def apply_import(
             tx,
             ws.school,
             by,
-            "roster.import",
+            LogAction.ROSTER_IMPORT,
             {
                 "roster_version": version.label,
                 "source_name": preview.roster.source_name,
@@ -247,7 +248,7 @@ def apply_import(
                 tx,
                 ws.school,
                 by,
-                "enroll.remove",
+                LogAction.ENROLL_REMOVE,
                 {
                     "student_ids": sorted(deleted),
                     "reasons": reasons,

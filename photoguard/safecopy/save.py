@@ -18,10 +18,11 @@ from photoguard.errors import UserError
 from photoguard.files.hashing import sha256_file
 from photoguard.safecopy.leftovers import release, remove_stale_partials, write_partial
 from photoguard.safecopy.preview import SafeCopyPreview
+from photoguard.vocab import LogAction
 from photoguard.workspace.folder import Workspace
 
 #: The log action of a saved safe copy.
-ACTION = "safecopy"
+ACTION = LogAction.SAFECOPY
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,7 @@ from photoguard.scan.logged_check import (
     unlogged_check,
 )
 from photoguard.store.engine import Tx
+from photoguard.vocab import DECISION_PREFIX
 from photoguard.workspace.folder import Workspace
 
 Decision = Literal["approve", "block", "override", "pending"]
@@ -51,7 +52,7 @@ DECISIONS: tuple[str, ...] = get_args(Decision)
 #: Decisions that let a file be shared.
 PERMISSIVE = frozenset({"approve", "override"})
 #: The approval-log action of each decision.
-ACTION_PREFIX = "decision."
+ACTION_PREFIX = DECISION_PREFIX
 
 _CHUNK = 1 << 20
 

@@ -51,6 +51,7 @@ from photoguard.scan.workers import (
     WorkerPool,
     warm_up,
 )
+from photoguard.vocab import LogAction
 from photoguard.workspace.folder import Workspace
 
 #: Scan records are committed at least this often (seconds) when nothing forces it sooner.
@@ -183,7 +184,7 @@ def scan(
             tx,
             ws.school,
             actor,
-            "scan.start",
+            LogAction.SCAN_START,
             {
                 "scan_id": scan_id,
                 "paths": [stored(Path(p).resolve()) for p in paths],
@@ -381,7 +382,7 @@ class _Recorder:
                     tx,
                     self.ws.school,
                     self.actor,
-                    "scan.file",
+                    LogAction.SCAN_FILE,
                     {
                         "scan_id": self.scan_id,
                         "path": path,
@@ -414,7 +415,7 @@ class _Recorder:
                 tx,
                 self.ws.school,
                 self.actor,
-                "scan.finish",
+                LogAction.SCAN_FINISH,
                 {
                     "scan_id": self.scan_id,
                     "counts": report.counts,

@@ -23,17 +23,18 @@ from photoguard.metadata import CaptionFields
 from photoguard.roster.names import NameIndex
 from photoguard.scan.analysis import FileAnalysis
 from photoguard.scan.workers import WorkerFailure
+from photoguard.vocab import FindingType
 from photoguard.workspace.settings import Settings
 
 Verdict = Literal["flagged", "review", "clear", "error"]
 VERDICTS: tuple[Verdict, ...] = ("flagged", "review", "error", "clear")
 _RANK = {"flagged": 3, "error": 2, "review": 1, "clear": 0}
 
-OPTED_OUT_FACE = "opted_out_face"
-POSSIBLE_OPTED_OUT_FACE = "possible_opted_out_face"
-UNMATCHED_FACE = "face_not_matched"  # faces-off mode
-FULL_NAME = "full_name"
-ERROR = "error"
+OPTED_OUT_FACE = FindingType.OPTED_OUT_FACE
+POSSIBLE_OPTED_OUT_FACE = FindingType.POSSIBLE_OPTED_OUT_FACE
+UNMATCHED_FACE = FindingType.FACE_NOT_MATCHED  # faces-off mode
+FULL_NAME = FindingType.FULL_NAME
+ERROR = FindingType.ERROR
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from photoguard.store.engine import Tx
 from photoguard.store.roles import DISTRICT_ROLES
+from photoguard.vocab import LogAction
 
 if TYPE_CHECKING:
     from photoguard.audit.chain import Record
@@ -91,7 +92,7 @@ def _link_and_seal(tx: Tx) -> list[Record]:
             "sealed_at_upgrade": True,
         }
         appended.append(
-            audit.append(tx, str(version["school"]), UPGRADE_ACTOR, "roster.seal", seal)
+            audit.append(tx, str(version["school"]), UPGRADE_ACTOR, LogAction.ROSTER_SEAL, seal)
         )
     return appended
 

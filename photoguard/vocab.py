@@ -1,0 +1,63 @@
+"""The project's vocabulary: verdicts, finding types, decisions and log actions.
+
+Each member's value is the exact string written to reports, the approval log and
+CSV files, so a ``StrEnum`` member compares and serialises as that string and no
+byte of any output changes. Renderers (report, log view, summary, app) give each
+member a label; tests/test_vocabulary.py checks that none is missing.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+__all__ = ["DecisionKind", "FindingType", "LogAction", "VerdictKind"]
+
+
+class VerdictKind(StrEnum):
+    """A file's verdict (see scan/verdict.py for what each means)."""
+
+    FLAGGED = "flagged"
+    REVIEW = "review"
+    ERROR = "error"
+    CLEAR = "clear"
+
+
+class FindingType(StrEnum):
+    """What a finding in a file is."""
+
+    OPTED_OUT_FACE = "opted_out_face"
+    POSSIBLE_OPTED_OUT_FACE = "possible_opted_out_face"
+    #: Faces-off mode: a face that was found and not matched.
+    FACE_NOT_MATCHED = "face_not_matched"
+    FULL_NAME = "full_name"
+    ERROR = "error"
+
+
+class DecisionKind(StrEnum):
+    """What a person decided about a checked file (``pending``: nobody yet)."""
+
+    APPROVE = "approve"
+    BLOCK = "block"
+    OVERRIDE = "override"
+    PENDING = "pending"
+
+
+class LogAction(StrEnum):
+    """Every action written to the approval log."""
+
+    ROSTER_IMPORT = "roster.import"
+    ROSTER_SEAL = "roster.seal"
+    ENROLL_ADD = "enroll.add"
+    ENROLL_REMOVE = "enroll.remove"
+    PURGE = "purge"
+    SCAN_START = "scan.start"
+    SCAN_FILE = "scan.file"
+    SCAN_FINISH = "scan.finish"
+    DECISION_APPROVE = "decision.approve"
+    DECISION_BLOCK = "decision.block"
+    DECISION_OVERRIDE = "decision.override"
+    SAFECOPY = "safecopy"
+
+
+#: The prefix of the decision actions (``decision.approve`` ...).
+DECISION_PREFIX = "decision."
