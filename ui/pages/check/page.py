@@ -9,7 +9,6 @@ reason, a file changed since its check) with a sentence shown here.
 
 from __future__ import annotations
 
-import html
 from functools import partial
 from pathlib import Path
 
@@ -34,14 +33,7 @@ from photoguard.files.pathtext import display
 from photoguard.roster.names import NameIndex
 from photoguard.safecopy import SafeCopyPreview, SavedCopy, make_safe_copy
 from photoguard.scan.decisions import DecisionResult, decide, standing_decisions
-from photoguard.scan.report import (
-    FileResult,
-    ScanReport,
-    outcome_line,
-    summary_lines,
-    write_json,
-    write_report_csv,
-)
+from photoguard.scan.report import FileResult, ScanReport, write_json, write_report_csv
 from photoguard.scan.run import CancelToken, FileChecked, FileSkipped, ScanOptions, ScanStarted
 from ui.dialogs.safe_copy import SafeCopyDialog
 from ui.images import ThumbnailCache
@@ -50,7 +42,6 @@ from ui.models.results import (
     ResultsModel,
     VerdictFilter,
 )
-from ui.policy import POLICY_3D1, POLICY_3D3
 from ui.session import Session
 from ui.state import DataState, gap_sentence, load_state
 from ui.verdicts import STYLES, VERDICT_ORDER, verdict_icon
@@ -63,40 +54,21 @@ from ui.widgets.recent_checks import RecentChecks, check_label
 from ui.widgets.result_grid import THUMB_H, THUMB_W, ResultGrid
 from ui.workers import ScanJob, clause
 
+from .words import (
+    after_check,
+    decision_note,
+    eta_text,
+    finished_heading,
+    minute,
+    skipped_text,
+    why_text,
+)
+
 #: Results arriving within this many milliseconds are added to the grid together.
 UI_BATCH_MS = 120
 
 HOME_VIEW = 0
 RESULTS_VIEW = 1
-
-
-def eta_text(seconds: float | None) -> str:
-    if seconds is None:
-        return ""
-    s = max(0, round(seconds))
-    return f"about {s // 60}:{s % 60:02d} left" if s >= 60 else f"about {s} s left"
-
-
-def why_text() -> str:
-    """The first-run panel: what the app is for, in the policy's words."""
-    return (
-        "<h3>Why check before posting?</h3>"
-        f"<p>Policy 3.d.1: <i>“{html.escape(POLICY_3D1)}”</i></p>"
-        f"<p>Policy 3.d.3: <i>“{html.escape(POLICY_3D3)}”</i></p>"
-        "<p>photoguard looks for both, in photos and videos, before you share them. It helps; "
-        "you decide, and each decision is kept in the approval log (policy section 4: public "
-        "records). More under Help ▸ Why photoguard.</p>"
-    )
-
-
-def _minute(at: str) -> str:
-    return at.replace("T", " ")[:16]
-
-
-def decision_note(got: DecisionResult) -> str:
-    """How a recorded decision is described on its file: who, when, which log record, why."""
-    why = f": {got.reason}" if got.reason else ""
-    return f"by {got.by} at {_minute(got.at)} UTC (log record {got.record_seq}){why}"
 
 
 class _CopyStage(QObject):
@@ -432,9 +404,7 @@ class CheckPage(QWidget):
     def _skipped(self, ev: FileSkipped) -> None:
         self.skipped.append(ev)
         n = len(self.skipped)
-        self.skipped_label.setText(
-            f"{n} file{'s' if n != 1 else ''} skipped (not photos or videos)"
-        )
+        self.skipped_label.setText(skipped_text(n))
         self.skipped_label.setToolTip(
             "\n".join(f"{display(s.skipped.rel)}: {s.skipped.reason}" for s in self.skipped[:40])
         )
@@ -471,25 +441,13 @@ class CheckPage(QWidget):
         self.report = report
         self.model.set_names({sid: s.display_name for sid, s in report.students.items()})
         self._update_counts()
-        first = summary_lines(report)[0]
-        if report.cancelled:
-            self.message.warning(
-                f"The check was cancelled: {len(report.files)} file(s) were checked; the files "
-                "not reached were not checked and must not be posted. " + first
-            )
+        kind, text = after_check(report)
+        if kind == "success":
+            self.message.success(text)
         else:
-            gaps = " " + gap_sentence(report.coverage_gaps) if report.coverage_gaps else ""
-            # The same decision and words as the command line (report.outcome_line).
-            if not report.all_clear:
-                self.message.warning(f"{first} {outcome_line(report)}{gaps}")
-            elif gaps:
-                self.message.warning(first + gaps)
-            else:
-                self.message.success(f"{first} {outcome_line(report)}")
+            self.message.warning(text)
         label = check_label([str(p) for p in self.paths])
-        self.heading.setText(
-            f"{'Cancelled: ' if report.cancelled else ''}{label} · {len(report.files)} file(s)"
-        )
+        self.heading.setText(finished_heading(report, label))
         self.recent.remember(self.paths, report)
         self.select_row(0)
         # A check run again (a recent check re-opened, a folder dropped twice) shows
@@ -588,7 +546,7 @@ class CheckPage(QWidget):
             self.model.set_decision(str(path), got.decision, decision_note(got))
             self.message.success(
                 f"{display(result.rel)}: {got.decision} recorded by {got.by} at "
-                f"{_minute(got.at)} UTC (approval log record {got.record_seq})."
+                f"{minute(got.at)} UTC (approval log record {got.record_seq})."
             )
             self.session.notify_log()
             self._after_decision()
