@@ -9,17 +9,15 @@ reason, a file changed since its check) with a sentence shown here.
 
 from __future__ import annotations
 
-from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFileDialog,
     QHBoxLayout,
     QLabel,
-    QProgressBar,
     QPushButton,
     QScrollArea,
     QSplitter,
@@ -31,10 +29,9 @@ from PySide6.QtWidgets import (
 
 from photoguard.files.pathtext import display
 from photoguard.roster.names import NameIndex
-from photoguard.safecopy import SafeCopyPreview, SavedCopy, make_safe_copy
 from photoguard.scan.decisions import DecisionResult, decide, standing_decisions
 from photoguard.scan.report import FileResult, ScanReport, write_json, write_report_csv
-from photoguard.scan.run import CancelToken, FileChecked, FileSkipped, ScanOptions, ScanStarted
+from photoguard.scan.run import FileChecked, FileSkipped, ScanOptions, ScanStarted
 from ui.dialogs.safe_copy import SafeCopyDialog
 from ui.images import ThumbnailCache
 from ui.models.results import (
@@ -52,8 +49,10 @@ from ui.widgets.getting_started import GettingStarted
 from ui.widgets.message_bar import MessageBar
 from ui.widgets.recent_checks import RecentChecks, check_label
 from ui.widgets.result_grid import THUMB_H, THUMB_W, ResultGrid
-from ui.workers import ScanJob, clause
+from ui.workers import ScanJob
 
+from .progress import ProgressRow
+from .safe_copy import SafeCopyFlow
 from .words import (
     after_check,
     decision_note,
@@ -69,12 +68,6 @@ UI_BATCH_MS = 120
 
 HOME_VIEW = 0
 RESULTS_VIEW = 1
-
-
-class _CopyStage(QObject):
-    """Carries the safe copy's progress (called on a worker thread) to the UI thread."""
-
-    changed = Signal(str)
 
 
 class CheckPage(QWidget):
@@ -206,23 +199,12 @@ class CheckPage(QWidget):
         top.addWidget(self.new_button)
         col.addLayout(top)
 
-        # Progress: bar, count, ETA, cancel.
-        self.progress_row = QWidget()
-        pr = QHBoxLayout(self.progress_row)
-        pr.setContentsMargins(0, 0, 0, 0)
-        self.progress = QProgressBar()
-        self.progress.setAccessibleName("Check progress")
-        self.progress.setTextVisible(False)
-        pr.addWidget(self.progress, 2)
-        self.progress_text = QLabel()
-        self.progress_text.setAccessibleName("Files checked")
-        self.progress_text.setTextFormat(Qt.TextFormat.PlainText)
-        pr.addWidget(self.progress_text, 3)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setAccessibleName("Cancel the check")
-        self.cancel_button.setToolTip("Stop checking (Esc); files not reached are not checked")
+        # Progress: bar, count, ETA, cancel (a check's or a safe copy's).
+        self.progress_row = ProgressRow()
+        self.progress = self.progress_row.bar
+        self.progress_text = self.progress_row.text
+        self.cancel_button = self.progress_row.cancel_button
         self.cancel_button.clicked.connect(self.cancel)
-        pr.addWidget(self.cancel_button)
         col.addWidget(self.progress_row)
 
         # Verdict filters with counts.
@@ -258,11 +240,11 @@ class CheckPage(QWidget):
         self.detail = FileDetail(self.session.tasks)
         self.detail.decide.connect(self.decide_current)
         self.detail.safe_copy.connect(self.make_safe_copy)
-        self.copy_dialog: SafeCopyDialog | None = None
-        self.copying = False
-        self._copy_cancel = CancelToken()
-        self.copy_stage = _CopyStage(self)
-        self.copy_stage.changed.connect(self._copy_stage_changed)
+        self.copies = SafeCopyFlow(
+            self.session, self.progress_row, self.message, self._show_current, self
+        )
+        self.copies.ready.connect(self.copy_ready)
+        self.copy_stage = self.copies.stage
         self.tabs.addTab(self.detail, "Selected file")
         caption_tab = QWidget()
         self.results_caption_slot = QVBoxLayout(caption_tab)
@@ -373,22 +355,15 @@ class CheckPage(QWidget):
         job.start()
 
     def _show_progress(self, text: str) -> None:
-        """The progress row, busy until counts arrive, with Cancel (a check or a copy)."""
-        self.progress.setRange(0, 0)
-        self.progress_text.setText(text)
-        self.progress_row.show()
-        self.cancel_button.setEnabled(True)
+        self.progress_row.busy(text)
 
     def cancel(self) -> None:
-        if self.copying and not self._copy_cancel.cancelled:
-            self._copy_cancel.cancel()
-            self.cancel_button.setEnabled(False)
-            self.progress_text.setText(self.progress_text.text() + " · stopping…")
+        """Cancel (or Esc) stops the safe copy being made, else the running check."""
+        if self.copies.cancel():
             return
         if self.job is not None and self.job.running and not self.job.cancelled:
             self.job.cancel()
-            self.cancel_button.setEnabled(False)
-            self.progress_text.setText(self.progress_text.text() + " · stopping…")
+            self.progress_row.stopping()
 
     # ------------------------------------------------------------------ events
 
@@ -574,64 +549,19 @@ class CheckPage(QWidget):
 
     # ------------------------------------------------------------------ safe copies
 
+    @property
+    def copy_dialog(self) -> SafeCopyDialog | None:
+        return self.copies.dialog
+
     def make_safe_copy(self) -> None:
         """Make a safe copy of the selected file off the UI thread, then show it."""
         result = self.current_result()
-        if result is None or self.job is not None or self.copying or self.copy_dialog:
+        if result is None or self.job is not None or self.copies.busy:
             return
-        self.copying = True
         self.detail.copy_button.setEnabled(False)
-        self.message.info(
-            f"Making a safe copy of {display(result.rel)}: covering faces, cutting names, "
-            "then checking the copy again…"
-        )
-        # A video takes a while (every frame is covered and checked again): the
-        # progress row says which step it is at, and Cancel stops it.
-        self._copy_cancel = CancelToken()
-        self._show_progress("Safe copy: starting…")
-        self.session.tasks.run(
-            partial(
-                make_safe_copy, cancel=self._copy_cancel, progress=self.copy_stage.changed.emit
-            ),
-            self.session.ws,
-            result.path,
-            on_done=self._copy_made,
-            on_error=self._copy_failed,
-        )
+        self.copies.start(result)
 
-    def _copy_stage_changed(self, stage: str) -> None:
-        if self.copying:
-            self.progress_text.setText(f"Safe copy: {stage}…")
-
-    def _copy_made(self, preview: SafeCopyPreview) -> None:
-        self.copying = False
-        self.progress_row.hide()
-        self.message.info("The safe copy is ready: look at it, then save it or discard it.")
-        dialog = SafeCopyDialog(self.session.ws, preview, self.session.user_name, self)
-        dialog.saved.connect(self._copy_saved)
-        dialog.finished.connect(self._copy_closed)
-        self.copy_dialog = dialog
-        dialog.open()
-        self.copy_ready.emit(dialog)
-
-    def _copy_failed(self, text: str) -> None:
-        self.copying = False
-        self.progress_row.hide()
-        self.message.error(f"No safe copy was made: {clause(text)}")
-        self._current_changed(self.grid.currentIndex(), QModelIndex())
-        self.copy_ready.emit(None)
-
-    def _copy_saved(self, saved: SavedCopy) -> None:
-        self.message.success(
-            f"Saved the safe copy as {display(saved.path)} (approval log record "
-            f"{saved.record_seq}). Post the copy, never the original."
-        )
-        self.session.notify_log()
-
-    def _copy_closed(self, _code: int) -> None:
-        if self.copy_dialog is not None:
-            self.copy_dialog.deleteLater()
-        self.copy_dialog = None
+    def _show_current(self) -> None:
         self._current_changed(self.grid.currentIndex(), QModelIndex())
 
     # ------------------------------------------------------------------ the rest
