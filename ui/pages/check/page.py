@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from photoguard.files.pathtext import display
 from photoguard.roster.names import NameIndex
-from photoguard.scan.decisions import DecisionResult, decide, standing_decisions
+from photoguard.scan.decisions import DecisionResult
 from photoguard.scan.report import FileResult, ScanReport, write_json, write_report_csv
 from photoguard.scan.run import FileChecked, FileSkipped, ScanOptions, ScanStarted
 from ui.dialogs.safe_copy import SafeCopyDialog
@@ -51,14 +51,13 @@ from ui.widgets.recent_checks import RecentChecks, check_label
 from ui.widgets.result_grid import THUMB_H, THUMB_W, ResultGrid
 from ui.workers import ScanJob
 
+from .decisions import DecisionFlow
 from .progress import ProgressRow
 from .safe_copy import SafeCopyFlow
 from .words import (
     after_check,
-    decision_note,
     eta_text,
     finished_heading,
-    minute,
     skipped_text,
     why_text,
 )
@@ -244,6 +243,10 @@ class CheckPage(QWidget):
             self.session, self.progress_row, self.message, self._show_current, self
         )
         self.copies.ready.connect(self.copy_ready)
+        self.decisions = DecisionFlow(self.session, self.model, self.message, self)
+        self.decisions.recorded.connect(self._after_decision)
+        self.decisions.refused.connect(self._show_current)
+        self.decisions.loaded.connect(self._decided_before)
         self.copy_stage = self.copies.stage
         self.tabs.addTab(self.detail, "Selected file")
         caption_tab = QWidget()
@@ -425,23 +428,12 @@ class CheckPage(QWidget):
         self.heading.setText(finished_heading(report, label))
         self.recent.remember(self.paths, report)
         self.select_row(0)
-        # A check run again (a recent check re-opened, a folder dropped twice) shows
-        # what was decided before, where it still holds for these bytes and this roster.
-        self.session.tasks.run(
-            standing_decisions,
-            self.session.ws,
-            [(r.path, r.sha256, r.verdict) for r in report.files],
-            on_done=self._decided_before,
-        )
+        self.decisions.look_up(report)
         self.check_finished.emit(report)
 
     def _decided_before(self, found: dict[str, DecisionResult]) -> None:
-        for key, got in found.items():
-            if self.model.decision(key) is not None:
-                continue  # decided again in this check meanwhile: that one counts
-            self.model.set_decision(key, got.decision, "before this check, " + decision_note(got))
         if found:
-            self._current_changed(self.grid.currentIndex(), QModelIndex())
+            self._show_current()
         self.decisions_loaded.emit(found)
 
     def _failed(self, text: str) -> None:
@@ -510,29 +502,10 @@ class CheckPage(QWidget):
         if self.job is not None:
             self.message.warning("Wait for the check to finish before deciding.")
             return
-        ws = self.session.ws
-        by = self.session.user_name
-        path = result.path
         self.detail.approve.setEnabled(False)
         self.detail.with_reason.setEnabled(False)
         self.detail.block.setEnabled(False)
-
-        def done(got: DecisionResult) -> None:
-            self.model.set_decision(str(path), got.decision, decision_note(got))
-            self.message.success(
-                f"{display(result.rel)}: {got.decision} recorded by {got.by} at "
-                f"{minute(got.at)} UTC (approval log record {got.record_seq})."
-            )
-            self.session.notify_log()
-            self._after_decision()
-
-        def failed(text: str) -> None:
-            self.message.error(text)
-            self._current_changed(self.grid.currentIndex(), QModelIndex())
-
-        self.session.tasks.run(
-            decide, ws, path, decision, by, reason or None, on_done=done, on_error=failed
-        )
+        self.decisions.decide(result, decision, reason)
 
     def _after_decision(self) -> None:
         """Move on to the next file not yet decided (checking hundreds of photos)."""
