@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -31,7 +31,7 @@ from photoguard.files.pathtext import display
 from photoguard.roster.names import NameIndex
 from photoguard.scan.decisions import DecisionResult
 from photoguard.scan.report import FileResult, ScanReport, write_json, write_report_csv
-from photoguard.scan.run import FileChecked, FileSkipped, ScanOptions, ScanStarted
+from photoguard.scan.run import FileChecked, FileSkipped
 from ui.dialogs.safe_copy import SafeCopyDialog
 from ui.images import ThumbnailCache
 from ui.models.results import (
@@ -54,16 +54,13 @@ from ui.workers import ScanJob
 from .decisions import DecisionFlow
 from .progress import ProgressRow
 from .safe_copy import SafeCopyFlow
+from .scan_job import ScanFlow
 from .words import (
     after_check,
-    eta_text,
     finished_heading,
     skipped_text,
     why_text,
 )
-
-#: Results arriving within this many milliseconds are added to the grid together.
-UI_BATCH_MS = 120
 
 HOME_VIEW = 0
 RESULTS_VIEW = 1
@@ -81,18 +78,12 @@ class CheckPage(QWidget):
         super().__init__(parent)
         self.session = session
         self.setAccessibleName("Check photos")
-        self.job: ScanJob | None = None
         self.report: ScanReport | None = None
         self.state: DataState | None = None
         self.skipped: list[FileSkipped] = []
         self.paths: list[Path] = []
 
         self.thumbnails = ThumbnailCache(self, box=(THUMB_W, THUMB_H))
-        self._pending: list[FileChecked] = []
-        self._batch = QTimer(self)
-        self._batch.setSingleShot(True)
-        self._batch.setInterval(UI_BATCH_MS)
-        self._batch.timeout.connect(self._flush)
         self.model = ResultsModel(self)
         self.model.set_thumbnails(self.thumbnails)
         self.proxy = VerdictFilter(self)
@@ -243,6 +234,12 @@ class CheckPage(QWidget):
             self.session, self.progress_row, self.message, self._show_current, self
         )
         self.copies.ready.connect(self.copy_ready)
+        self.scans = ScanFlow(self.session, self.progress_row, self.message, self)
+        self.scans.arrived.connect(self._arrived)
+        self.scans.skipped.connect(self._skipped)
+        self.scans.finished.connect(self._finished)
+        self.scans.failed.connect(self._failed)
+        self.scans.stopped.connect(self._stopped)
         self.decisions = DecisionFlow(self.session, self.model, self.message, self)
         self.decisions.recorded.connect(self._after_decision)
         self.decisions.refused.connect(self._show_current)
@@ -341,43 +338,24 @@ class CheckPage(QWidget):
         self.detail.show_result(None)
         self.set_filter("all")
         self.heading.setText(f"Checking {check_label([str(p) for p in paths])}")
-        self._show_progress("Starting: preparing the face checker…")
         self.new_button.setEnabled(False)
         self.save_button.setEnabled(False)
         self.skipped_label.clear()
         self.stack.setCurrentIndex(RESULTS_VIEW)
-        ws = self.session.ws
-        job = ScanJob(ws, paths, ScanOptions(actor=self.session.user_name), self)
-        job.started.connect(self._started)
-        job.skipped.connect(self._skipped)
-        job.checked.connect(self._checked)
-        job.finished.connect(self._finished)
-        job.failed.connect(self._failed)
-        job.stopped.connect(self._stopped)
-        self.job = job
-        job.start()
+        self.scans.start(paths)
 
-    def _show_progress(self, text: str) -> None:
-        self.progress_row.busy(text)
+    @property
+    def job(self) -> ScanJob | None:
+        """The running check, if any."""
+        return self.scans.job
 
     def cancel(self) -> None:
         """Cancel (or Esc) stops the safe copy being made, else the running check."""
         if self.copies.cancel():
             return
-        if self.job is not None and self.job.running and not self.job.cancelled:
-            self.job.cancel()
-            self.progress_row.stopping()
+        self.scans.cancel()
 
     # ------------------------------------------------------------------ events
-
-    def _started(self, ev: ScanStarted) -> None:
-        self.progress.setRange(0, max(1, ev.total))
-        self.progress.setValue(0)
-        self.progress_text.setText(f"Checked 0 of {ev.total}")
-        if ev.coverage_gaps:
-            self.message.warning(gap_sentence(ev.coverage_gaps))
-        if ev.total == 0:
-            self.progress_text.setText("No photos or videos found")
 
     def _skipped(self, ev: FileSkipped) -> None:
         self.skipped.append(ev)
@@ -387,35 +365,14 @@ class CheckPage(QWidget):
             "\n".join(f"{display(s.skipped.rel)}: {s.skipped.reason}" for s in self.skipped[:40])
         )
 
-    def _checked(self, ev: FileChecked) -> None:
-        """Results are shown in batches (every UI_BATCH_MS): a fast check of many small
-        files must not repaint the window for each one."""
-        self._pending.append(ev)
-        if not self._batch.isActive():
-            self._batch.start()
-
-    def _flush(self) -> None:
-        self._batch.stop()
-        if not self._pending:
-            return
-        pending, self._pending = self._pending, []
+    def _arrived(self, pending: list[FileChecked]) -> None:
         for item in pending:
             self.model.add(item.result)
-        ev = pending[-1]
-        self.progress.setRange(0, max(1, ev.total))
-        self.progress.setValue(ev.done)
-        eta = eta_text(ev.eta_s)
-        self.progress_text.setText(
-            f"Checked {ev.done} of {ev.total}"
-            + (f" · {eta}" if eta else "")
-            + f" · {display(ev.result.rel)}"
-        )
         self._update_counts()
         if not self.grid.currentIndex().isValid():
             self.select_row(0)
 
     def _finished(self, report: ScanReport) -> None:
-        self._flush()
         self.report = report
         self.model.set_names({sid: s.display_name for sid, s in report.students.items()})
         self._update_counts()
@@ -437,18 +394,13 @@ class CheckPage(QWidget):
         self.decisions_loaded.emit(found)
 
     def _failed(self, text: str) -> None:
-        self._flush()
         self.message.error(text)
         if self.model.rowCount() == 0:
             self.stack.setCurrentIndex(HOME_VIEW)
 
     def _stopped(self) -> None:
-        self.progress_row.hide()
         self.new_button.setEnabled(True)
         self.save_button.setEnabled(self.report is not None)
-        job, self.job = self.job, None
-        if job is not None:
-            job.deleteLater()
         self.session.notify_log()
 
     # ------------------------------------------------------------------ results
@@ -571,7 +523,5 @@ class CheckPage(QWidget):
 
     def shutdown(self, wait_ms: int = 15000) -> None:
         """Stop a running check (closing the window)."""
-        if self.job is not None:
-            self.job.cancel()
-            self.job.wait(wait_ms)
+        self.scans.shutdown(wait_ms)
         self.thumbnails.wait(wait_ms)
