@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QScrollArea,
     QSplitter,
     QStackedWidget,
     QTabWidget,
@@ -43,15 +42,14 @@ from ui.session import Session
 from ui.state import DataState, gap_sentence, load_state
 from ui.verdicts import STYLES, VERDICT_ORDER, verdict_icon
 from ui.widgets.caption_check import CaptionCheck
-from ui.widgets.drop_zone import DropZone
 from ui.widgets.file_detail import FileDetail
-from ui.widgets.getting_started import GettingStarted
 from ui.widgets.message_bar import MessageBar
-from ui.widgets.recent_checks import RecentChecks, check_label
+from ui.widgets.recent_checks import check_label
 from ui.widgets.result_grid import THUMB_H, THUMB_W, ResultGrid
 from ui.workers import ScanJob
 
 from .decisions import DecisionFlow
+from .home import HomeView
 from .progress import ProgressRow
 from .safe_copy import SafeCopyFlow
 from .scan_job import ScanFlow
@@ -59,7 +57,6 @@ from .words import (
     after_check,
     finished_heading,
     skipped_text,
-    why_text,
 )
 
 HOME_VIEW = 0
@@ -113,59 +110,23 @@ class CheckPage(QWidget):
     # ------------------------------------------------------------------ building
 
     def _build_home(self) -> None:
-        page = QWidget()
-        row = QHBoxLayout(page)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.setSpacing(16)
-        left = QVBoxLayout()
-        self.guide = GettingStarted()
+        home = HomeView()
+        self.guide = home.guide
         self.guide.go.connect(self.session.show_page)
-        left.addWidget(self.guide)
-        self.gap_bar = MessageBar()
-        self.gap_bar.setAccessibleName("Coverage gaps")
-        gap_button = QPushButton("Add reference faces…")
-        gap_button.setAccessibleName("Add reference faces for students missing one")
-        gap_button.clicked.connect(lambda: self.session.show_page.emit("faces"))
-        self.gap_bar.add_widget(gap_button)
-        left.addWidget(self.gap_bar)
-        self.drop = DropZone(
-            "Drop photos or folders here to check them before you post",
-            "Every face is compared with the opted-out students' reference faces, and every "
-            "caption, description and file name is read for students' full names.",
-            accessible_name="Drop photos or folders to check",
-        )
-        self.drop.setMinimumHeight(240)
+        self.gap_bar = home.gap_bar
+        home.gap_button.clicked.connect(lambda: self.session.show_page.emit("faces"))
+        self.drop = home.drop
         self.drop.dropped.connect(self.start_check)
-        self.choose_folder_button = self.drop.add_button("Choose a &folder…")
+        self.choose_folder_button = home.choose_folder_button
         self.choose_folder_button.clicked.connect(self.choose_folder)
-        self.choose_files_button = self.drop.add_button("Choose &photos or videos…")
+        self.choose_files_button = home.choose_files_button
         self.choose_files_button.clicked.connect(self.choose_files)
-        left.addWidget(self.drop, 1)
-        holder = QWidget()
-        holder.setLayout(left)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroll.setWidget(holder)
-        row.addWidget(scroll, 3)
-
-        right = QVBoxLayout()
-        self.why = QLabel(why_text())
-        self.why.setWordWrap(True)
-        self.why.setAlignment(Qt.AlignmentFlag.AlignTop)
-        self.why.setAccessibleName("Why photoguard")
-        right.addWidget(self.why)
-        self.work = QWidget()
-        work = QVBoxLayout(self.work)
-        work.setContentsMargins(0, 0, 0, 0)
-        self.recent = RecentChecks()
+        self.why = home.why
+        self.work = home.work
+        self.recent = home.recent
         self.recent.chosen.connect(self.start_check)
-        work.addWidget(self.recent, 2)
-        self.home_caption_slot = QVBoxLayout()
-        work.addLayout(self.home_caption_slot, 3)
-        right.addWidget(self.work, 1)
-        row.addLayout(right, 2)
-        self.stack.addWidget(page)
+        self.home_caption_slot = home.caption_slot
+        self.stack.addWidget(home)
 
     def _build_results(self) -> None:
         page = QWidget()
