@@ -49,3 +49,16 @@ def test_cancel_with_nothing_running_changes_nothing(page: CheckPage) -> None:
     page.cancel()
     assert page.cancel_button.isEnabled()
     assert page.progress_text.text() == "Checked 1 of 2"
+
+
+def test_cancel_is_routed_to_the_workflow_that_runs(page: CheckPage) -> None:
+    """A safe copy being made is stopped by Cancel (its own token); no check is touched."""
+    page.copies.running = True  # as while make_safe_copy runs on the task runner
+    page.progress_row.busy("Safe copy: covering faces…")
+    page.cancel()
+    assert page.copies._cancel.cancelled
+    assert not page.cancel_button.isEnabled()
+    assert page.progress_text.text() == "Safe copy: covering faces… · stopping…"
+    assert page.job is None
+    assert not page.copies.cancel()  # asked twice: nothing more to stop
+    assert not page.scans.cancel()

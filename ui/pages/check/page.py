@@ -5,6 +5,10 @@ results stream into the grid as each file is done, and the window stays
 responsive. Decisions go through :func:`photoguard.scan.decisions.decide`, which
 refuses what the policy does not allow (approving a flagged file without a
 reason, a file changed since its check) with a sentence shown here.
+
+This module is the page's layout and wiring. Each workflow is a helper beside it with
+its own state, progress and cancel: :mod:`.scan_job` (the check), :mod:`.decisions`
+and :mod:`.safe_copy`; the words shown are in :mod:`.words` (no Qt).
 """
 
 from __future__ import annotations
