@@ -150,7 +150,10 @@ class ResultsModel(TableModel):
         if role == PATH_ROLE:
             return key
         if role == THUMBNAIL_ROLE:
-            return self._thumbnails.get(r.path, r.kind) if self._thumbnails else None
+            if self._thumbnails is None:
+                return None
+            # A document has no picture of its own: it is opened as a photo (and says why not).
+            return self._thumbnails.get(r.path, "video" if r.kind == "video" else "photo")
         if role == Qt.ItemDataRole.DisplayRole:
             if col == COL_NAME:
                 return display(r.rel)

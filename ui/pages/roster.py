@@ -193,6 +193,7 @@ class RosterPage(RosterStatePage):
 
     def show_state(self, state: DataState) -> None:
         v = state.version
+        assert v is not None, "LazyPage shows the roster page only once a roster is imported"
         self.version.setText(
             f"Roster version {v.id}, imported {v.imported_at.replace('T', ' ')[:16]} UTC by "
             f"{v.imported_by} from {display(v.source_name)}: {v.students} students, "

@@ -5,24 +5,24 @@ results stream into the grid as each file is done, and the window stays
 responsive. Decisions go through :func:`photoguard.scan.decisions.decide`, which
 refuses what the policy does not allow (approving a flagged file without a
 reason, a file changed since its check) with a sentence shown here.
+
+This module is the page's layout and wiring. Each workflow is a helper beside it with
+its own state, progress and cancel: :mod:`.scan_job` (the check), :mod:`.decisions`
+and :mod:`.safe_copy`; the words shown are in :mod:`.words` (no Qt).
 """
 
 from __future__ import annotations
 
-import html
-from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFileDialog,
     QHBoxLayout,
     QLabel,
-    QProgressBar,
     QPushButton,
-    QScrollArea,
     QSplitter,
     QStackedWidget,
     QTabWidget,
@@ -32,17 +32,9 @@ from PySide6.QtWidgets import (
 
 from photoguard.files.pathtext import display
 from photoguard.roster.names import NameIndex
-from photoguard.safecopy import SafeCopyPreview, SavedCopy, make_safe_copy
-from photoguard.scan.decisions import DecisionResult, decide, standing_decisions
-from photoguard.scan.report import (
-    FileResult,
-    ScanReport,
-    outcome_line,
-    summary_lines,
-    write_json,
-    write_report_csv,
-)
-from photoguard.scan.run import CancelToken, FileChecked, FileSkipped, ScanOptions, ScanStarted
+from photoguard.scan.decisions import DecisionResult
+from photoguard.scan.report import FileResult, ScanReport, write_json, write_report_csv
+from photoguard.scan.run import FileChecked, FileSkipped
 from ui.dialogs.safe_copy import SafeCopyDialog
 from ui.images import ThumbnailCache
 from ui.models.results import (
@@ -50,59 +42,29 @@ from ui.models.results import (
     ResultsModel,
     VerdictFilter,
 )
-from ui.policy import POLICY_3D1, POLICY_3D3
 from ui.session import Session
 from ui.state import DataState, gap_sentence, load_state
 from ui.verdicts import STYLES, VERDICT_ORDER, verdict_icon
 from ui.widgets.caption_check import CaptionCheck
-from ui.widgets.drop_zone import DropZone
 from ui.widgets.file_detail import FileDetail
-from ui.widgets.getting_started import GettingStarted
 from ui.widgets.message_bar import MessageBar
-from ui.widgets.recent_checks import RecentChecks, check_label
+from ui.widgets.recent_checks import check_label
 from ui.widgets.result_grid import THUMB_H, THUMB_W, ResultGrid
-from ui.workers import ScanJob, clause
+from ui.workers import ScanJob
 
-#: Results arriving within this many milliseconds are added to the grid together.
-UI_BATCH_MS = 120
+from .decisions import DecisionFlow
+from .home import HomeView
+from .progress import ProgressRow
+from .safe_copy import SafeCopyFlow
+from .scan_job import ScanFlow
+from .words import (
+    after_check,
+    finished_heading,
+    skipped_text,
+)
 
 HOME_VIEW = 0
 RESULTS_VIEW = 1
-
-
-def eta_text(seconds: float | None) -> str:
-    if seconds is None:
-        return ""
-    s = max(0, round(seconds))
-    return f"about {s // 60}:{s % 60:02d} left" if s >= 60 else f"about {s} s left"
-
-
-def why_text() -> str:
-    """The first-run panel: what the app is for, in the policy's words."""
-    return (
-        "<h3>Why check before posting?</h3>"
-        f"<p>Policy 3.d.1: <i>“{html.escape(POLICY_3D1)}”</i></p>"
-        f"<p>Policy 3.d.3: <i>“{html.escape(POLICY_3D3)}”</i></p>"
-        "<p>photoguard looks for both, in photos and videos, before you share them. It helps; "
-        "you decide, and each decision is kept in the approval log (policy section 4: public "
-        "records). More under Help ▸ Why photoguard.</p>"
-    )
-
-
-def _minute(at: str) -> str:
-    return at.replace("T", " ")[:16]
-
-
-def decision_note(got: DecisionResult) -> str:
-    """How a recorded decision is described on its file: who, when, which log record, why."""
-    why = f": {got.reason}" if got.reason else ""
-    return f"by {got.by} at {_minute(got.at)} UTC (log record {got.record_seq}){why}"
-
-
-class _CopyStage(QObject):
-    """Carries the safe copy's progress (called on a worker thread) to the UI thread."""
-
-    changed = Signal(str)
 
 
 class CheckPage(QWidget):
@@ -117,18 +79,12 @@ class CheckPage(QWidget):
         super().__init__(parent)
         self.session = session
         self.setAccessibleName("Check photos")
-        self.job: ScanJob | None = None
         self.report: ScanReport | None = None
         self.state: DataState | None = None
         self.skipped: list[FileSkipped] = []
         self.paths: list[Path] = []
 
         self.thumbnails = ThumbnailCache(self, box=(THUMB_W, THUMB_H))
-        self._pending: list[FileChecked] = []
-        self._batch = QTimer(self)
-        self._batch.setSingleShot(True)
-        self._batch.setInterval(UI_BATCH_MS)
-        self._batch.timeout.connect(self._flush)
         self.model = ResultsModel(self)
         self.model.set_thumbnails(self.thumbnails)
         self.proxy = VerdictFilter(self)
@@ -158,59 +114,23 @@ class CheckPage(QWidget):
     # ------------------------------------------------------------------ building
 
     def _build_home(self) -> None:
-        page = QWidget()
-        row = QHBoxLayout(page)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.setSpacing(16)
-        left = QVBoxLayout()
-        self.guide = GettingStarted()
+        home = HomeView()
+        self.guide = home.guide
         self.guide.go.connect(self.session.show_page)
-        left.addWidget(self.guide)
-        self.gap_bar = MessageBar()
-        self.gap_bar.setAccessibleName("Coverage gaps")
-        gap_button = QPushButton("Add reference faces…")
-        gap_button.setAccessibleName("Add reference faces for students missing one")
-        gap_button.clicked.connect(lambda: self.session.show_page.emit("faces"))
-        self.gap_bar.add_widget(gap_button)
-        left.addWidget(self.gap_bar)
-        self.drop = DropZone(
-            "Drop photos or folders here to check them before you post",
-            "Every face is compared with the opted-out students' reference faces, and every "
-            "caption, description and file name is read for students' full names.",
-            accessible_name="Drop photos or folders to check",
-        )
-        self.drop.setMinimumHeight(240)
+        self.gap_bar = home.gap_bar
+        home.gap_button.clicked.connect(lambda: self.session.show_page.emit("faces"))
+        self.drop = home.drop
         self.drop.dropped.connect(self.start_check)
-        self.choose_folder_button = self.drop.add_button("Choose a &folder…")
+        self.choose_folder_button = home.choose_folder_button
         self.choose_folder_button.clicked.connect(self.choose_folder)
-        self.choose_files_button = self.drop.add_button("Choose &photos or videos…")
+        self.choose_files_button = home.choose_files_button
         self.choose_files_button.clicked.connect(self.choose_files)
-        left.addWidget(self.drop, 1)
-        holder = QWidget()
-        holder.setLayout(left)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroll.setWidget(holder)
-        row.addWidget(scroll, 3)
-
-        right = QVBoxLayout()
-        self.why = QLabel(why_text())
-        self.why.setWordWrap(True)
-        self.why.setAlignment(Qt.AlignmentFlag.AlignTop)
-        self.why.setAccessibleName("Why photoguard")
-        right.addWidget(self.why)
-        self.work = QWidget()
-        work = QVBoxLayout(self.work)
-        work.setContentsMargins(0, 0, 0, 0)
-        self.recent = RecentChecks()
+        self.why = home.why
+        self.work = home.work
+        self.recent = home.recent
         self.recent.chosen.connect(self.start_check)
-        work.addWidget(self.recent, 2)
-        self.home_caption_slot = QVBoxLayout()
-        work.addLayout(self.home_caption_slot, 3)
-        right.addWidget(self.work, 1)
-        row.addLayout(right, 2)
-        self.stack.addWidget(page)
+        self.home_caption_slot = home.caption_slot
+        self.stack.addWidget(home)
 
     def _build_results(self) -> None:
         page = QWidget()
@@ -234,23 +154,12 @@ class CheckPage(QWidget):
         top.addWidget(self.new_button)
         col.addLayout(top)
 
-        # Progress: bar, count, ETA, cancel.
-        self.progress_row = QWidget()
-        pr = QHBoxLayout(self.progress_row)
-        pr.setContentsMargins(0, 0, 0, 0)
-        self.progress = QProgressBar()
-        self.progress.setAccessibleName("Check progress")
-        self.progress.setTextVisible(False)
-        pr.addWidget(self.progress, 2)
-        self.progress_text = QLabel()
-        self.progress_text.setAccessibleName("Files checked")
-        self.progress_text.setTextFormat(Qt.TextFormat.PlainText)
-        pr.addWidget(self.progress_text, 3)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setAccessibleName("Cancel the check")
-        self.cancel_button.setToolTip("Stop checking (Esc); files not reached are not checked")
+        # Progress: bar, count, ETA, cancel (a check's or a safe copy's).
+        self.progress_row = ProgressRow()
+        self.progress = self.progress_row.bar
+        self.progress_text = self.progress_row.text
+        self.cancel_button = self.progress_row.cancel_button
         self.cancel_button.clicked.connect(self.cancel)
-        pr.addWidget(self.cancel_button)
         col.addWidget(self.progress_row)
 
         # Verdict filters with counts.
@@ -286,11 +195,21 @@ class CheckPage(QWidget):
         self.detail = FileDetail(self.session.tasks)
         self.detail.decide.connect(self.decide_current)
         self.detail.safe_copy.connect(self.make_safe_copy)
-        self.copy_dialog: SafeCopyDialog | None = None
-        self.copying = False
-        self._copy_cancel = CancelToken()
-        self.copy_stage = _CopyStage(self)
-        self.copy_stage.changed.connect(self._copy_stage_changed)
+        self.copies = SafeCopyFlow(
+            self.session, self.progress_row, self.message, self._show_current, self
+        )
+        self.copies.ready.connect(self.copy_ready)
+        self.scans = ScanFlow(self.session, self.progress_row, self.message, self)
+        self.scans.arrived.connect(self._arrived)
+        self.scans.skipped.connect(self._skipped)
+        self.scans.finished.connect(self._finished)
+        self.scans.failed.connect(self._failed)
+        self.scans.stopped.connect(self._stopped)
+        self.decisions = DecisionFlow(self.session, self.model, self.message, self)
+        self.decisions.recorded.connect(self._after_decision)
+        self.decisions.refused.connect(self._show_current)
+        self.decisions.loaded.connect(self._decided_before)
+        self.copy_stage = self.copies.stage
         self.tabs.addTab(self.detail, "Selected file")
         caption_tab = QWidget()
         self.results_caption_slot = QVBoxLayout(caption_tab)
@@ -384,146 +303,69 @@ class CheckPage(QWidget):
         self.detail.show_result(None)
         self.set_filter("all")
         self.heading.setText(f"Checking {check_label([str(p) for p in paths])}")
-        self._show_progress("Starting: preparing the face checker…")
         self.new_button.setEnabled(False)
         self.save_button.setEnabled(False)
         self.skipped_label.clear()
         self.stack.setCurrentIndex(RESULTS_VIEW)
-        ws = self.session.ws
-        job = ScanJob(ws, paths, ScanOptions(actor=self.session.user_name), self)
-        job.started.connect(self._started)
-        job.skipped.connect(self._skipped)
-        job.checked.connect(self._checked)
-        job.finished.connect(self._finished)
-        job.failed.connect(self._failed)
-        job.stopped.connect(self._stopped)
-        self.job = job
-        job.start()
+        self.scans.start(paths)
 
-    def _show_progress(self, text: str) -> None:
-        """The progress row, busy until counts arrive, with Cancel (a check or a copy)."""
-        self.progress.setRange(0, 0)
-        self.progress_text.setText(text)
-        self.progress_row.show()
-        self.cancel_button.setEnabled(True)
+    @property
+    def job(self) -> ScanJob | None:
+        """The running check, if any."""
+        return self.scans.job
 
     def cancel(self) -> None:
-        if self.copying and not self._copy_cancel.cancelled:
-            self._copy_cancel.cancel()
-            self.cancel_button.setEnabled(False)
-            self.progress_text.setText(self.progress_text.text() + " · stopping…")
+        """Cancel (or Esc) stops the safe copy being made, else the running check."""
+        if self.copies.cancel():
             return
-        if self.job is not None and self.job.running and not self.job.cancelled:
-            self.job.cancel()
-            self.cancel_button.setEnabled(False)
-            self.progress_text.setText(self.progress_text.text() + " · stopping…")
+        self.scans.cancel()
 
     # ------------------------------------------------------------------ events
-
-    def _started(self, ev: ScanStarted) -> None:
-        self.progress.setRange(0, max(1, ev.total))
-        self.progress.setValue(0)
-        self.progress_text.setText(f"Checked 0 of {ev.total}")
-        if ev.coverage_gaps:
-            self.message.warning(gap_sentence(ev.coverage_gaps))
-        if ev.total == 0:
-            self.progress_text.setText("No photos or videos found")
 
     def _skipped(self, ev: FileSkipped) -> None:
         self.skipped.append(ev)
         n = len(self.skipped)
-        self.skipped_label.setText(
-            f"{n} file{'s' if n != 1 else ''} skipped (not photos or videos)"
-        )
+        self.skipped_label.setText(skipped_text(n))
         self.skipped_label.setToolTip(
             "\n".join(f"{display(s.skipped.rel)}: {s.skipped.reason}" for s in self.skipped[:40])
         )
 
-    def _checked(self, ev: FileChecked) -> None:
-        """Results are shown in batches (every UI_BATCH_MS): a fast check of many small
-        files must not repaint the window for each one."""
-        self._pending.append(ev)
-        if not self._batch.isActive():
-            self._batch.start()
-
-    def _flush(self) -> None:
-        self._batch.stop()
-        if not self._pending:
-            return
-        pending, self._pending = self._pending, []
+    def _arrived(self, pending: list[FileChecked]) -> None:
         for item in pending:
             self.model.add(item.result)
-        ev = pending[-1]
-        self.progress.setRange(0, max(1, ev.total))
-        self.progress.setValue(ev.done)
-        eta = eta_text(ev.eta_s)
-        self.progress_text.setText(
-            f"Checked {ev.done} of {ev.total}"
-            + (f" · {eta}" if eta else "")
-            + f" · {display(ev.result.rel)}"
-        )
         self._update_counts()
         if not self.grid.currentIndex().isValid():
             self.select_row(0)
 
     def _finished(self, report: ScanReport) -> None:
-        self._flush()
         self.report = report
         self.model.set_names({sid: s.display_name for sid, s in report.students.items()})
         self._update_counts()
-        first = summary_lines(report)[0]
-        if report.cancelled:
-            self.message.warning(
-                f"The check was cancelled: {len(report.files)} file(s) were checked; the files "
-                "not reached were not checked and must not be posted. " + first
-            )
+        kind, text = after_check(report)
+        if kind == "success":
+            self.message.success(text)
         else:
-            gaps = " " + gap_sentence(report.coverage_gaps) if report.coverage_gaps else ""
-            # The same decision and words as the command line (report.outcome_line).
-            if not report.all_clear:
-                self.message.warning(f"{first} {outcome_line(report)}{gaps}")
-            elif gaps:
-                self.message.warning(first + gaps)
-            else:
-                self.message.success(f"{first} {outcome_line(report)}")
+            self.message.warning(text)
         label = check_label([str(p) for p in self.paths])
-        self.heading.setText(
-            f"{'Cancelled: ' if report.cancelled else ''}{label} · {len(report.files)} file(s)"
-        )
+        self.heading.setText(finished_heading(report, label))
         self.recent.remember(self.paths, report)
         self.select_row(0)
-        # A check run again (a recent check re-opened, a folder dropped twice) shows
-        # what was decided before, where it still holds for these bytes and this roster.
-        self.session.tasks.run(
-            standing_decisions,
-            self.session.ws,
-            [(r.path, r.sha256, r.verdict) for r in report.files],
-            on_done=self._decided_before,
-        )
+        self.decisions.look_up(report)
         self.check_finished.emit(report)
 
     def _decided_before(self, found: dict[str, DecisionResult]) -> None:
-        for key, got in found.items():
-            if self.model.decision(key) is not None:
-                continue  # decided again in this check meanwhile: that one counts
-            self.model.set_decision(key, got.decision, "before this check, " + decision_note(got))
         if found:
-            self._current_changed(self.grid.currentIndex(), QModelIndex())
+            self._show_current()
         self.decisions_loaded.emit(found)
 
     def _failed(self, text: str) -> None:
-        self._flush()
         self.message.error(text)
         if self.model.rowCount() == 0:
             self.stack.setCurrentIndex(HOME_VIEW)
 
     def _stopped(self) -> None:
-        self.progress_row.hide()
         self.new_button.setEnabled(True)
         self.save_button.setEnabled(self.report is not None)
-        job, self.job = self.job, None
-        if job is not None:
-            job.deleteLater()
         self.session.notify_log()
 
     # ------------------------------------------------------------------ results
@@ -577,29 +419,10 @@ class CheckPage(QWidget):
         if self.job is not None:
             self.message.warning("Wait for the check to finish before deciding.")
             return
-        ws = self.session.ws
-        by = self.session.user_name
-        path = result.path
         self.detail.approve.setEnabled(False)
         self.detail.with_reason.setEnabled(False)
         self.detail.block.setEnabled(False)
-
-        def done(got: DecisionResult) -> None:
-            self.model.set_decision(str(path), got.decision, decision_note(got))
-            self.message.success(
-                f"{display(result.rel)}: {got.decision} recorded by {got.by} at "
-                f"{_minute(got.at)} UTC (approval log record {got.record_seq})."
-            )
-            self.session.notify_log()
-            self._after_decision()
-
-        def failed(text: str) -> None:
-            self.message.error(text)
-            self._current_changed(self.grid.currentIndex(), QModelIndex())
-
-        self.session.tasks.run(
-            decide, ws, path, decision, by, reason or None, on_done=done, on_error=failed
-        )
+        self.decisions.decide(result, decision, reason)
 
     def _after_decision(self) -> None:
         """Move on to the next file not yet decided (checking hundreds of photos)."""
@@ -616,64 +439,19 @@ class CheckPage(QWidget):
 
     # ------------------------------------------------------------------ safe copies
 
+    @property
+    def copy_dialog(self) -> SafeCopyDialog | None:
+        return self.copies.dialog
+
     def make_safe_copy(self) -> None:
         """Make a safe copy of the selected file off the UI thread, then show it."""
         result = self.current_result()
-        if result is None or self.job is not None or self.copying or self.copy_dialog:
+        if result is None or self.job is not None or self.copies.busy:
             return
-        self.copying = True
         self.detail.copy_button.setEnabled(False)
-        self.message.info(
-            f"Making a safe copy of {display(result.rel)}: covering faces, cutting names, "
-            "then checking the copy again…"
-        )
-        # A video takes a while (every frame is covered and checked again): the
-        # progress row says which step it is at, and Cancel stops it.
-        self._copy_cancel = CancelToken()
-        self._show_progress("Safe copy: starting…")
-        self.session.tasks.run(
-            partial(
-                make_safe_copy, cancel=self._copy_cancel, progress=self.copy_stage.changed.emit
-            ),
-            self.session.ws,
-            result.path,
-            on_done=self._copy_made,
-            on_error=self._copy_failed,
-        )
+        self.copies.start(result)
 
-    def _copy_stage_changed(self, stage: str) -> None:
-        if self.copying:
-            self.progress_text.setText(f"Safe copy: {stage}…")
-
-    def _copy_made(self, preview: SafeCopyPreview) -> None:
-        self.copying = False
-        self.progress_row.hide()
-        self.message.info("The safe copy is ready: look at it, then save it or discard it.")
-        dialog = SafeCopyDialog(self.session.ws, preview, self.session.user_name, self)
-        dialog.saved.connect(self._copy_saved)
-        dialog.finished.connect(self._copy_closed)
-        self.copy_dialog = dialog
-        dialog.open()
-        self.copy_ready.emit(dialog)
-
-    def _copy_failed(self, text: str) -> None:
-        self.copying = False
-        self.progress_row.hide()
-        self.message.error(f"No safe copy was made: {clause(text)}")
-        self._current_changed(self.grid.currentIndex(), QModelIndex())
-        self.copy_ready.emit(None)
-
-    def _copy_saved(self, saved: SavedCopy) -> None:
-        self.message.success(
-            f"Saved the safe copy as {display(saved.path)} (approval log record "
-            f"{saved.record_seq}). Post the copy, never the original."
-        )
-        self.session.notify_log()
-
-    def _copy_closed(self, _code: int) -> None:
-        if self.copy_dialog is not None:
-            self.copy_dialog.deleteLater()
-        self.copy_dialog = None
+    def _show_current(self) -> None:
         self._current_changed(self.grid.currentIndex(), QModelIndex())
 
     # ------------------------------------------------------------------ the rest
@@ -710,7 +488,5 @@ class CheckPage(QWidget):
 
     def shutdown(self, wait_ms: int = 15000) -> None:
         """Stop a running check (closing the window)."""
-        if self.job is not None:
-            self.job.cancel()
-            self.job.wait(wait_ms)
+        self.scans.shutdown(wait_ms)
         self.thumbnails.wait(wait_ms)
