@@ -28,7 +28,6 @@ from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, Signal, Slo
 from photoguard.errors import UserError
 from photoguard.scan.report import ScanReport
 from photoguard.scan.run import (
-    CancelToken,
     FileChecked,
     FileDecided,
     FileSkipped,
@@ -37,6 +36,7 @@ from photoguard.scan.run import (
     ScanStarted,
     scan,
 )
+from photoguard.scan.workers import CancelToken
 from photoguard.workspace.folder import Workspace
 
 log = logging.getLogger(__name__)

@@ -46,7 +46,7 @@ from photoguard.scan.report import FileResult, ScanReport
 from photoguard.scan.verdict import assess
 from photoguard.scan.workers import (
     DEFAULT_TIMEOUT_S,
-    CancelToken,  # also imported from here by ui/pages/check.py
+    CancelToken,
     WorkerFailure,
     WorkerPool,
     warm_up,

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QWidget
 from photoguard.files.pathtext import display
 from photoguard.safecopy import SafeCopyPreview, SavedCopy, make_safe_copy
 from photoguard.scan.report import FileResult
-from photoguard.scan.run import CancelToken
+from photoguard.scan.workers import CancelToken
 from ui.dialogs.safe_copy import SafeCopyDialog
 from ui.pages.check.progress import ProgressRow
 from ui.session import Session
