@@ -15,20 +15,27 @@ caption tests use the real names on purpose.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
-ROSTER_CSV = (
-    "Student ID,Last Name,First Name,Preferred Name,Grade,Homeroom,Privacy Law Opt-Out\r\n"
-    "1001,Obama,Barry,,5,101,Y\r\n"
-    "1002,Biden,Joseph,,5,101,N\r\n"
-    "1003,Harington,Christopher,Kit,4,102,Yes\r\n"
-    "1004,Leslie,Roseanne,,4,102,\r\n"
-    "1005,Lacamoire,Alexander,,3,103,No\r\n"
-    "1006,Miranda,Lin-Manuel,,3,103,X\r\n"
-    "1007,Nobody,Nemo,,3,103,Y\r\n"
-    "1008,Smith,John,,5,101,N\r\n"
+from benchmarks.school import (
+    PSPA_HEADER,
+    ROSTER_CSV,
+    pspa_row,
+    write_picture_day,
+    write_roster,
 )
+
+__all__ = [
+    "EXPECTED_CLEAR",
+    "EXPECTED_FLAGGED",
+    "FACES_DIR",
+    "OPTED_OUT_IDENTITIES",
+    "PSPA_HEADER",
+    "ROSTER_CSV",
+    "pspa_row",
+    "write_picture_day",
+    "write_roster",
+]
 
 OPTED_OUT_IDENTITIES = {"obama": "1001", "kit_harington": "1003", "lin_manuel_miranda": "1006"}
 #: Fixture photo -> the opted-out students in it.
@@ -67,48 +74,6 @@ EXPECTED_CLEAR = {
     "rose_leslie/rose1.jpg",
     "rose_leslie/rose2.jpg",
 }
-
-PSPA_HEADER = (
-    "Volume Name\tImage Folder\tImage File Name\tGrade\tLast Name\tFirst Name\tHome Room\t"
-    "Period\tTeacher Name\tTrack\tDepartment\tTitle\tImage Size"
-)
-
-
-def pspa_row(folder: str, image: str, grade: str, last: str, first: str) -> str:
-    return "\t".join(
-        ["PD2026", folder, image, grade, last, first, "101", "", "Ms. Tan", "", "", "", "640x800"]
-    )
-
-
-def write_roster(path: Path, text: str = ROSTER_CSV) -> Path:
-    path.write_bytes(text.encode("utf-8"))
-    return path
-
-
-def write_picture_day(folder: Path, faces: Path) -> Path:
-    """A vendor delivery: index.txt (13-field PSPA, header, CRLF) and images in a subfolder."""
-    images = folder / "Images"
-    images.mkdir(parents=True)
-    copies = {
-        "0001.jpg": faces / "obama" / "obama.jpg",
-        "0002.jpg": faces / "kit_harington" / "kit1.jpg",
-        "0003.png": faces / "lin_manuel_miranda" / "lin1.png",
-        "0004.jpg": faces / "biden" / "biden.jpg",
-        "0005.jpg": faces / "rose_leslie" / "rose1.jpg",
-    }
-    for name, src in copies.items():
-        shutil.copyfile(src, images / name)
-    rows = [
-        PSPA_HEADER,
-        pspa_row("Images", "0001.jpg", "05", "OBAMA", "Barry"),
-        pspa_row("Images", "0002.jpg", "04", "Harington", "Kit"),
-        pspa_row("Images", "0003.png", "03", "Miranda", "Lin-Manuel"),
-        pspa_row("Images", "0004.jpg", "05", "Biden", "Joseph"),
-        pspa_row("Images", "0005.jpg", "04", "Leslie", "Roseanne"),
-        pspa_row("Images", "0099.jpg", "02", "Doe", "Jane"),
-    ]
-    (folder / "index.txt").write_bytes(("\r\n".join(rows) + "\r\n").encode("utf-8"))
-    return folder
 
 
 def _fixtures_faces() -> Path:

@@ -21,18 +21,12 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from benchmarks.school import ROSTER_CSV, write_picture_day
+
 WIDTH, HEIGHT = 1280, 800
 
-ROSTER_V1 = (
-    "Student ID,Last Name,First Name,Preferred Name,Grade,Homeroom,Privacy Law Opt-Out\r\n"
-    "1001,Obama,Barry,,5,101,Y\r\n"
-    "1002,Biden,Joseph,,5,101,N\r\n"
-    "1003,Harington,Christopher,Kit,4,102,Yes\r\n"
-    "1004,Leslie,Roseanne,,4,102,\r\n"
-    "1005,Lacamoire,Alexander,,3,103,No\r\n"
-    "1006,Miranda,Lin-Manuel,,3,103,X\r\n"
-    "1007,Nobody,Nemo,,3,103,Y\r\n"
-    "1008,Smith,John,,5,101,N\r\n"
+#: The fixture school's roster, with students whose names the screenshots' captions use.
+ROSTER_V1 = ROSTER_CSV + (
     "1009,Garcia,Sofia,,4,102,N\r\n"
     "1010,Nguyen,Minh,,2,104,N\r\n"
     "1011,O'Brien,Liam,,2,104,N\r\n"
@@ -49,10 +43,6 @@ ROSTER_V2 = (
     + "1015,Adeyemi,Tobi,,1,105,Y\r\n"
 )
 
-PSPA_HEADER = (
-    "Volume Name\tImage Folder\tImage File Name\tGrade\tLast Name\tFirst Name\tHome Room\t"
-    "Period\tTeacher Name\tTrack\tDepartment\tTitle\tImage Size"
-)
 
 CAPTION = "Congratulations to Liam O'Brien and Zoë Martínez, our science fair winners!"
 
@@ -63,33 +53,6 @@ def fixtures_dir() -> Path:
     if not (root / "faces" / "obama" / "obama.jpg").is_file():
         raise SystemExit(f"screenshots need the face fixtures; not found at {root}")
     return root
-
-
-def write_picture_day(folder: Path, faces: Path) -> Path:
-    """A portrait vendor's delivery: index.txt (PSPA) and the images."""
-    images = folder / "Images"
-    images.mkdir(parents=True)
-    rows = [PSPA_HEADER]
-    for n, (src, grade, last, first) in enumerate(
-        [
-            (faces / "obama" / "obama.jpg", "05", "OBAMA", "Barry"),
-            (faces / "kit_harington" / "kit1.jpg", "04", "Harington", "Kit"),
-            (faces / "lin_manuel_miranda" / "lin1.png", "03", "Miranda", "Lin-Manuel"),
-            (faces / "biden" / "biden.jpg", "05", "Biden", "Joseph"),
-            (faces / "rose_leslie" / "rose1.jpg", "04", "Leslie", "Roseanne"),
-        ],
-        start=1,
-    ):
-        name = f"{n:04d}{src.suffix}"
-        shutil.copyfile(src, images / name)
-        rows.append(
-            "\t".join(
-                ["PD2026", "Images", name, grade, last, first, "101", "", "Ms. Tan", "", "", "", ""]
-            )
-        )
-    rows.append("\t".join(["PD2026", "Images", "0099.jpg", "02", "Doe", "Jane"] + [""] * 7))
-    (folder / "index.txt").write_bytes(("\r\n".join(rows) + "\r\n").encode("utf-8"))
-    return folder
 
 
 def write_field_day(folder: Path, fixtures: Path) -> Path:
