@@ -25,7 +25,7 @@ pytestmark = pytest.mark.faces
 
 
 def _scan(ws: Workspace, folder: Path, **kw: object) -> ScanReport:
-    events = list(scan(ws, [folder], ScanOptions(**kw)))  # type: ignore[arg-type]
+    events = list(scan(ws, [folder], ScanOptions(**kw)))
     return next(e for e in events if isinstance(e, ScanFinished)).report
 
 

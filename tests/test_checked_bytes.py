@@ -160,7 +160,7 @@ def _rewriting(monkeypatch: pytest.MonkeyPatch, path: Path, *sources: Path) -> N
             with path.open("r+b") as f:
                 f.truncate(0)
                 f.write(source.read_bytes())
-        return real(*args)  # type: ignore[arg-type]
+        return real(*args)
 
     monkeypatch.setattr(pinned, "analyze_file", analyze_after_rewrite)
 

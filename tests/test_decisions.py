@@ -179,7 +179,7 @@ def test_a_file_never_scanned_cannot_be_decided_on(ws: Workspace, tmp_path: Path
     pic = photo(tmp_path, "new.jpg")
     for kind in ("approve", "override", "block", "pending"):
         with pytest.raises(UserError, match="has not been checked yet; scan it first"):
-            decide(ws, pic, kind, by="x", reason="looked at it")  # type: ignore[arg-type]
+            decide(ws, pic, kind, by="x", reason="looked at it")
     assert log_size(ws) == 0
 
 
@@ -194,7 +194,7 @@ def test_approving_a_file_whose_bytes_changed_since_its_scan_is_refused(
         with pytest.raises(
             UserError, match=r"trip\.jpg changed since it was checked at .*UTC; scan it again"
         ):
-            decide(ws, pic, kind, by="x", reason=reason)  # type: ignore[arg-type]
+            decide(ws, pic, kind, by="x", reason=reason)
     assert log_size(ws) == before
 
 
@@ -329,7 +329,7 @@ def test_an_unknown_decision_is_refused(ws: Workspace, tmp_path: Path) -> None:
     pic = photo(tmp_path, "a.jpg")
     record_scan(ws, {pic: "clear"})
     with pytest.raises(UserError, match="unknown decision"):
-        decide(ws, pic, "publish", by="x")  # type: ignore[arg-type]
+        decide(ws, pic, "publish", by="x")
 
 
 def test_check_refuses_exactly_like_decide_but_records_nothing(

@@ -135,7 +135,7 @@ def test_migrate_to_copies_everything_and_switches_the_folder(
         assert new.seq == 5
         with ws.db.transaction() as tx:  # numbering continues after the copied rows
             scan_id = scan_store.start_scan(tx, ws.school, "t", None, {})
-        assert scan_id == max(r["id"] for r in before["scans"]) + 1  # type: ignore[type-var]
+        assert scan_id == max(r["id"] for r in before["scans"]) + 1
         assert audit.verify(ws.db, ws.school, ws.home).ok
 
     # The SQLite file, left as it was, still verifies against the same witness.

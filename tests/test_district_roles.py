@@ -142,7 +142,7 @@ def _district_keys(district_db: District, monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("PHOTOGUARD_KEY_DIR", str(district_db.key_dir))
 
 
-def _psql(url: str):  # type: ignore[no-untyped-def]
+def _psql(url: str):
     """A raw connection, as psql would have with the same login and password."""
     import psycopg
 

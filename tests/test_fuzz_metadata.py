@@ -270,7 +270,7 @@ def test_matcher_spans_always_index_the_original_text(text: str) -> None:
             assert m.start <= m.first_span[0] < m.first_span[1] <= m.end
             assert m.start <= m.last_span[0] < m.last_span[1] <= m.end
         for style in ("initial", "remove"):
-            assert isinstance(first_name_only(text, matches, style), str)  # type: ignore[arg-type]
+            assert isinstance(first_name_only(text, matches, style), str)
 
 
 SAFE = st.text(alphabet=st.sampled_from(" .,!?;:()0123456789\n"), max_size=20)

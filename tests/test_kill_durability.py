@@ -96,7 +96,7 @@ class Ledger:
     enrolled: int = 0
 
 
-def db_rows(home: Path, sql: str) -> list[tuple]:  # type: ignore[type-arg]
+def db_rows(home: Path, sql: str) -> list[tuple]:
     conn = sqlite3.connect(f"file:{home / SQLITE_FILE}?mode=ro", uri=True, timeout=30)
     try:
         return conn.execute(sql).fetchall()

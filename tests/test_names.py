@@ -268,7 +268,7 @@ def test_rewrite_of_overlapping_matches_rewrites_once() -> None:
 
 def test_rewrite_refuses_an_unknown_style() -> None:
     with pytest.raises(ValueError):
-        first_name_only("x", [], style="shout")  # type: ignore[arg-type]
+        first_name_only("x", [], style="shout")
 
 
 def test_rewrite_ignores_matches_outside_the_text() -> None:

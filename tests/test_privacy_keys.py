@@ -40,7 +40,7 @@ def os_keyring(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     original = keyring.get_keyring()
 
     class DictKeyring(keyring.backend.KeyringBackend):
-        priority = 5  # type: ignore[assignment]
+        priority = 5
 
         def __init__(self) -> None:
             super().__init__()

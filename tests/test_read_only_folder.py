@@ -133,7 +133,7 @@ def as_nobody(home: Path, *argv: str) -> tuple[int, str, str]:
         return [code, out.getvalue(), err.getvalue()]
 
     code, out, err = run_unprivileged(run)
-    return int(code), str(out), str(err)  # type: ignore[call-overload]
+    return int(code), str(out), str(err)
 
 
 def test_reading_commands_work_on_a_folder_that_cannot_be_written(

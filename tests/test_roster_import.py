@@ -259,7 +259,7 @@ def test_a_failure_while_storing_rolls_back_the_whole_import(ws: Workspace, tmp_
     before = state(ws)
     preview = preview_import(ws, roster_file(tmp_path, '2,"B, B",5,Y', name="next.csv"))
     # A student row that breaks the table's NOT NULL constraint fails half way in.
-    broken = Student("3", None, "C")  # type: ignore[arg-type]
+    broken = Student("3", None, "C")
     bad = ImportPreview(
         roster=Roster(
             students=(*preview.roster.students, broken),

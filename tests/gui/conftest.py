@@ -36,14 +36,14 @@ def _private_qsettings(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def make_window(qtbot) -> Iterator[WindowFactory]:  # type: ignore[no-untyped-def]
+def make_window(qtbot) -> Iterator[WindowFactory]:
     """``make_window(home, paths=())``: the main window on that data folder, shown."""
     from ui.app import build_window, create_app
 
     create_app()
     made: list[tuple[object, Workspace]] = []
 
-    def make(home: Path, paths: Sequence[Path] = (), user: str = "Ms. Tan"):  # type: ignore[no-untyped-def]
+    def make(home: Path, paths: Sequence[Path] = (), user: str = "Ms. Tan"):
         ws = open_workspace(home)
         window = build_window(ws, paths)
         window.session.set_user_name(user)
@@ -55,7 +55,7 @@ def make_window(qtbot) -> Iterator[WindowFactory]:  # type: ignore[no-untyped-de
 
     yield make
     for window, ws in made:
-        window.check.shutdown()  # type: ignore[attr-defined]
-        window.session.tasks.wait()  # type: ignore[attr-defined]
-        window.close()  # type: ignore[attr-defined]
+        window.check.shutdown()
+        window.session.tasks.wait()
+        window.close()
         ws.close()

@@ -31,10 +31,10 @@ def drop_paths(widget: QWidget, paths: Sequence[Path]) -> None:
     QApplication.sendEvent(widget, drop)
 
 
-def wait_for_check(qtbot, window, timeout_ms: int = 120_000) -> None:  # type: ignore[no-untyped-def]
+def wait_for_check(qtbot, window, timeout_ms: int = 120_000) -> None:
     qtbot.waitUntil(lambda: window.check.job is None, timeout=timeout_ms)
 
 
-def idle(qtbot, window, timeout_ms: int = 30_000) -> None:  # type: ignore[no-untyped-def]
+def idle(qtbot, window, timeout_ms: int = 30_000) -> None:
     """Wait until every background task of the window has delivered its result."""
     qtbot.waitUntil(lambda: window.session.tasks.active == 0, timeout=timeout_ms)

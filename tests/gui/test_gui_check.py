@@ -31,7 +31,7 @@ def photo_folder(tmp_path: Path, fixtures_dir: Path) -> Path:
     return folder
 
 
-def verdicts(window) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def verdicts(window) -> dict[str, str]:
     model = window.check.model
     return {
         model.index(r, 0).data(Qt.ItemDataRole.DisplayRole): model.index(r, 0).data(VERDICT_ROLE)
@@ -39,7 +39,7 @@ def verdicts(window) -> dict[str, str]:  # type: ignore[no-untyped-def]
     }
 
 
-def select(window, name: str) -> None:  # type: ignore[no-untyped-def]
+def select(window, name: str) -> None:
     proxy = window.check.proxy
     for row in range(proxy.rowCount()):
         if proxy.index(row, 0).data(Qt.ItemDataRole.DisplayRole) == name:
@@ -48,7 +48,7 @@ def select(window, name: str) -> None:  # type: ignore[no-untyped-def]
     raise AssertionError(f"{name} is not in the grid")
 
 
-def checked_window(qtbot, make_window, home: Path, folder: Path, user: str):  # type: ignore[no-untyped-def]
+def checked_window(qtbot, make_window, home: Path, folder: Path, user: str):
     """A window on ``home`` that has checked ``folder`` (its damaged JPEG removed first)."""
     (folder / "damaged.jpg").unlink()
     window = make_window(home, user=user)
@@ -59,7 +59,7 @@ def checked_window(qtbot, make_window, home: Path, folder: Path, user: str):  # 
     return window
 
 
-def test_drop_a_folder_and_see_a_badge_per_file(  # type: ignore[no-untyped-def]
+def test_drop_a_folder_and_see_a_badge_per_file(
     qtbot, make_window, copy_home: Path, tmp_path: Path, fixtures_dir: Path
 ) -> None:
     folder = photo_folder(tmp_path, fixtures_dir)
@@ -115,7 +115,7 @@ def test_drop_a_folder_and_see_a_badge_per_file(  # type: ignore[no-untyped-def]
     assert check.model.rowCount() == 3
 
 
-def test_approve_block_and_override_are_written_to_the_approval_log(  # type: ignore[no-untyped-def]
+def test_approve_block_and_override_are_written_to_the_approval_log(
     qtbot, make_window, copy_home: Path, tmp_path: Path, fixtures_dir: Path
 ) -> None:
     folder = photo_folder(tmp_path, fixtures_dir)
@@ -194,7 +194,7 @@ def test_approve_block_and_override_are_written_to_the_approval_log(  # type: ig
     assert note.startswith("before this check, by Ms. Tan (yearbook)")
 
 
-def test_cancel_a_running_check(  # type: ignore[no-untyped-def]
+def test_cancel_a_running_check(
     qtbot, make_window, copy_home: Path, tmp_path: Path, fixtures_dir: Path
 ) -> None:
     folder = tmp_path / "assembly"
@@ -230,7 +230,7 @@ def test_cancel_a_running_check(  # type: ignore[no-untyped-def]
     assert check.new_button.isEnabled()
 
 
-def test_photoguard_gui_opens_the_window_and_checks_the_folder_named(  # type: ignore[no-untyped-def]
+def test_photoguard_gui_opens_the_window_and_checks_the_folder_named(
     qapp, copy_home: Path, tmp_path: Path, fixtures_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """`photoguard --home DIR gui FOLDER`, end to end: the real command, window and check.
@@ -278,7 +278,7 @@ def test_photoguard_gui_opens_the_window_and_checks_the_folder_named(  # type: i
     }
 
 
-def test_make_a_safe_copy_of_a_flagged_photo_then_save_it(  # type: ignore[no-untyped-def]
+def test_make_a_safe_copy_of_a_flagged_photo_then_save_it(
     qtbot, make_window, copy_home: Path, tmp_path: Path, fixtures_dir: Path
 ) -> None:
     """Instead of only blocking kit_rose.jpg, the teacher gets a copy with Kit's face covered,

@@ -41,7 +41,7 @@ def contrast(a: QColor, b: QColor) -> float:
     return (hi + 0.05) / (lo + 0.05)
 
 
-def test_every_control_has_a_name_a_screen_reader_can_say(qtbot, make_window, home: Path) -> None:  # type: ignore[no-untyped-def]
+def test_every_control_has_a_name_a_screen_reader_can_say(qtbot, make_window, home: Path) -> None:
     window = make_window(home)
     idle(qtbot, window)
     unnamed = []
@@ -59,7 +59,7 @@ def test_every_control_has_a_name_a_screen_reader_can_say(qtbot, make_window, ho
     assert unnamed == [], "\n".join(unnamed)
 
 
-def test_standard_shortcuts(qtbot, make_window, home: Path) -> None:  # type: ignore[no-untyped-def]
+def test_standard_shortcuts(qtbot, make_window, home: Path) -> None:
     window = make_window(home)
     shortcuts = {
         a.text().replace("&", ""): a.shortcut()
@@ -82,7 +82,7 @@ def test_standard_shortcuts(qtbot, make_window, home: Path) -> None:  # type: ig
 
 
 @pytest.mark.parametrize("dark", [False, True])
-def test_badges_and_messages_read_in_light_and_dark_palettes(qapp, dark: bool) -> None:  # type: ignore[no-untyped-def]
+def test_badges_and_messages_read_in_light_and_dark_palettes(qapp, dark: bool) -> None:
     palette = dark_palette() if dark else QApplication.style().standardPalette()
     assert is_dark(palette) is dark
     fills = set()
@@ -105,13 +105,13 @@ def test_badges_and_messages_read_in_light_and_dark_palettes(qapp, dark: bool) -
         QApplication.setPalette(old)
 
 
-def test_app_settings_stay_in_the_test_folder(make_window, home: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_app_settings_stay_in_the_test_folder(make_window, home: Path, tmp_path: Path) -> None:
     window = make_window(home)
     window.save_state()
     assert list((tmp_path / "qsettings").rglob("*.ini"))
 
 
-def test_saving_a_distance_does_not_make_command_line_options_permanent(qapp, home: Path) -> None:  # type: ignore[no-untyped-def]
+def test_saving_a_distance_does_not_make_command_line_options_permanent(qapp, home: Path) -> None:
     with open_workspace(home, faces=False, school="north") as ws:
         session = Session(ws)
         session.save_settings(match_distance=0.55, review_distance=0.62)
@@ -121,7 +121,7 @@ def test_saving_a_distance_does_not_make_command_line_options_permanent(qapp, ho
         assert (saved["faces"], saved["school"], saved["match_distance"]) == (True, "default", 0.55)
 
 
-def test_the_refcount_guard_keeps_none_alive(qapp) -> None:  # type: ignore[no-untyped-def]
+def test_the_refcount_guard_keeps_none_alive(qapp) -> None:
     from PySide6.QtCore import QObject
 
     guard_singletons()

@@ -18,7 +18,7 @@ from ui.models.references import COL_FACES, COL_STATUS, MISSING_ROLE, STUDENT_ID
 pytestmark = [pytest.mark.gui, pytest.mark.faces]
 
 
-def rows(page) -> dict[str, tuple[str, str, bool]]:  # type: ignore[no-untyped-def]
+def rows(page) -> dict[str, tuple[str, str, bool]]:
     model = page.model
     return {
         model.index(r, 0).data(STUDENT_ID_ROLE): (
@@ -30,7 +30,7 @@ def rows(page) -> dict[str, tuple[str, str, bool]]:  # type: ignore[no-untyped-d
     }
 
 
-def test_enroll_picture_day_then_see_missing_and_refused_photos(  # type: ignore[no-untyped-def]
+def test_enroll_picture_day_then_see_missing_and_refused_photos(
     qtbot, make_window, home: Path, tmp_path: Path, fixtures_dir: Path
 ) -> None:
     with open_workspace(home) as ws:
@@ -87,12 +87,12 @@ def test_enroll_picture_day_then_see_missing_and_refused_photos(  # type: ignore
     assert window.check.gap_bar.text().startswith("1 opted-out student has no reference face")
 
 
-def _choose(page, student_id: str) -> None:  # type: ignore[no-untyped-def]
+def _choose(page, student_id: str) -> None:
     ids = [page.model.index(r, 0).data(STUDENT_ID_ROLE) for r in range(page.model.rowCount())]
     page.table.selectRow(ids.index(student_id))
 
 
-def test_delete_a_students_reference_faces_after_asking(  # type: ignore[no-untyped-def]
+def test_delete_a_students_reference_faces_after_asking(
     qtbot, make_window, copy_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The office deletes one student's faces from the app (a parent's request): asked first,
@@ -112,7 +112,7 @@ def test_delete_a_students_reference_faces_after_asking(  # type: ignore[no-unty
 
     shown: list[str] = []
 
-    def answer(reply: QDialog.DialogCode, reason: str):  # type: ignore[no-untyped-def]
+    def answer(reply: QDialog.DialogCode, reason: str):
         def exec_(dialog: PurgeDialog) -> int:
             shown.append(dialog.findChildren(type(page.missing))[0].text())
             dialog.reason_edit.setText(reason)

@@ -32,7 +32,7 @@ def roster_home(home: Path, tmp_path: Path) -> Path:
     return home
 
 
-def test_verify_and_export_the_log(qtbot, make_window, roster_home: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_verify_and_export_the_log(qtbot, make_window, roster_home: Path, tmp_path: Path) -> None:
     window = make_window(roster_home)
     window.show_page("log")
     page = window.log
@@ -62,7 +62,7 @@ def test_verify_and_export_the_log(qtbot, make_window, roster_home: Path, tmp_pa
     assert page.count.text() == "0 of 1 records shown"
 
 
-def test_summary_report_for_the_superintendent(qtbot, make_window, roster_home: Path) -> None:  # type: ignore[no-untyped-def]
+def test_summary_report_for_the_superintendent(qtbot, make_window, roster_home: Path) -> None:
     window = make_window(roster_home)
     window.show_page("log")
     idle(qtbot, window)
@@ -79,7 +79,7 @@ def test_summary_report_for_the_superintendent(qtbot, make_window, roster_home: 
     assert dialog.save_html.isEnabled() and dialog.save_csv.isEnabled()
 
 
-def test_settings_are_validated_and_saved(qtbot, make_window, roster_home: Path) -> None:  # type: ignore[no-untyped-def]
+def test_settings_are_validated_and_saved(qtbot, make_window, roster_home: Path) -> None:
     window = make_window(roster_home)
     window.show_page("settings")
     page = window.settings
@@ -107,7 +107,7 @@ def test_settings_are_validated_and_saved(qtbot, make_window, roster_home: Path)
     assert page.match.value() == pytest.approx(0.6)
 
 
-def test_caption_box_marks_full_names_and_suggests_first_names(  # type: ignore[no-untyped-def]
+def test_caption_box_marks_full_names_and_suggests_first_names(
     qtbot, make_window, roster_home: Path
 ) -> None:
     window = make_window(roster_home)
@@ -139,7 +139,7 @@ def test_photoguard_gui_refuses_a_missing_path(
     assert "does not exist" in capsys.readouterr().err
 
 
-def test_the_window_remembers_its_size(qtbot, make_window, home: Path) -> None:  # type: ignore[no-untyped-def]
+def test_the_window_remembers_its_size(qtbot, make_window, home: Path) -> None:
     first = make_window(home)
     first.resize(780, 540)  # the offscreen screen is 800 x 600
     first.close()  # closing saves the window's state
@@ -148,7 +148,7 @@ def test_the_window_remembers_its_size(qtbot, make_window, home: Path) -> None: 
     assert (second.width(), second.height()) == (780, 540)
 
 
-def test_the_photoguard_gui_launcher_opens_the_data_folder_named(  # type: ignore[no-untyped-def]
+def test_the_photoguard_gui_launcher_opens_the_data_folder_named(
     qapp, roster_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The ``photoguard-gui`` entry point (ui.app:main) with --home, up to the window."""
@@ -182,7 +182,7 @@ def test_the_photoguard_gui_launcher_opens_the_data_folder_named(  # type: ignor
 
 
 @pytest.mark.faces
-def test_settings_show_the_biometric_data_kept_and_clear_the_scan_cache(  # type: ignore[no-untyped-def]
+def test_settings_show_the_biometric_data_kept_and_clear_the_scan_cache(
     qtbot, make_window, copy_home: Path, fixtures_dir: Path
 ) -> None:
     from photoguard.scan.cache import CACHE_FILE

@@ -37,8 +37,8 @@ def result(name: str, verdict: str, *findings: Finding, kind: str = "photo") -> 
         path=Path("/photos") / name,
         rel=name,
         sha256="ab" * 32,
-        kind=kind,  # type: ignore[arg-type]
-        assessment=Assessment(verdict=verdict, findings=findings, reason=f"{verdict} because"),  # type: ignore[arg-type]
+        kind=kind,
+        assessment=Assessment(verdict=verdict, findings=findings, reason=f"{verdict} because"),
     )
 
 
@@ -66,7 +66,7 @@ CLEAR = result("biden.jpg", "clear")
 TRICKY = result("photo\u202egpj.exe", "clear")
 
 
-def test_results_model_lists_each_file_with_its_verdict_and_findings(qapp) -> None:  # type: ignore[no-untyped-def]
+def test_results_model_lists_each_file_with_its_verdict_and_findings(qapp) -> None:
     model = res.ResultsModel()
     model.set_names(NAMES)
     for r in (FLAGGED, VIDEO, REVIEW, ERROR, CLEAR):
@@ -91,7 +91,7 @@ def test_results_model_lists_each_file_with_its_verdict_and_findings(qapp) -> No
     assert model.counts() == {"flagged": 2, "review": 1, "error": 1, "clear": 1}
 
 
-def test_results_model_shows_hidden_characters_in_file_names(qapp) -> None:  # type: ignore[no-untyped-def]
+def test_results_model_shows_hidden_characters_in_file_names(qapp) -> None:
     model = res.ResultsModel()
     model.add(TRICKY)
     shown = model.data(model.index(0, res.COL_NAME), DISPLAY)
@@ -99,7 +99,7 @@ def test_results_model_shows_hidden_characters_in_file_names(qapp) -> None:  # t
     assert shown == "photo[U+202E]gpj.exe"
 
 
-def test_a_file_checked_again_replaces_its_row_and_forgets_the_old_decision(qapp) -> None:  # type: ignore[no-untyped-def]
+def test_a_file_checked_again_replaces_its_row_and_forgets_the_old_decision(qapp) -> None:
     model = res.ResultsModel()
     model.add(CLEAR)
     model.set_decision("/photos/biden.jpg", "approve")
@@ -110,7 +110,7 @@ def test_a_file_checked_again_replaces_its_row_and_forgets_the_old_decision(qapp
     assert model.decision("/photos/biden.jpg") is None
 
 
-def test_verdict_filter_shows_the_chosen_verdicts_most_urgent_first(qapp) -> None:  # type: ignore[no-untyped-def]
+def test_verdict_filter_shows_the_chosen_verdicts_most_urgent_first(qapp) -> None:
     model = res.ResultsModel()
     for r in (CLEAR, ERROR, REVIEW, FLAGGED, VIDEO):
         model.add(r)
@@ -127,7 +127,7 @@ def test_verdict_filter_shows_the_chosen_verdicts_most_urgent_first(qapp) -> Non
     assert proxy.rowCount() == 5
 
 
-def test_roster_model_search_and_opted_out_filter(qapp) -> None:  # type: ignore[no-untyped-def]
+def test_roster_model_search_and_opted_out_filter(qapp) -> None:
     model = roster_model.RosterModel()
     model.set_students(STUDENTS, {"1001": 2, "1003": 0})
     assert model.rowCount() == 4
@@ -157,7 +157,7 @@ def test_roster_model_search_and_opted_out_filter(qapp) -> None:  # type: ignore
     ]
 
 
-def test_references_model_says_missing_for_students_without_a_face(qapp) -> None:  # type: ignore[no-untyped-def]
+def test_references_model_says_missing_for_students_without_a_face(qapp) -> None:
     model = ref_model.ReferencesModel()
     model.set_status(
         [
@@ -176,7 +176,7 @@ def test_references_model_says_missing_for_students_without_a_face(qapp) -> None
     assert [m.student.student_id for m in model.missing] == ["1003"]
 
 
-def test_log_model_reads_real_records(qapp, ws: Workspace, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_log_model_reads_real_records(qapp, ws: Workspace, tmp_path: Path) -> None:
     from photoguard.audit.view import read_records
 
     roster = tmp_path / "roster.csv"

@@ -34,7 +34,7 @@ def current_version(home: Path) -> int | None:
     return v.id if v else None
 
 
-def test_first_run_is_a_guide_not_empty_tables(qtbot, make_window, home: Path) -> None:  # type: ignore[no-untyped-def]
+def test_first_run_is_a_guide_not_empty_tables(qtbot, make_window, home: Path) -> None:
     window = make_window(home)
     idle(qtbot, window)
     check = window.check
@@ -53,7 +53,7 @@ def test_first_run_is_a_guide_not_empty_tables(qtbot, make_window, home: Path) -
 
 def test_import_a_roster_through_the_preview(
     qtbot, make_window, home: Path, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     roster = write(tmp_path / "aspen export.csv", ROSTER)
     window = make_window(home)
     page = window.roster
@@ -86,7 +86,7 @@ def test_import_a_roster_through_the_preview(
     assert window.check.guide.roster.done and not window.check.guide.faces.done
 
 
-def test_a_new_roster_shows_what_changes_and_cancel_keeps_the_old_one(  # type: ignore[no-untyped-def]
+def test_a_new_roster_shows_what_changes_and_cancel_keeps_the_old_one(
     qtbot, make_window, home: Path, tmp_path: Path
 ) -> None:
     window = make_window(home)
@@ -116,7 +116,7 @@ def test_a_new_roster_shows_what_changes_and_cancel_keeps_the_old_one(  # type: 
     assert page.model.rowCount() == 5
 
 
-def test_unrecognised_headers_open_the_column_mapping(  # type: ignore[no-untyped-def]
+def test_unrecognised_headers_open_the_column_mapping(
     qtbot, make_window, home: Path, tmp_path: Path
 ) -> None:
     odd = write(
@@ -144,7 +144,7 @@ def test_unrecognised_headers_open_the_column_mapping(  # type: ignore[no-untype
     assert dialog.lists["newly_opted_out"].item(0).text() == "Barry Obama (1001)"
 
 
-def test_a_file_that_is_not_a_roster_is_refused_in_one_sentence(  # type: ignore[no-untyped-def]
+def test_a_file_that_is_not_a_roster_is_refused_in_one_sentence(
     qtbot, make_window, home: Path, tmp_path: Path
 ) -> None:
     bogus = tmp_path / "roster.csv"

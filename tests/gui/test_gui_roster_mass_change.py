@@ -25,7 +25,7 @@ def in_force(ws: Workspace) -> tuple[int | None, dict[str, int]]:
     return (version.id if version else None), faces
 
 
-def test_a_blank_opt_out_column_is_imported_only_when_confirmed(  # type: ignore[no-untyped-def]
+def test_a_blank_opt_out_column_is_imported_only_when_confirmed(
     qtbot, make_window, copy_home: Path, tmp_path: Path
 ) -> None:
     """The enrolled fixture school (reference faces of three opted-out students) and an
