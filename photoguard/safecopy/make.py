@@ -71,7 +71,14 @@ from photoguard.safecopy.rescan import (
     refuse_unless_coverable,
     video_analysis,
 )
-from photoguard.safecopy.runner import Runner, open_pool
+from photoguard.safecopy.runner import (
+    Analyze,
+    Probe,
+    RenderPhoto,
+    RenderVideo,
+    Runner,
+    open_pool,
+)
 from photoguard.safecopy.save import check_destination
 from photoguard.safecopy.video import MAX_GAP_S as VIDEO_MAX_GAP_S
 from photoguard.safecopy.video import (
@@ -254,7 +261,7 @@ class _Made:
 
 def _photo_copy(ctx: _Context, captions: CaptionFields, target: Path, out_format: Any) -> _Made:
     ctx.progress("checking the original")
-    analysis = ctx.runner.one("analyze", ctx.source, "photo", ctx.options)
+    analysis = ctx.runner.one(Analyze(ctx.source, "photo", ctx.options))
     assert isinstance(analysis, FileAnalysis)
     if analysis.error:
         raise UserError(f"no safe copy of {ctx.source.name} was made: {analysis.error}")
@@ -282,10 +289,10 @@ def _photo_copy(ctx: _Context, captions: CaptionFields, target: Path, out_format
         target.unlink(missing_ok=True)
         regions = tuple(region_for(b, width, height, level) for b in boxes)
         job = PhotoJob(ctx.source, target, regions, ctx.style, level, plan, width, height)
-        rendered = ctx.runner.one("render_photo", job)
+        rendered = ctx.runner.one(RenderPhoto(job))
         assert isinstance(rendered, RenderedPhoto)
         ctx.progress("rescanning the copy")
-        again = ctx.runner.one("analyze", target, "photo", ctx.options)
+        again = ctx.runner.one(Analyze(target, "photo", ctx.options))
         assert isinstance(again, FileAnalysis)
         rescan = ctx.rescan(target, again)
         if rescan.verdict == "clear":
@@ -311,7 +318,7 @@ def _detections(ctx: _Context, scanned: VideoScan) -> list[Detection]:
 
 def _video_copy(ctx: _Context, captions: CaptionFields, target: Path) -> _Made:
     ctx.progress("checking the original")
-    fps, declared, _w, _h = ctx.runner.one("probe", ctx.source)
+    fps, declared, _w, _h = ctx.runner.one(Probe(ctx.source))
     step = max(1, round(fps * SOURCE_STEP_S))
     original = ctx.scan_video(ctx.source, step, declared)
     frame_count = original.frames_read
@@ -332,7 +339,7 @@ def _video_copy(ctx: _Context, captions: CaptionFields, target: Path) -> _Made:
         covers = plan_covers(tracks, fps, step, frame_count, width, height, level)
         ctx.progress("covering faces")
         target.unlink(missing_ok=True)
-        rendered = ctx.runner.one("render_video", ctx.source, target, covers, ctx.style, level)
+        rendered = ctx.runner.one(RenderVideo(ctx.source, target, covers, ctx.style, level))
         assert isinstance(rendered, RenderedVideo)
         ctx.progress("rescanning the copy, every frame")
         again = ctx.scan_video(target, 1, rendered.frames)

@@ -9,14 +9,25 @@ one sentence for the person making the copy.
 from __future__ import annotations
 
 import os
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from photoguard.errors import UserError
+from photoguard.formats import Kind
 from photoguard.media import MediaError
-from photoguard.safecopy.photo import render_photo
-from photoguard.safecopy.video import VideoScan, chunks, probe, render_video, scan_frames
-from photoguard.scan.analysis import analyze_file
+from photoguard.safecopy.cover import Region
+from photoguard.safecopy.photo import PhotoJob, RenderedPhoto, render_photo
+from photoguard.safecopy.video import (
+    RenderedVideo,
+    VideoScan,
+    chunks,
+    probe,
+    render_video,
+    scan_frames,
+)
+from photoguard.scan.analysis import AnalysisOptions, FileAnalysis, analyze_file
 from photoguard.scan.workers import WorkerFailure, WorkerPool
 
 if TYPE_CHECKING:
@@ -25,25 +36,84 @@ if TYPE_CHECKING:
 #: How long one worker task (a render, a range of frames) may take, seconds.
 TASK_TIMEOUT_S = 3600.0
 
+R = TypeVar("R")
 
-def work(task: str, *args: Any) -> Any:
+
+class Task(ABC, Generic[R]):
+    """One piece of a safe copy's work, sent to a worker process (pickled: keep it data)."""
+
+    @abstractmethod
+    def run(self) -> R:
+        """Done in the worker."""
+
+
+@dataclass(frozen=True)
+class Analyze(Task[FileAnalysis]):
+    """The scan's analysis of the original or of the copy."""
+
+    path: Path
+    kind: Kind
+    options: AnalysisOptions
+
+    def run(self) -> FileAnalysis:
+        return analyze_file(self.path, self.kind, self.options)
+
+
+@dataclass(frozen=True)
+class RenderPhoto(Task[RenderedPhoto]):
+    job: PhotoJob
+
+    def run(self) -> RenderedPhoto:
+        return render_photo(self.job)
+
+
+@dataclass(frozen=True)
+class Probe(Task[tuple[float, int, int, int]]):
+    """A video's (fps, declared frame count, width, height)."""
+
+    path: Path
+
+    def run(self) -> tuple[float, int, int, int]:
+        return probe(self.path)
+
+
+@dataclass(frozen=True)
+class ScanFrames(Task[VideoScan]):
+    """Faces in every ``step``-th frame of [start, stop)."""
+
+    path: Path
+    start: int
+    stop: int | None
+    step: int
+    min_face_px: int
+    encode: bool
+
+    def run(self) -> VideoScan:
+        return scan_frames(
+            self.path, self.start, self.stop, self.step, self.min_face_px, self.encode
+        )
+
+
+@dataclass(frozen=True)
+class RenderVideo(Task[RenderedVideo]):
+    source: Path
+    target: Path
+    covers: dict[int, list[Region]]
+    style: str
+    level: int
+
+    def run(self) -> RenderedVideo:
+        return render_video(self.source, self.target, self.covers, self.style, self.level)
+
+
+def work(task: Task[Any]) -> Any:
     """What a worker process does for a safe copy. Media errors come back as values."""
     try:
-        if task == "analyze":
-            return analyze_file(*args)
-        if task == "render_photo":
-            return render_photo(*args)
-        if task == "probe":
-            return probe(*args)
-        if task == "scan_frames":
-            return scan_frames(*args)
-        if task == "render_video":
-            return render_video(*args)
+        return task.run()
     except MediaError as exc:
         return WorkerFailure(str(exc))
     except FileExistsError as exc:
         return WorkerFailure(f"{exc.filename} already exists")
-    raise ValueError(f"unknown task {task!r}")
 
 
 def open_pool(processes: int | None = None) -> WorkerPool:
@@ -60,21 +130,24 @@ class Runner:
         self.cancel = cancel
         self.source = source
 
-    def many(self, tasks: list[tuple[Any, ...]]) -> list[Any]:
+    def many(self, tasks: list[Task[R]]) -> list[R]:
         """Run tasks in parallel; results in task order. Raises UserError on failure."""
         results: dict[int, Any] = {}
-        for key, result in self.pool.run(list(enumerate(tasks)), lambda: self.cancel.cancelled):
+        jobs = [(i, (task,)) for i, task in enumerate(tasks)]
+        for key, result in self.pool.run(jobs, lambda: self.cancel.cancelled):
             results[key] = result
         if self.cancel.cancelled:
             raise UserError("the safe copy was cancelled; nothing was saved")
-        out = [results.get(i) for i in range(len(tasks))]
-        for r in out:
+        out: list[R] = []
+        for i in range(len(tasks)):
+            r = results.get(i)
             if isinstance(r, WorkerFailure) or r is None:
                 reason = r.reason if isinstance(r, WorkerFailure) else "no result"
                 raise UserError(f"no safe copy of {self.source.name} was made: {reason}")
+            out.append(r)
         return out
 
-    def one(self, *task: Any) -> Any:
+    def one(self, task: Task[R]) -> R:
         return self.many([task])[0]
 
     def scan_video(
@@ -82,9 +155,7 @@ class Runner:
     ) -> VideoScan:
         """Faces in every ``step``-th frame of a video, in parallel ranges."""
         parts = chunks(declared, self.pool.processes, step)
-        results = self.many(
-            [("scan_frames", path, a, b, step, min_face_px, faces) for a, b in parts]
-        )
+        results = self.many([ScanFrames(path, a, b, step, min_face_px, faces) for a, b in parts])
         scans: list[VideoScan] = results
         for r in scans:
             if r.error:

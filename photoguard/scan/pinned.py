@@ -66,6 +66,23 @@ class PinnedAnalysis:
     sha256: str | None
 
 
+@dataclass(frozen=True)
+class FileTask:
+    """One file, or one part of a video (every ``parts``-th sample from ``part``), for a
+    worker to check. The scan builds these; a worker runs :func:`run_file_task`."""
+
+    path: Path
+    kind: Kind
+    options: AnalysisOptions
+    part: int = 0
+    parts: int = 1
+
+
+def run_file_task(task: FileTask) -> PinnedAnalysis | WorkerFailure:
+    """What a scan's worker process does with one task."""
+    return analyze_pinned(task.path, task.kind, task.options, task.part, task.parts)
+
+
 def analyze_pinned(
     path: Path, kind: Kind, options: AnalysisOptions, part: int = 0, parts: int = 1
 ) -> PinnedAnalysis | WorkerFailure:

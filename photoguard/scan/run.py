@@ -41,7 +41,7 @@ from photoguard.roster.names import NameIndex
 from photoguard.scan import stored as scan_store
 from photoguard.scan.analysis import AnalysisOptions, FileAnalysis, merge_parts
 from photoguard.scan.cache import ScanCache, cache_key
-from photoguard.scan.pinned import CHANGED, PinnedAnalysis, analyze_pinned
+from photoguard.scan.pinned import CHANGED, FileTask, PinnedAnalysis, run_file_task
 from photoguard.scan.report import FileResult, ScanReport
 from photoguard.scan.verdict import assess
 from photoguard.scan.workers import (
@@ -278,16 +278,19 @@ def scan(
         # are small ones and no core sits idle long while another finishes a big file.
         misses.sort(key=lambda i: (found[i].kind != "video", -_size(found[i].path)))
         parts_of: dict[int, int] = {}
-        tasks: list[tuple[tuple[int, int], tuple[object, ...]]] = []
+        tasks: list[tuple[tuple[int, int], tuple[FileTask]]] = []
         for i in misses:
             item = found[i]
             n = processes if item.kind == "video" else 1
             parts_of[i] = n
-            tasks.extend(((i, k), (item.path, item.kind, analysis_options, k, n)) for k in range(n))
+            tasks.extend(
+                ((i, k), (FileTask(item.path, item.media_kind, analysis_options, k, n),))
+                for k in range(n)
+            )
         collected: dict[int, list[FileAnalysis | WorkerFailure]] = {}
         if tasks and not cancel.cancelled:
             with WorkerPool(
-                analyze_pinned, processes=processes, timeout_s=options.timeout_s
+                run_file_task, processes=processes, timeout_s=options.timeout_s
             ) as pool:
                 for (i, _k), outcome in pool.run(iter(tasks), stopped):
                     if isinstance(outcome, PinnedAnalysis):
