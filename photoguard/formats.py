@@ -120,10 +120,20 @@ VIDEO_SUFFIXES = frozenset(
 #: recognised by content: the names alone are too common for other things.)
 _TEXT_TOO_SUFFIXES = frozenset({".ts"})
 
-#: ISO base media brands of pictures (HEIF, AVIF) and of audio-only files (M4A, M4B).
-_PHOTO_BRANDS = frozenset(
+#: The one list of HEIF and AVIF brands (ISO base media ``ftyp`` major brands).
+#: Files with one of these brands are checked as photos (Pillow with pillow-heif
+#: decodes them)...
+HEIF_PHOTO_BRANDS = frozenset(
     {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"avif"}
 )
+#: ... and files with one of these are checked as video (image sequences, HEIF
+#: structural brand 2): their metadata is still read as HEIF (metadata/heif.py).
+#: Moving a brand between the two sets changes which decoder sees those files.
+HEIF_OTHER_BRANDS = frozenset({b"hevm", b"hevs", b"mif2", b"avis"})
+HEIF_BRANDS = HEIF_PHOTO_BRANDS | HEIF_OTHER_BRANDS
+#: The AVIF ones (Pillow reads their metadata; pillow-heif the rest).
+AVIF_BRANDS = frozenset({b"avif", b"avis"})
+#: Brands of audio-only files (M4A, M4B).
 _AUDIO_BRANDS = frozenset({b"M4A ", b"M4B ", b"M4P "})
 #: The first box of a QuickTime movie written without an ``ftyp`` box (older cameras).
 _QUICKTIME_BOXES = frozenset({b"moov", b"mdat", b"wide", b"pnot"})
@@ -167,7 +177,7 @@ def sniff_kind(head: bytes) -> Kind | None:
         return "video"
     if head[4:8] == b"ftyp":
         brand = head[8:12]
-        if brand in _PHOTO_BRANDS:
+        if brand in HEIF_PHOTO_BRANDS:
             return "photo"
         if brand in _AUDIO_BRANDS:
             return None

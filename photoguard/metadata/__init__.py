@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from photoguard.files.safeopen import open_regular
+from photoguard.formats import HEIF_BRANDS
 from photoguard.metadata import avi, exif, gif, heif, jp2, jpeg, matroska, mp4, png, webp
 from photoguard.metadata.fields import (
     PATH_FIELDS,
@@ -54,10 +55,6 @@ __all__ = [
 #: keeps the captions read inside a file, and must not serve ones read by older readers.
 READERS_VERSION = 2
 
-HEIF_BRANDS = frozenset(
-    {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm", b"hevs", b"mif1", b"msf1"}
-    | {b"mif2", b"avif", b"avis"}
-)
 #: Top-level boxes an old QuickTime file may start with (no ftyp box).
 QUICKTIME_FIRST_BOXES = frozenset({b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"})
 

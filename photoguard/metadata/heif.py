@@ -9,10 +9,9 @@ import io
 from pathlib import Path
 from typing import Any
 
+from photoguard.formats import AVIF_BRANDS
 from photoguard.metadata import exif, xmp
 from photoguard.metadata.fields import Collector
-
-AVIF_BRANDS = frozenset({b"avif", b"avis"})
 
 
 def read_heif(path: Path, brand: bytes, out: Collector) -> None:
