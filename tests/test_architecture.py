@@ -52,9 +52,15 @@ WRONG_ARROWS = [
     ),
     ("The core's layers", "photoguard/media/photo.py", "import photoguard.faces.detect"),
     (
-        "The store imports no workspace",
+        "The store imports no domain code",
         "photoguard/store/per_folder.py",
         "import photoguard.workspace.district",
+    ),
+    ("The store imports no domain code", "photoguard/store/schema.py", "import photoguard.audit"),
+    (
+        "The store imports no domain code",
+        "photoguard/store/schema.py",
+        "import photoguard.roster.stored",
     ),
     ("The core's layers", "photoguard/scan/verdict.py", "import photoguard.safecopy.make"),
     ("The app's layers", "ui/state.py", "import ui.pages.log"),

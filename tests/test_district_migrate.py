@@ -24,7 +24,8 @@ from photoguard.roster.importing import apply_import, preview_import
 from photoguard.scan import stored as scan_store
 from photoguard.scan.decisions import decide
 from photoguard.store import DATA_TABLES, per_folder
-from photoguard.store.engine import SQLITE_FILE, open_database
+from photoguard.store.engine import SQLITE_FILE
+from photoguard.workspace.database import open_database
 from photoguard.workspace.folder import open_workspace
 from photoguard.workspace.settings import load_settings
 

@@ -103,3 +103,21 @@ def test_an_older_database_is_sealed_on_upgrade_and_then_covered(
     assert not verified.ok
     assert "roster version 1 was changed after it was imported" in verified.reason
     assert any("is not what the approval log recorded" in n for n in verified.notes)
+
+
+def test_the_store_refuses_an_upgrade_without_its_data_step(tmp_path: Path) -> None:
+    """The store alone cannot seal a roster: migrating an older database without the
+    log's data step is refused before anything changes (never schema 3 unsealed)."""
+    from photoguard.store.migrations import current_version, migrate
+
+    home = tmp_path / "home"
+    schema_2_folder(home)
+    db = SqliteDatabase(home / "photoguard.sqlite")
+    try:
+        with pytest.raises(RuntimeError, match="schema step 3 converts existing data"):
+            migrate(db)
+        with db.snapshot() as tx:
+            assert current_version(tx) == 2
+            assert list(audit.records_of(tx, "default", ("roster.seal",))) == []
+    finally:
+        db.close()

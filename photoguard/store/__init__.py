@@ -30,7 +30,6 @@ if TYPE_CHECKING:
         Row,
         SqliteDatabase,
         Tx,
-        open_database,
         writable,
     )
     from photoguard.store.migrations import current_version, ensure_identity, migrate, read_identity
@@ -53,7 +52,6 @@ __all__ = [
     "current_version",
     "ensure_identity",
     "migrate",
-    "open_database",
     "read_identity",
     "renumber_after_copy",
     "writable",
@@ -70,7 +68,6 @@ _HOMES = {
             "Row",
             "SqliteDatabase",
             "Tx",
-            "open_database",
             "writable",
         ),
         "engine",

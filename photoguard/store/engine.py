@@ -19,7 +19,6 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -408,53 +407,6 @@ def connect(home: Path, url: str | None = None, read_only: bool = False) -> Data
             raise UserError(f"--db must be a postgresql:// URL, not {_redact(url)!r}")
         return PostgresDatabase(url, read_only=read_only)
     return SqliteDatabase(home / SQLITE_FILE, read_only=read_only)
-
-
-def open_database(
-    home: Path,
-    url: str | None = None,
-    *,
-    read_only: bool = False,
-    expect_identity: str | None = None,
-) -> Database:
-    """Open (creating if needed) PostgreSQL at ``url``, or else the SQLite file in ``home``.
-
-    The schema is brought up to date by :func:`photoguard.store.migrations.migrate`
-    (records a migration appends to the approval log are witnessed in ``home``),
-    and the database gets its identity on first use. Read-only, nothing is
-    created, migrated or written. ``expect_identity``: refuse (before migrating) a
-    database whose identity is another one (see workspace.py).
-    """
-    from photoguard import audit
-    from photoguard.store.migrations import current_version, ensure_identity, migrate, read_identity
-
-    db = connect(home, url, read_only=read_only)
-    try:
-        if expect_identity is not None and isinstance(db, SqliteDatabase):
-            found = db.file_identity()
-            if found != expect_identity:
-                raise ReplacedDatabase(db.path, expect_identity, found)
-        if read_only:
-            with db.snapshot() as tx:
-                db.schema_version = current_version(tx)
-                found = read_identity(tx) if db.schema_version >= 2 else None
-            if not db.schema_version:
-                raise UserError(f"{db.display_name} holds no photoguard database yet")
-            db.identity = found or ""
-            return db
-        appended: list[audit.Record] = []
-        db.schema_version = migrate(db, backup_dir=home, appended=appended)
-        db.identity = ensure_identity(db)
-        for school in sorted({r.school for r in appended}):
-            audit.write_head(
-                home,
-                school,
-                *[replace(r, database=db.identity) for r in appended if r.school == school],
-            )
-    except BaseException:
-        db.close()
-        raise
-    return db
 
 
 class ReplacedDatabase(UserError):

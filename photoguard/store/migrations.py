@@ -12,16 +12,20 @@ Also here: the database's identity, a random ID stored in it when it is created
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TypeVar
 
 from photoguard.errors import UserError
 from photoguard.files.clock import utcnow as _utcnow
 from photoguard.store.engine import Database, PermissionDenied, SqliteDatabase, Tx
 from photoguard.store.schema import LATEST, MIGRATIONS, Migration
 
-if TYPE_CHECKING:
-    from photoguard.audit.chain import Record
+#: What a data step returns: the approval-log records it appended (the store does not
+#: look inside them; the caller witnesses them once the step commits).
+R = TypeVar("R")
+#: A step's data step (see :attr:`Migration.converts_data`), by schema version.
+DataSteps = Mapping[int, Callable[[Tx], list[R]]]
 
 
 def current_version(tx: Tx) -> int:
@@ -59,12 +63,17 @@ def _no_access(db: Database) -> UserError:
 
 
 def migrate(
-    db: Database, backup_dir: Path | None = None, appended: list[Record] | None = None
+    db: Database,
+    backup_dir: Path | None = None,
+    appended: list[R] | None = None,
+    data_steps: DataSteps[R] | None = None,
 ) -> int:
     """Apply every pending migration; return the schema version reached.
 
-    Records the migrations appended to the approval log are added to ``appended``
-    (the caller witnesses them)."""
+    A step that converts existing data runs its data step from ``data_steps``; a
+    database that has data and a pending step whose data step is not given is refused
+    before anything changes. What the data steps return is added to ``appended``
+    (the caller witnesses those records)."""
     try:
         with db.snapshot() as tx:
             version = current_version(tx)
@@ -80,11 +89,22 @@ def migrate(
         )
     if version == LATEST:
         return version
+    steps = data_steps or {}
+    missing = [
+        m.version
+        for m in MIGRATIONS
+        if m.converts_data and m.version > version > 0 and m.version not in steps
+    ]
+    if missing:  # a programming error: never record a step as applied without its data step
+        raise RuntimeError(
+            f"schema step {missing[0]} converts existing data and no data step was given: "
+            "open the database with photoguard.workspace.database.open_database"
+        )
     if version > 0 and backup_dir is not None and isinstance(db, SqliteDatabase):
         db.backup_to(backup_dir / f"photoguard.sqlite.before-v{LATEST}.bak")
     try:
         for step in MIGRATIONS:
-            records = _apply(db, step)
+            records = _apply(db, step, steps.get(step.version) if version > 0 else None)
             if appended is not None:
                 appended.extend(records)
     except PermissionDenied as exc:
@@ -103,8 +123,10 @@ def _detail(exc: PermissionDenied) -> str:
     return text
 
 
-def _apply(db: Database, step: Migration) -> list[Record]:
-    records: list[Record] = []
+def _apply(
+    db: Database, step: Migration, data_step: Callable[[Tx], list[R]] | None = None
+) -> list[R]:
+    records: list[R] = []
     with db.transaction() as tx:
         if tx.dialect == "postgresql":
             # Two first runs racing on one server: the second waits, then skips.
@@ -117,8 +139,8 @@ def _apply(db: Database, step: Migration) -> list[Record]:
         )
         for statement in step.statements(tx.dialect, _schema(tx)):
             tx.execute(statement)
-        if step.run is not None:
-            records = step.run(tx)
+        if data_step is not None:
+            records = data_step(tx)
         tx.execute(
             "INSERT INTO schema_version (version, description, applied_at) VALUES (?, ?, ?)",
             (step.version, step.description, _utcnow()),

@@ -7,7 +7,9 @@ row-level security) is given per engine. PostgreSQL statements may name
 look a name up through a search path a login could change. District roles and
 row-level security are store/roles.py.
 
-A step may also run a data step in the same transaction (:attr:`Migration.run`).
+A step may also convert existing data in the same transaction
+(:attr:`Migration.converts_data`); the data step itself is written above the store
+(audit/upgrades.py), which passes it to migrate().
 store/migrations.py applies the steps; a new step goes at the end of
 :data:`MIGRATIONS`, and a new table that holds a school's data also gets a place
 in :data:`DATA_TABLES` (and its grants, see store/roles.py).
@@ -15,17 +17,11 @@ in :data:`DATA_TABLES` (and its grants, see store/roles.py).
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
 
 from photoguard.store.engine import Tx
 from photoguard.store.roles import DISTRICT_ROLES
-from photoguard.vocab import LogAction
-
-if TYPE_CHECKING:
-    from photoguard.audit.chain import Record
 
 _TYPES = {
     "sqlite": {"ID": "INTEGER PRIMARY KEY", "BLOB": "BLOB"},
@@ -40,9 +36,11 @@ class Migration:
     shared: Sequence[str] = ()
     sqlite: Sequence[str] = field(default_factory=tuple)
     postgresql: Sequence[str] = field(default_factory=tuple)
-    #: A data step run after the statements, in the same transaction; it returns the
-    #: approval-log records it appended (to be witnessed once the step commits).
-    run: Callable[[Tx], list[Record]] | None = None
+    #: The step also converts data written under the older schema, in the same
+    #: transaction, in a way only the layers above the store know (it writes approval-log
+    #: records): the caller of migrate() passes that data step (workspace/database.py).
+    #: A database created new has no such data, so it needs none.
+    converts_data: bool = False
 
     def statements(self, dialect: str, schema: str = "") -> list[str]:
         types = _TYPES[dialect]
@@ -54,48 +52,6 @@ class Migration:
 
 _APPEND_ONLY_MESSAGE = "the approval log is append-only: records are never changed or deleted"
 _IDENTITY_MESSAGE = "the database identity is fixed when the database is created"
-
-#: Who the records of an upgrade are written by.
-UPGRADE_ACTOR = "photoguard upgrade"
-
-
-def _link_and_seal(tx: Tx) -> list[Record]:
-    """Schema 3's data step: tie every scan_files row to its scan.file record, and seal
-    every roster version already imported in the approval log (a ``roster.seal`` record
-    with the digest of its students and opt-out flags), so that from now on a change
-    made to those tables behind photoguard's back is found (see log_tables.py).
-    A change made before the upgrade cannot be told apart from the original."""
-    from photoguard import audit
-    from photoguard.roster import stored as rosters
-
-    links: dict[tuple[int, str], int] = {}
-    for row in tx.rows("SELECT school, seq, body FROM audit_log WHERE action = 'scan.file'"):
-        try:
-            logged = json.loads(row["body"])
-            key = (int(logged["scan_id"]), str(logged["path"]))
-        except (ValueError, TypeError, KeyError):
-            continue  # damaged: log verify reports it
-        links[key] = max(links.get(key, 0), int(row["seq"]))
-    tx.executemany(
-        "UPDATE scan_files SET record_seq = ? WHERE scan_id = ? AND path = ?",
-        [(seq, scan_id, path) for (scan_id, path), seq in links.items()],
-    )
-    appended: list[Record] = []
-    for version in tx.rows("SELECT * FROM roster_versions ORDER BY school, id"):
-        label = f"{version['id']}:{str(version['source_sha256'])[:12]}"
-        students = rosters.students(tx, int(version["id"]))
-        seal: dict[str, Any] = {
-            "roster_version": label,
-            "students_sha256": rosters.students_digest(students),
-            "students": len(students),
-            "opted_out": sum(1 for s in students if s.opted_out),
-            "sealed_at_upgrade": True,
-        }
-        appended.append(
-            audit.append(tx, str(version["school"]), UPGRADE_ACTOR, LogAction.ROSTER_SEAL, seal)
-        )
-    return appended
-
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
@@ -249,7 +205,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         "scan rows name their scan.file record; roster versions sealed in the approval log",
         shared=("ALTER TABLE scan_files ADD COLUMN record_seq BIGINT",),
         postgresql=("GRANT UPDATE (record_seq) ON scan_files TO photoguard_staff",),
-        run=_link_and_seal,
+        converts_data=True,
     ),
 )
 

@@ -32,9 +32,9 @@ from photoguard.store import (
     SQLITE_FILE,
     Database,
     Tx,
-    open_database,
 )
 from photoguard.store.copy import copy_database
+from photoguard.workspace.database import open_database
 from photoguard.workspace.settings import load_settings, save_settings
 
 ROLES = tuple(GROUP_ROLES)

@@ -26,9 +26,10 @@ from typing import Any
 from photoguard.audit import witness
 from photoguard.errors import UserError
 from photoguard.roster.stored import ensure_school
-from photoguard.store import Database, open_database
+from photoguard.store import Database
 from photoguard.store.engine import SQLITE_FILE, PermissionDenied, writable
 from photoguard.store.per_folder import folder_database_url
+from photoguard.workspace.database import open_database
 from photoguard.workspace.home import ensure_home, resolve_home
 from photoguard.workspace.settings import Settings, load_settings, with_overrides
 
