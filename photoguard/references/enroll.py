@@ -42,7 +42,12 @@ from photoguard.references.pspa import IndexRow, folder_parts, path_problem, rea
 from photoguard.references.vault import SealError, Vault
 from photoguard.roster import stored as roster_store
 from photoguard.roster.model import Student
-from photoguard.scan.analysis import AnalysisOptions, ReferenceAnalysis, analyze_reference
+from photoguard.scan.analysis import (
+    AnalysisOptions,
+    ReferenceAnalysis,
+    ReferenceTask,
+    run_reference_task,
+)
 from photoguard.scan.workers import WorkerFailure, WorkerPool
 from photoguard.vocab import LogAction
 from photoguard.workspace.folder import Workspace
@@ -332,8 +337,8 @@ def enroll(
     )
     analysed: dict[int, ReferenceAnalysis | WorkerFailure] = {}
     if todo:
-        with WorkerPool(analyze_reference, processes=min(processes or 99, len(todo))) as pool:
-            tasks = ((i, (c.photo, options)) for i, (c, _) in enumerate(todo))
+        with WorkerPool(run_reference_task, processes=min(processes or 99, len(todo))) as pool:
+            tasks = ((i, (ReferenceTask(c.photo, options),)) for i, (c, _) in enumerate(todo))
             for done, (key, result) in enumerate(pool.run(tasks), start=1):
                 analysed[key] = result
                 if progress:

@@ -403,6 +403,20 @@ class ReferenceAnalysis:
 THUMBNAIL_PX = 96
 
 
+@dataclass(frozen=True)
+class ReferenceTask:
+    """One reference photo for a worker to find and encode the faces of (enrolment
+    builds these; a worker runs :func:`run_reference_task`)."""
+
+    path: Path
+    options: AnalysisOptions
+
+
+def run_reference_task(task: ReferenceTask) -> ReferenceAnalysis:
+    """What an enrolment's worker process does with one task."""
+    return analyze_reference(task.path, task.options)
+
+
 def analyze_reference(path: Path, options: AnalysisOptions) -> ReferenceAnalysis:
     """Find and encode the faces of a reference photo (the first picture in the file)."""
     try:
