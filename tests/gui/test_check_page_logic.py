@@ -62,3 +62,14 @@ def test_cancel_is_routed_to_the_workflow_that_runs(page: CheckPage) -> None:
     assert page.job is None
     assert not page.copies.cancel()  # asked twice: nothing more to stop
     assert not page.scans.cancel()
+
+
+def test_no_new_check_starts_while_a_safe_copy_is_made(page: CheckPage, tmp_path: Path) -> None:
+    """Starting a check during a safe copy would clear the grid the copy reports into."""
+    folder = tmp_path / "trip"
+    folder.mkdir()
+    page.copies.running = True  # as while make_safe_copy runs on the task runner
+    page.start_check([folder])
+    assert page.message.kind == "warning"
+    assert page.message.text().startswith("A safe copy is being made")
+    assert page.job is None and page.paths == []

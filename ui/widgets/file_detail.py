@@ -251,6 +251,16 @@ class FileDetail(QWidget):
         self.user_name = name
         self.who.setText(f"Decisions are recorded in the approval log as {name}.")
 
+    def hold_decisions(self) -> None:
+        """Disable the decision buttons while a decision is being recorded (the next
+        :meth:`show_result` enables what applies)."""
+        for button in (self.approve, self.with_reason, self.block):
+            button.setEnabled(False)
+
+    def hold_safe_copy(self) -> None:
+        """Disable the safe-copy button while a copy is being made."""
+        self.copy_button.setEnabled(False)
+
     def show_result(
         self,
         result: FileResult | None,

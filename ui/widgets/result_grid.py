@@ -176,3 +176,7 @@ class ResultGrid(QListView):
         self.setWordWrap(False)
         self.setMouseTracking(False)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+    def forget_thumbnails(self) -> None:
+        """Drop the scaled thumbnails it has drawn (a new check is starting)."""
+        self.delegate.forget()

@@ -289,6 +289,9 @@ class CheckPage(QWidget):
         if self.job is not None:
             self.message.warning("A check is already running: cancel it or wait for it to end.")
             return
+        if self.copies.busy:
+            self.message.warning("A safe copy is being made: wait for it or cancel it first.")
+            return
         gone = [p for p in paths if not p.exists()]
         if gone:
             self.message.error(f"{display(gone[0])} does not exist (any more).")
@@ -299,7 +302,7 @@ class CheckPage(QWidget):
         self.skipped = []
         self.model.clear()
         self.thumbnails.clear()
-        self.grid.delegate.forget()
+        self.grid.forget_thumbnails()
         self.detail.show_result(None)
         self.set_filter("all")
         self.heading.setText(f"Checking {check_label([str(p) for p in paths])}")
@@ -419,9 +422,7 @@ class CheckPage(QWidget):
         if self.job is not None:
             self.message.warning("Wait for the check to finish before deciding.")
             return
-        self.detail.approve.setEnabled(False)
-        self.detail.with_reason.setEnabled(False)
-        self.detail.block.setEnabled(False)
+        self.detail.hold_decisions()
         self.decisions.decide(result, decision, reason)
 
     def _after_decision(self) -> None:
@@ -448,7 +449,7 @@ class CheckPage(QWidget):
         result = self.current_result()
         if result is None or self.job is not None or self.copies.busy:
             return
-        self.detail.copy_button.setEnabled(False)
+        self.detail.hold_safe_copy()
         self.copies.start(result)
 
     def _show_current(self) -> None:
