@@ -123,17 +123,13 @@ class Body:
     @classmethod
     def from_body(cls, raw: Mapping[str, Any]) -> Self:
         """Read a stored body; never raises (see the module's docstring)."""
-        values = {
-            f.name: _read(f.metadata["kind"], raw, f.name, f.metadata["of"]) for f in fields(cls)
-        }
-        return cls(**values)
+        return cls(**{name: _read(kind, raw, name, of) for name, kind, _, of in _spec(cls)})
 
     def to_json_dict(self) -> dict[str, Any]:
         """The body to append, key for key what earlier versions appended."""
         out: dict[str, Any] = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            written = f.metadata["written"]
+        for name, _, written, _ in _spec(type(self)):
+            value = getattr(self, name)
             if (
                 written == "never"
                 or (written == "if_set" and not value)
@@ -141,8 +137,23 @@ class Body:
                 or (written.startswith("if:") and not getattr(self, written[3:]))
             ):
                 continue
-            out[f.name] = _jsonable(value)
+            out[name] = _jsonable(value)
         return out
+
+
+_Spec = tuple[tuple[str, str, str, str], ...]
+_SPECS: dict[type[Body], _Spec] = {}
+
+
+def _spec(cls: type[Body]) -> _Spec:
+    """Each field of a body class: its name (the key), how it is read, when written."""
+    spec = _SPECS.get(cls)
+    if spec is None:
+        spec = _SPECS[cls] = tuple(
+            (f.name, f.metadata["kind"], f.metadata["written"], f.metadata["of"])
+            for f in fields(cls)
+        )
+    return spec
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -343,6 +354,8 @@ BODY_CLASSES: Mapping[LogAction, type[Body]] = {
     for action in cls.actions
 }
 
+_BY_NAME: Mapping[str, type[Body]] = {str(a): cls for a, cls in BODY_CLASSES.items()}
+
 #: The records that seal a roster version (roster/stored.py SEAL_ACTIONS).
 Seal = RosterImport | RosterSeal
 
@@ -356,10 +369,10 @@ def as_seal(body: LogBody) -> Seal | None:
 
 def body_class(action: str) -> type[Body] | None:
     """The body class of an action (``decision.pending`` too), or None if unknown."""
-    try:
-        return BODY_CLASSES[LogAction(action)]
-    except ValueError:
-        return Decision if action.startswith(DECISION_PREFIX) else None
+    cls = _BY_NAME.get(action)
+    if cls is None and action.startswith(DECISION_PREFIX):
+        return Decision
+    return cls
 
 
 def parse(action: str, raw: Mapping[str, Any]) -> LogBody:

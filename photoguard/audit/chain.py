@@ -36,6 +36,7 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -90,14 +91,15 @@ class Record:
             self.school, self.seq, self.at, self.actor, self.action, self.body, self.prev_hash
         )
 
-    @property
+    @cached_property
     def typed_body(self) -> bodies.LogBody:
-        """The body as its action's type (audit/bodies.py); never raises."""
+        """The body as its action's type (audit/bodies.py), read once; never raises."""
         return bodies.parse(self.action, self.body)
 
     def body_as(self, cls: type[B]) -> B | None:
         """The body if it is a ``cls`` (the body of this record's action, readable), else None."""
-        return bodies.parse_as(cls, self.action, self.body)
+        body = self.typed_body
+        return body if isinstance(body, cls) else None
 
     @property
     def when(self) -> datetime:
