@@ -2,6 +2,8 @@
 
 * chain.py: appending records and reading them back (:func:`append`,
   :func:`log_action`, :func:`records`, ...);
+* bodies.py: the typed body of each action, which writers build and readers read
+  (``record.typed_body``, ``record.body_as(ScanFile)``);
 * verification.py: whether one record stands in its chain (:func:`chained`), and
   the whole log verified (:func:`verify`), with witness.py (what the data folder
   saw being written) and tables.py (the tables the log vouches for);

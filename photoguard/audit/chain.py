@@ -36,9 +36,11 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from photoguard.audit import bodies
 from photoguard.audit.witness import canonical_json, write_head
 from photoguard.files.clock import utc_timestamp
 from photoguard.store.engine import Database, Row, Tx
@@ -59,6 +61,8 @@ __all__ = [
 ]
 
 GENESIS = "0" * 64
+
+B = TypeVar("B", bound=bodies.Body)
 
 
 def default_actor() -> str:
@@ -86,6 +90,16 @@ class Record:
         return record_hash(
             self.school, self.seq, self.at, self.actor, self.action, self.body, self.prev_hash
         )
+
+    @cached_property
+    def typed_body(self) -> bodies.LogBody:
+        """The body as its action's type (audit/bodies.py), read once; never raises."""
+        return bodies.parse(self.action, self.body)
+
+    def body_as(self, cls: type[B]) -> B | None:
+        """The body if it is a ``cls`` (the body of this record's action, readable), else None."""
+        body = self.typed_body
+        return body if isinstance(body, cls) else None
 
     @property
     def when(self) -> datetime:
@@ -199,7 +213,7 @@ def _readable_record(row: Row, database: str = "") -> Record:
             return record
     except ValueError:
         pass
-    unreadable = canonical_json({"unreadable_body": str(row["body"])})
+    unreadable = canonical_json({bodies.UNREADABLE_KEY: str(row["body"])})
     return record_from_row(row | {"body": unreadable}, database)
 
 

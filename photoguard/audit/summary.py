@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
+from photoguard.audit import bodies
 from photoguard.audit.chain import Record
 from photoguard.audit.verification import Verification, verify
 from photoguard.audit.view import LogFilter, read_records
@@ -115,57 +116,55 @@ def _summary(
     gaps: tuple[str, ...] | None = None
     gaps_scan: int | None = None
     for r in records:
-        b = r.body
+        # Each record is read as its action's body; a damaged one as a body with nothing in it.
         if r.action == "scan.start":
             scans += 1
         elif r.action == "scan.file":
+            checked = r.body_as(bodies.ScanFile) or bodies.ScanFile()
             checks += 1
-            if isinstance(b.get("sha256"), str):
-                hashes.add(b["sha256"])
-            verdicts[str(b.get("verdict", "error"))] += 1
-            kinds = {
-                str(f.get("type"))
-                for f in (b.get("findings") or [])
-                if isinstance(f, Mapping) and f.get("type")
-            }
-            findings.update(kinds)
+            if checked.sha256 is not None:
+                hashes.add(checked.sha256)
+            verdicts[checked.verdict if checked.verdict is not None else "error"] += 1
+            findings.update({str(f.get("type")) for f in checked.findings if f.get("type")})
         elif r.action == "scan.finish":
-            cancelled += bool(b.get("cancelled"))
-            raw = b.get("coverage_gaps")
-            gaps = tuple(str(i) for i in raw) if isinstance(raw, list) else ()
-            gaps_scan = _int(b.get("scan_id")) or None
+            finish = r.body_as(bodies.ScanFinish) or bodies.ScanFinish()
+            cancelled += finish.cancelled
+            gaps = finish.coverage_gaps
+            gaps_scan = finish.scan_id or None
         elif r.action.startswith("decision."):
             kind = r.action.removeprefix("decision.")
             decisions[kind] += 1
             if kind == "override":
+                decided = r.body_as(bodies.Decision) or bodies.Decision()
                 overrides.append(
                     Override(
                         r.seq,
                         r.at,
                         r.actor,
-                        str(b.get("path", "")),
-                        str(b.get("verdict", "")),
-                        str(b.get("reason", "")),
+                        decided.path or "",
+                        decided.verdict or "",
+                        decided.reason or "",
                     )
                 )
         elif r.action == "roster.import":
-            diff = b.get("diff") if isinstance(b.get("diff"), Mapping) else {}
+            imported = r.body_as(bodies.RosterImport) or bodies.RosterImport()
             imports.append(
                 RosterImport(
                     r.seq,
                     r.at,
                     r.actor,
-                    str(b.get("roster_version", "")),
-                    str(b.get("source_name", "")),
-                    _int(b.get("students")),
-                    _int(b.get("opted_out")),
-                    {str(k): _int(v) for k, v in (diff or {}).items()},
+                    imported.roster_version or "",
+                    imported.source_name or "",
+                    imported.students or 0,
+                    imported.opted_out or 0,
+                    {str(k): _int(v) for k, v in imported.diff.items()},
                 )
             )
         elif r.action == "enroll.add":
             enrolled += 1
         elif r.action == "enroll.remove":
-            removals += len(b.get("student_ids") or [])
+            removed = r.body_as(bodies.EnrollRemove) or bodies.EnrollRemove()
+            removals += len(removed.student_ids)
         elif r.action == "purge":
             purges += 1
         elif r.action == "safecopy":

@@ -23,8 +23,8 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
+from photoguard.audit import bodies
 from photoguard.roster import stored as roster_store
 from photoguard.store.engine import Row, Tx
 
@@ -45,12 +45,13 @@ class TableCheck:
     unchecked: tuple[str, ...]
 
 
-def _body(row: Row) -> dict[str, Any] | None:
+def _body(row: Row) -> bodies.LogBody | None:
+    """The typed body of a log row, or None if it is not a JSON object."""
     try:
         body = json.loads(row["body"])
     except (ValueError, TypeError):
         return None  # the chain check names it
-    return body if isinstance(body, dict) else None
+    return bodies.parse(str(row["action"]), body) if isinstance(body, dict) else None
 
 
 def _readable(tx: Tx, tables: tuple[str, ...]) -> bool:
@@ -101,10 +102,11 @@ def _check_rosters(
         if row["action"] not in roster_store.SEAL_ACTIONS:
             continue
         body = _body(row)
-        if body is None or roster_store.DIGEST_FIELD not in body:
+        sealed = bodies.as_seal(body) if body is not None else None
+        if sealed is None or sealed.students_sha256 is None:
             continue  # written before rosters were sealed (the upgrade seals those)
-        label = str(body.get("roster_version"))
-        seals[label] = (int(row["seq"]), str(body[roster_store.DIGEST_FIELD]))
+        label = str(sealed.roster_version)
+        seals[label] = (int(row["seq"]), sealed.students_sha256)
         newest = (int(row["seq"]), label)
     versions = roster_store.history(tx, school)
     for version in versions:
@@ -132,22 +134,18 @@ def _check_rosters(
 def _check_scans(
     tx: Tx, school: str, log: list[Row], labels: Mapping[int, str], problems: list[str]
 ) -> int:
-    files: dict[tuple[int, str], tuple[int, dict[str, Any]]] = {}
-    starts: dict[int, dict[str, Any]] = {}
+    files: dict[tuple[int, str], tuple[int, bodies.ScanFile]] = {}
+    starts: dict[int, bodies.ScanStart] = {}
     for row in log:
         if row["action"] not in ("scan.file", "scan.start"):
             continue
         body = _body(row)
-        if body is None:
-            continue
-        try:
-            scan_id = int(body["scan_id"])
-        except (KeyError, TypeError, ValueError):
-            continue
-        if row["action"] == "scan.start":
-            starts[scan_id] = body
-        elif isinstance(body.get("path"), str):
-            files[(scan_id, body["path"])] = (int(row["seq"]), body)
+        if isinstance(body, bodies.ScanStart) and body.scan_id is not None:
+            starts[body.scan_id] = body
+        elif (
+            isinstance(body, bodies.ScanFile) and body.scan_id is not None and body.path is not None
+        ):
+            files[(body.scan_id, body.path)] = (int(row["seq"]), body)
     rows = tx.rows(
         "SELECT f.scan_id, f.path, f.sha256, f.verdict, f.record_seq FROM scan_files f "
         "JOIN scans s ON s.id = f.scan_id WHERE s.school = ? ORDER BY f.scan_id, f.path",
@@ -161,10 +159,10 @@ def _check_scans(
             problems.append(f"{where} is in the database but not in the approval log")
             continue
         seq, body = found
-        if (r["sha256"], r["verdict"]) != (body.get("sha256"), body.get("verdict")):
+        if (r["sha256"], r["verdict"]) != (body.sha256, body.verdict):
             problems.append(
                 f"the database's entry for {where} (verdict {r['verdict']}) is not what the "
-                f"approval log recorded (record {seq}: verdict {body.get('verdict')}); it was "
+                f"approval log recorded (record {seq}: verdict {body.verdict}); it was "
                 "changed outside photoguard"
             )
         elif r["record_seq"] is not None and int(r["record_seq"]) != seq:
@@ -175,24 +173,24 @@ def _check_scans(
     for scan in tx.rows(
         "SELECT id, roster_version_id, settings FROM scans WHERE school = ?", (school,)
     ):
-        body = starts.get(int(scan["id"]))
-        if body is None:
+        start = starts.get(int(scan["id"]))
+        if start is None:
             continue  # a scan with no start record has nothing a decision could use
-        if "roster_version" in body:
+        if start.roster_logged:
             vid = scan["roster_version_id"]
             label = None if vid is None else labels.get(int(vid), f"{vid}:unknown")
-            if label != body["roster_version"]:
+            if label != start.roster_version:
                 problems.append(
                     f"scan {scan['id']} names roster version {label} in the database, but "
-                    f"{body['roster_version']} in the approval log"
+                    f"{start.roster_version} in the approval log"
                 )
                 continue
-        if isinstance(body.get("settings"), dict):
+        if start.settings is not None:
             try:
                 stored = json.loads(scan["settings"])
             except (ValueError, TypeError):
                 stored = None
-            if stored != body["settings"]:
+            if stored != start.settings:
                 problems.append(
                     f"scan {scan['id']}'s settings in the database are not those in the "
                     "approval log"

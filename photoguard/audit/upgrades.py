@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
 
+from photoguard.audit import bodies
 from photoguard.audit.chain import Record, append
 from photoguard.roster import stored as rosters
 from photoguard.store.engine import Tx
@@ -29,10 +29,12 @@ def link_and_seal(tx: Tx) -> list[Record]:
     links: dict[tuple[int, str], int] = {}
     for row in tx.rows("SELECT school, seq, body FROM audit_log WHERE action = 'scan.file'"):
         try:
-            logged = json.loads(row["body"])
-            key = (int(logged["scan_id"]), str(logged["path"]))
-        except (ValueError, TypeError, KeyError):
+            logged = bodies.parse_as(bodies.ScanFile, "scan.file", json.loads(row["body"]))
+        except (ValueError, TypeError):
+            logged = None
+        if logged is None or logged.scan_id is None or logged.path is None:
             continue  # damaged: log verify reports it
+        key = (logged.scan_id, logged.path)
         links[key] = max(links.get(key, 0), int(row["seq"]))
     tx.executemany(
         "UPDATE scan_files SET record_seq = ? WHERE scan_id = ? AND path = ?",
@@ -42,13 +44,13 @@ def link_and_seal(tx: Tx) -> list[Record]:
     for version in tx.rows("SELECT * FROM roster_versions ORDER BY school, id"):
         label = f"{version['id']}:{str(version['source_sha256'])[:12]}"
         students = rosters.students(tx, int(version["id"]))
-        seal: dict[str, Any] = {
-            "roster_version": label,
-            "students_sha256": rosters.students_digest(students),
-            "students": len(students),
-            "opted_out": sum(1 for s in students if s.opted_out),
-            "sealed_at_upgrade": True,
-        }
+        seal = bodies.RosterSeal(
+            roster_version=label,
+            students_sha256=rosters.students_digest(students),
+            students=len(students),
+            opted_out=sum(1 for s in students if s.opted_out),
+            sealed_at_upgrade=True,
+        ).to_json_dict()
         appended.append(
             append(tx, str(version["school"]), UPGRADE_ACTOR, LogAction.ROSTER_SEAL, seal)
         )

@@ -13,11 +13,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+from photoguard.audit import bodies
 from photoguard.audit import chain as audit
 from photoguard.audit.witness import canonical_json
 from photoguard.errors import UserError
 from photoguard.files.spreadsheet import write_csv
-from photoguard.vocab import FindingType, LogAction
+from photoguard.vocab import DECISION_PREFIX, FindingType
 from photoguard.workspace.folder import Workspace
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -81,7 +82,7 @@ class LogFilter:
             record.action == self.action or record.action.startswith(self.action.rstrip(".") + ".")
         ):
             return False
-        return not (self.path is not None and self.path not in paths_of(record.body))
+        return not (self.path is not None and self.path not in paths_of(record.typed_body))
 
 
 def read_records(ws: Workspace, where: LogFilter | None = None) -> list[audit.Record]:
@@ -90,26 +91,49 @@ def read_records(ws: Workspace, where: LogFilter | None = None) -> list[audit.Re
     return [r for r in found if where is None or where.matches(r)]
 
 
-def paths_of(body: Mapping[str, Any]) -> list[str]:
-    return [str(body[k]) for k in _PATH_KEYS if isinstance(body.get(k), str)]
+def paths_of(body: bodies.LogBody) -> list[str]:
+    """The files a record is about (a decision's or check's file; a copy's source, then
+    the copy)."""
+    if isinstance(body, bodies.ScanFile | bodies.Decision):
+        found = [body.path]
+    elif isinstance(body, bodies.SafeCopy):
+        found = [body.source_path, body.copy_path]
+    elif isinstance(body, bodies.Unknown):
+        found = [_raw_str(body.raw, k) for k in _PATH_KEYS]
+    else:
+        found = []
+    return [p for p in found if p is not None]
 
 
-def student_ids_of(body: Mapping[str, Any]) -> list[str]:
+def student_ids_of(body: bodies.LogBody) -> list[str]:
     """The students a record is about (never the coverage-gap list of a whole scan)."""
     found: list[str] = []
-    if body.get("student_id") is not None:
-        found.append(str(body["student_id"]))
-    ids = body.get("student_ids")
-    if isinstance(ids, list):
-        found += [str(i) for i in ids]
-    findings = body.get("findings")
-    if isinstance(findings, list):
-        found += [
-            str(f["student_id"])
-            for f in findings
-            if isinstance(f, dict) and f.get("student_id") is not None
-        ]
+    if isinstance(body, bodies.EnrollAdd | bodies.Purge) and body.student_id is not None:
+        found.append(body.student_id)
+    elif isinstance(body, bodies.EnrollRemove):
+        found += body.student_ids
+    elif isinstance(body, bodies.ScanFile):
+        found += _finding_ids(body.findings)
+    elif isinstance(body, bodies.Unknown):
+        raw = body.raw
+        if raw.get("student_id") is not None:
+            found.append(str(raw["student_id"]))
+        ids = raw.get("student_ids")
+        if isinstance(ids, list):
+            found += [str(i) for i in ids]
+        findings = raw.get("findings")
+        if isinstance(findings, list):
+            found += _finding_ids(f for f in findings if isinstance(f, dict))
     return list(dict.fromkeys(found))
+
+
+def _finding_ids(findings: Iterable[Mapping[str, Any]]) -> list[str]:
+    return [str(f["student_id"]) for f in findings if f.get("student_id") is not None]
+
+
+def _raw_str(raw: Mapping[str, Any], key: str) -> str | None:
+    value = raw.get(key)
+    return value if isinstance(value, str) else None
 
 
 def _name(path: object) -> str:
@@ -136,70 +160,55 @@ def _finding(f: object) -> str:
 
 def describe(record: audit.Record) -> str:
     """One line saying what a record records, for people."""
-    b = record.body
-    a = record.action
-    if "unreadable_body" in b:
+    b = record.typed_body
+    if isinstance(b, bodies.Unreadable):
         return "(the content of this record is damaged)"
-    if a == LogAction.ROSTER_IMPORT:
-        diff = _map(b, "diff")
+    if isinstance(b, bodies.RosterImport):
+        diff = b.diff
         return (
-            f"roster {b.get('roster_version')} from {b.get('source_name')}: "
-            f"{_n(b.get('students'), 'student')}, {b.get('opted_out')} opted out "
+            f"roster {b.roster_version} from {b.source_name}: "
+            f"{_n(b.students, 'student')}, {b.opted_out} opted out "
             f"(+{diff.get('added', 0)} added, -{diff.get('removed', 0)} removed, "
             f"{diff.get('newly_opted_out', 0)} newly opted out, "
             f"{diff.get('opted_back_in', 0)} opted back in)"
         )
-    if a == LogAction.ENROLL_ADD:
-        return (
-            f"student {b.get('student_id')}: {_n(b.get('references_added'), 'reference face')} "
-            f"from {b.get('source')}"
-        )
-    if a == LogAction.ENROLL_REMOVE:
-        ids = _list(b, "student_ids")
-        reasons = _map(b, "reasons")
+    if isinstance(b, bodies.EnrollAdd):
+        return f"student {b.student_id}: {_n(b.references_added, 'reference face')} from {b.source}"
+    if isinstance(b, bodies.EnrollRemove):
+        ids = b.student_ids
+        reasons = b.reasons
         shown = ", ".join(f"{i} ({reasons.get(i, '?')})" for i in ids[:5])
         more = f" and {len(ids) - 5} more" if len(ids) > 5 else ""
         return f"reference faces deleted: {shown}{more}"
-    if a == LogAction.PURGE:
-        return f"biometric data of student {b.get('student_id')} deleted: {b.get('reason')}"
-    if a == LogAction.SCAN_START:
-        paths = _list(b, "paths")
+    if isinstance(b, bodies.Purge):
+        return f"biometric data of student {b.student_id} deleted: {b.reason}"
+    if isinstance(b, bodies.ScanStart):
+        paths = b.paths
         return (
-            f"scan {b.get('scan_id')} started: {', '.join(_name(p) for p in paths[:3])}"
-            f"{' ...' if len(paths) > 3 else ''} against roster {b.get('roster_version')}"
+            f"scan {b.scan_id} started: {', '.join(_name(p) for p in paths[:3])}"
+            f"{' ...' if len(paths) > 3 else ''} against roster {b.roster_version}"
         )
-    if a == LogAction.SCAN_FILE:
-        found = list(
-            dict.fromkeys(_finding(f) for f in _list(b, "findings") if not _is_unmatched(f))
-        )
+    if isinstance(b, bodies.ScanFile):
+        found = list(dict.fromkeys(_finding(f) for f in b.findings if not _is_unmatched(f)))
         detail = f" ({'; '.join(found[:3])}{' ...' if len(found) > 3 else ''})" if found else ""
-        return f"scan {b.get('scan_id')}: {_name(b.get('path'))} {b.get('verdict')}{detail}"
-    if a == LogAction.SCAN_FINISH:
-        gaps = _list(b, "coverage_gaps")
-        state = "cancelled" if b.get("cancelled") else "finished"
+        return f"scan {b.scan_id}: {_name(b.path)} {b.verdict}{detail}"
+    if isinstance(b, bodies.ScanFinish):
+        gaps = b.coverage_gaps
+        state = "cancelled" if b.cancelled else "finished"
         gap = f"; {_n(len(gaps), 'opted-out student')} not recognisable" if gaps else ""
-        return f"scan {b.get('scan_id')} {state}: {_counts(b.get('counts')) or 'no files'}{gap}"
-    if a.startswith("decision."):
-        kind = a.removeprefix("decision.")
-        why = f": {_one_line(b.get('reason'))}" if b.get("reason") else ""
-        return f"{kind} {_name(b.get('path'))} (scanned {b.get('verdict')}){why}"
-    if a == LogAction.SAFECOPY:
+        return f"scan {b.scan_id} {state}: {_counts(b.counts) or 'no files'}{gap}"
+    if isinstance(b, bodies.Decision):
+        kind = record.action.removeprefix(DECISION_PREFIX)
+        why = f": {_one_line(b.reason)}" if b.reason else ""
+        return f"{kind} {_name(b.path)} (scanned {b.verdict}){why}"
+    if isinstance(b, bodies.SafeCopy):
         return (
-            f"safe copy of {_name(b.get('source_path'))} as {_name(b.get('copy_path'))}, "
-            f"{_n(b.get('faces_covered'), 'face')} covered"
+            f"safe copy of {_name(b.source_path)} as {_name(b.copy_path)}, "
+            f"{_n(b.faces_covered, 'face')} covered"
         )
-    text = canonical_json(dict(b))
+    # A roster seal, or an action this version does not know: the body as it is.
+    text = canonical_json(dict(record.body))
     return text if len(text) <= 100 else text[:97] + "..."
-
-
-def _list(body: Mapping[str, Any], key: str) -> list[Any]:
-    value = body.get(key)
-    return value if isinstance(value, list) else []
-
-
-def _map(body: Mapping[str, Any], key: str) -> Mapping[str, Any]:
-    value = body.get(key)
-    return value if isinstance(value, Mapping) else {}
 
 
 def _is_unmatched(f: object) -> bool:
@@ -216,23 +225,43 @@ def short_time(at: str) -> str:
 
 
 def export_row(record: audit.Record) -> list[object]:
-    b = record.body
+    b = record.typed_body
     paths = paths_of(b)
-    sha = b.get("sha256", b.get("source_sha256"))
     return [
         record.seq,
         record.at,
         record.actor,
         record.action,
         paths[0] if paths else "",
-        sha if isinstance(sha, str) else "",
-        b.get("verdict") if isinstance(b.get("verdict"), str) else "",
+        _sha256_of(b) or "",
+        _field(b, "verdict", bodies.ScanFile, bodies.Decision) or "",
         "; ".join(student_ids_of(b)),
-        b.get("reason") if isinstance(b.get("reason"), str) else "",
-        canonical_json(dict(b)),
+        _field(b, "reason", bodies.Decision, bodies.Purge) or "",
+        canonical_json(dict(record.body)),
         record.prev_hash,
         record.hash,
     ]
+
+
+def _sha256_of(b: bodies.LogBody) -> str | None:
+    """The bytes a record is about: a check's or decision's, else an import's or copy's
+    source."""
+    if isinstance(b, bodies.ScanFile | bodies.Decision):
+        return b.sha256
+    if isinstance(b, bodies.RosterImport | bodies.SafeCopy):
+        return b.source_sha256
+    if isinstance(b, bodies.Unknown):
+        sha = b.raw.get("sha256", b.raw.get("source_sha256"))
+        return sha if isinstance(sha, str) else None
+    return None
+
+
+def _field(b: bodies.LogBody, key: str, *kinds: type[bodies.Body]) -> str | None:
+    """A text field of the bodies of these kinds (or of an unknown action's), else None."""
+    if isinstance(b, kinds):
+        value = getattr(b, key)
+        return value if isinstance(value, str) else None
+    return _raw_str(b.raw, key) if isinstance(b, bodies.Unknown) else None
 
 
 def export_csv(ws: Workspace, path: Path, records: Iterable[audit.Record] | None = None) -> int:

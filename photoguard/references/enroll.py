@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from photoguard import audit
+from photoguard.audit import bodies
 from photoguard.errors import UserError
 from photoguard.faces.match import Reference, ReferenceSet
 from photoguard.faces.model import MODEL_LABEL
@@ -397,7 +398,9 @@ def enroll(
                     ws.school,
                     by,
                     LogAction.ENROLL_ADD,
-                    {"student_id": sid, "references_added": n, "source": plan.source},
+                    bodies.EnrollAdd(
+                        student_id=sid, references_added=n, source=plan.source
+                    ).to_json_dict(),
                 )
             )
     audit.write_head(ws.home, ws.school, *records)

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from photoguard import audit
+from photoguard.audit import bodies
 from photoguard.errors import UserError
 from photoguard.references import stored as ref_store
 from photoguard.references.enroll import EnrollStatus, status
@@ -136,7 +137,11 @@ def _purge(
         for sid in ids:
             records.append(
                 audit.append(
-                    tx, ws.school, by, LogAction.PURGE, {"student_id": sid, "reason": reason}
+                    tx,
+                    ws.school,
+                    by,
+                    LogAction.PURGE,
+                    bodies.Purge(student_id=sid, reason=reason).to_json_dict(),
                 )
             )
         if forgotten:
@@ -146,11 +151,11 @@ def _purge(
                     ws.school,
                     by,
                     LogAction.ENROLL_REMOVE,
-                    {
-                        "student_ids": sorted(forgotten),
-                        "reasons": {sid: "purged" for sid in sorted(forgotten)},
-                        "roster_version": version.label if version else None,
-                    },
+                    bodies.EnrollRemove(
+                        student_ids=tuple(sorted(forgotten)),
+                        reasons={sid: "purged" for sid in sorted(forgotten)},
+                        roster_version=version.label if version else None,
+                    ).to_json_dict(),
                 )
             )
     audit.write_head(ws.home, ws.school, *records)

@@ -25,6 +25,7 @@ from functools import cached_property
 from pathlib import Path
 
 from photoguard import audit
+from photoguard.audit import bodies
 from photoguard.errors import UserError
 from photoguard.files.pathtext import display
 from photoguard.references import stored as ref_store
@@ -228,16 +229,16 @@ def apply_import(
             ws.school,
             by,
             LogAction.ROSTER_IMPORT,
-            {
-                "roster_version": version.label,
-                "source_name": preview.roster.source_name,
-                "source_sha256": preview.roster.source_sha256,
-                "students": version.students,
-                "opted_out": version.opted_out,
+            bodies.RosterImport(
+                roster_version=version.label,
+                source_name=preview.roster.source_name,
+                source_sha256=preview.roster.source_sha256,
+                students=version.students,
+                opted_out=version.opted_out,
                 # Seals the version's rows: scans refuse a roster changed behind our back.
-                roster_store.DIGEST_FIELD: roster_store.students_digest(preview.roster.students),
-                "diff": preview.diff.counts,
-            },
+                students_sha256=roster_store.students_digest(preview.roster.students),
+                diff=preview.diff.counts,
+            ).to_json_dict(),
         )
         if deleted:
             reasons = {
@@ -249,11 +250,11 @@ def apply_import(
                 ws.school,
                 by,
                 LogAction.ENROLL_REMOVE,
-                {
-                    "student_ids": sorted(deleted),
-                    "reasons": reasons,
-                    "roster_version": version.label,
-                },
+                bodies.EnrollRemove(
+                    student_ids=tuple(sorted(deleted)),
+                    reasons=reasons,
+                    roster_version=version.label,
+                ).to_json_dict(),
             )
     audit.write_head(ws.home, ws.school, record)
     if retired:

@@ -17,6 +17,7 @@ import json
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from photoguard.audit import bodies
 from photoguard.errors import UserError
 from photoguard.files.clock import utcnow
 from photoguard.roster.model import Roster, RosterDiff, RosterVersion, Student
@@ -212,20 +213,22 @@ def seal_problem(
     """Why the roster in force is not what the approval log sealed, or None.
 
     (``found``: its students, if already read.)"""
-    seal = newest_seal(tx, school)
-    if seal is None:
+    record = newest_seal(tx, school)
+    if record is None:
         return f"(version {version.id}) is not recorded in the approval log"
-    if seal.body.get("roster_version") != version.label:
+    # A damaged body reads as a seal of nothing: "not the one imported last".
+    seal = bodies.as_seal(record.typed_body) or bodies.RosterSeal()
+    if seal.roster_version != version.label:
         return (
             f"(version {version.id}) is not the one the approval log says was imported last "
-            f"({seal.body.get('roster_version')}, record {seal.seq})"
+            f"({seal.roster_version}, record {record.seq})"
         )
-    if DIGEST_FIELD not in seal.body:
+    if seal.students_sha256 is None:
         return f"(version {version.id}) was recorded without a seal of its students"
     digest = students_digest(found if found is not None else students(tx, version.id))
-    if seal.body.get(DIGEST_FIELD) != digest:
+    if seal.students_sha256 != digest:
         return (
             f"(version {version.id}) was changed after it was imported: its students or "
-            f"opt-out flags are not those sealed in record {seal.seq}"
+            f"opt-out flags are not those sealed in record {record.seq}"
         )
     return None

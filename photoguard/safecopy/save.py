@@ -11,9 +11,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from photoguard import audit
+from photoguard.audit import bodies
 from photoguard.errors import UserError
 from photoguard.files.hashing import sha256_file
 from photoguard.safecopy.leftovers import release, remove_stale_partials, write_partial
@@ -83,31 +83,31 @@ def save_safe_copy(
     if written != preview.copy_sha256:
         target.unlink(missing_ok=True)
         raise UserError(f"{target} did not read back as written; it was removed")
-    body: dict[str, Any] = {
-        "source_path": str(preview.source.resolve()),
-        "source_sha256": preview.source_sha256,
-        "copy_path": str(target.resolve()),
-        "copy_sha256": written,
-        "kind": preview.kind,
-        "faces_covered": preview.faces_covered,
-        "faces": [f.as_json() for f in preview.faces],
-        "style": preview.style,
-        "strength": preview.level,
-        "names_rewritten": [f.as_json() for f in preview.names_rewritten],
-        "fields_removed": sorted({f.field for f in preview.fields if f.action != "rewritten"}),
-        "removed": list(preview.removed),
-        "by": by,
-        "rescan": {
+    body = bodies.SafeCopy(
+        source_path=str(preview.source.resolve()),
+        source_sha256=preview.source_sha256,
+        copy_path=str(target.resolve()),
+        copy_sha256=written,
+        kind=preview.kind,
+        faces_covered=preview.faces_covered,
+        faces=tuple(f.as_json() for f in preview.faces),
+        style=preview.style,
+        strength=preview.level,
+        names_rewritten=tuple(f.as_json() for f in preview.names_rewritten),
+        fields_removed=tuple(sorted({f.field for f in preview.fields if f.action != "rewritten"})),
+        removed=tuple(preview.removed),
+        by=by,
+        rescan={
             "verdict": preview.rescan.verdict,
             "frames_checked": preview.rescan.frames_checked,
             "faces": preview.rescan.faces,
             "reason": preview.rescan.reason,
         },
-        "roster_version": preview.roster_version,
-        "settings": preview.settings,
-    }
-    if preview.kind == "video":
-        body["audio_kept"] = False
+        roster_version=preview.roster_version,
+        settings=preview.settings,
+        # Written for videos only, and always False (OpenCV writes pictures only).
+        audio_kept=False if preview.kind == "video" else None,
+    ).to_json_dict()
     with ws.db.transaction() as tx:
         record = audit.append(tx, ws.school, by, ACTION, body)
     audit.write_head(ws.home, ws.school, record)

@@ -27,9 +27,10 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Literal, get_args
 
 from photoguard import audit
+from photoguard.audit import bodies
 from photoguard.errors import UserError
 from photoguard.files.hashing import sha256_file
 from photoguard.files.pathtext import stored
@@ -89,7 +90,7 @@ class _Plan:
     by: str
     reason: str | None
     scanned: scan_store.ScannedFile
-    body: dict[str, Any]
+    body: bodies.Decision
 
 
 def decision_for_verdict(verdict: str) -> Decision:
@@ -163,23 +164,23 @@ def _plan(
         stale = stale_reason(tx, school, logged)
         if stale:
             raise UserError(f"{name} was checked at {checked} and {stale}; scan it again")
-    body: dict[str, Any] = {
-        "path": path,
-        "sha256": logged.sha256,
-        "verdict": logged.verdict,
-        "scan_id": logged.scan_id,
-        "scanned_at": logged.scanned_at,
-        "roster_version": logged.roster_version,
-        "settings": logged.settings,
-        "model": logged.model,
-    }
-    if logged.record_seq:
-        body["scan_record"] = logged.record_seq
-    if reason:
-        body["reason"] = reason
-    if decision not in PERMISSIVE and current_sha256 != logged.sha256:
-        # Blocking stays possible; say what the bytes are now (None: unreadable or gone).
-        body["current_sha256"] = current_sha256
+    # Blocking stays possible when the bytes changed: say what they are now (None:
+    # unreadable or gone). Written only then, as scan_record and reason are only when set.
+    changed = decision not in PERMISSIVE and current_sha256 != logged.sha256
+    body = bodies.Decision(
+        path=path,
+        sha256=logged.sha256,
+        verdict=logged.verdict,
+        scan_id=logged.scan_id,
+        scanned_at=logged.scanned_at,
+        roster_version=logged.roster_version,
+        settings=logged.settings,
+        model=logged.model,
+        scan_record=logged.record_seq or None,
+        reason=reason or None,
+        current_sha256=current_sha256 if changed else None,
+        current_logged=changed,
+    )
     return _Plan(path, decision, by, reason, scanned, body)
 
 
@@ -237,26 +238,33 @@ def decide(
     current = _current_sha256(absolute, decision, sha256)
     with ws.db.transaction() as tx:
         plan = _plan(tx, ws.school, stored(absolute), decision, name, why, current)
-        record = audit.append(tx, ws.school, name, ACTION_PREFIX + decision, plan.body)
+        record = audit.append(
+            tx, ws.school, name, ACTION_PREFIX + decision, plan.body.to_json_dict()
+        )
     audit.write_head(ws.home, ws.school, record)
     return _result(record)
 
 
+def _decision(record: audit.Record) -> bodies.Decision:
+    """The record's decision body (a damaged one reads as nothing recorded)."""
+    return record.body_as(bodies.Decision) or bodies.Decision()
+
+
 def _result(record: audit.Record) -> DecisionResult:
-    body = record.body
+    body = _decision(record)
     return DecisionResult(
-        path=str(body.get("path", "")),
+        path=body.path or "",
         decision=record.action.removeprefix(ACTION_PREFIX),
         record_seq=record.seq,
         record_hash=record.hash,
         at=record.at,
         by=record.actor,
-        sha256=str(body.get("sha256", "")),
-        verdict=str(body.get("verdict", "")),
-        scan_id=int(body.get("scan_id", 0)),
-        scanned_at=str(body.get("scanned_at", "")),
-        roster_version=body.get("roster_version"),
-        reason=body.get("reason"),
+        sha256=body.sha256 or "",
+        verdict=body.verdict or "",
+        scan_id=body.scan_id or 0,
+        scanned_at=body.scanned_at or "",
+        roster_version=body.roster_version,
+        reason=body.reason,
     )
 
 
@@ -294,8 +302,8 @@ def standing_decisions(
         newest_face = last_enrolled(tx, ws.school)
         seen: set[str] = set()
         for record in audit.records(tx, ws.school, action_prefix=ACTION_PREFIX, newest_first=True):
-            path = record.body.get("path")
-            if not isinstance(path, str) or path not in wanted or path in seen:
+            path = _decision(record).path
+            if path is None or path not in wanted or path in seen:
                 continue
             seen.add(path)  # only the newest decision about a path counts
             key, sha, verdict = wanted[path]
@@ -318,6 +326,6 @@ def latest_decision(ws: Workspace, path: Path) -> DecisionResult | None:
     absolute = stored(Path(path).resolve())
     with ws.db.snapshot() as tx:
         for record in audit.records(tx, ws.school, action_prefix=ACTION_PREFIX, newest_first=True):
-            if record.body.get("path") == absolute:
+            if _decision(record).path == absolute:
                 return _result(record)
     return None

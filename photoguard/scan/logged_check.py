@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from photoguard import audit
+from photoguard.audit import bodies
 from photoguard.errors import UserError
 from photoguard.roster import stored as roster_store
 from photoguard.scan import stored as scan_store
@@ -104,17 +106,18 @@ def logged_check(tx: Tx, school: str, scanned: scan_store.ScannedFile) -> Logged
     """
     name = os.path.basename(scanned.path)
     record = _file_record(tx, school, scanned)
+    body = record.body_as(bodies.ScanFile) if record is not None else None
     if (
         record is None
-        or record.body.get("scan_id") != scanned.scan_id
-        or (record.body.get("path") != scanned.path)
+        or body is None
+        or body.scan_id != scanned.scan_id
+        or body.path != scanned.path
     ):
         raise LogMismatch(
             f"the check of {name} (scan {scanned.scan_id}) is not in the approval log as "
             "the database says it is; run 'photoguard log verify'"
         )
-    body = record.body
-    if (body.get("sha256"), body.get("verdict")) != (scanned.sha256, scanned.verdict):
+    if (body.sha256, body.verdict) != (scanned.sha256, scanned.verdict):
         raise LogMismatch(
             f"the database's entry for the check of {name} (scan {scanned.scan_id}) is not "
             f"what the approval log recorded (record {record.seq}); it was changed outside "
@@ -124,7 +127,8 @@ def logged_check(tx: Tx, school: str, scanned: scan_store.ScannedFile) -> Logged
         audit.find_records(tx, school, "scan.file", {"path": scanned.path}, after_seq=record.seq),
         None,
     )
-    if newer is not None and newer.body.get("scan_id") != scanned.scan_id:
+    newer_body = newer.body_as(bodies.ScanFile) if newer is not None else None
+    if newer is not None and (newer_body.scan_id if newer_body else None) != scanned.scan_id:
         raise LogMismatch(
             f"the approval log holds a newer check of {name} (record {newer.seq}) than the "
             "database; run 'photoguard log verify'"
@@ -135,27 +139,29 @@ def logged_check(tx: Tx, school: str, scanned: scan_store.ScannedFile) -> Logged
             f"the start of scan {scanned.scan_id}, which checked {name}, is not in the "
             "approval log; run 'photoguard log verify'"
         )
-    sb = start.body
+    # A damaged start record reads as one that logged nothing (tables are asked instead).
+    sb = start.body_as(bodies.ScanStart) or bodies.ScanStart(roster_logged=False)
     roster = (
-        sb.get("roster_version")
-        if "roster_version" in sb
+        sb.roster_version
+        if sb.roster_logged
         else _roster_label(tx, school, scanned.roster_version_id)  # records written before it
     )
-    started = sb.get("started_at")
-    if not isinstance(started, str):
+    started = sb.started_at
+    if started is None:
         # Records written before scans logged it: no later than the record itself.
         started = scanned.scanned_at if not later(scanned.scanned_at, start.at) else start.at
-    settings = sb.get("settings")
-    if not isinstance(settings, dict):
-        settings = _json_object(
-            tx.scalar("SELECT settings FROM scans WHERE id = ?", (scanned.scan_id,))
-        )
-    model = sb.get("model") if isinstance(sb.get("model"), str) else settings.get("model")
+    settings: Mapping[str, Any] = (
+        sb.settings
+        if sb.settings is not None
+        else _json_object(tx.scalar("SELECT settings FROM scans WHERE id = ?", (scanned.scan_id,)))
+    )
+    model = sb.model if sb.model is not None else settings.get("model")
     return LoggedCheck(
         scan_id=scanned.scan_id,
         path=scanned.path,
-        sha256=str(body["sha256"]),
-        verdict=str(body["verdict"]),
+        # What the record says (the same as the row's: checked above).
+        sha256=scanned.sha256,
+        verdict=scanned.verdict,
         record_seq=record.seq,
         scanned_at=started,
         roster_version=None if roster is None else str(roster),
@@ -180,15 +186,18 @@ def current_roster(tx: Tx, school: str) -> str | None:
             f"the roster in force (version {table_label}) is not in the approval log; run "
             "'photoguard log verify'"
         )
-    if (
-        audit.chained(tx, school, newest.seq) is None
-        or newest.body.get("roster_version") != table_label
-    ):
+    if audit.chained(tx, school, newest.seq) is None or _sealed_label(newest) != table_label:
         raise LogMismatch(
             "the roster in force is not the one the approval log says was imported last; run "
             "'photoguard log verify'"
         )
     return table_label
+
+
+def _sealed_label(record: audit.Record) -> str | None:
+    """The roster version a seal (an import or an upgrade's seal) names, or None."""
+    seal = bodies.as_seal(record.typed_body)
+    return seal.roster_version if seal is not None else None
 
 
 def stale_reason(tx: Tx, school: str, logged: LoggedCheck) -> str | None:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from photoguard import audit
+from photoguard.audit import bodies
 from photoguard.errors import UserError
 from photoguard.faces.match import ReferenceSet
 from photoguard.faces.model import MODEL_LABEL
@@ -185,17 +186,17 @@ def scan(
             ws.school,
             actor,
             LogAction.SCAN_START,
-            {
-                "scan_id": scan_id,
-                "paths": [stored(Path(p).resolve()) for p in paths],
-                "roster_version": version.label,
-                "settings": report_settings,
-                "model": MODEL_LABEL,
+            bodies.ScanStart(
+                scan_id=scan_id,
+                paths=tuple(stored(Path(p).resolve()) for p in paths),
+                roster_version=version.label,
+                settings=report_settings,
+                model=MODEL_LABEL,
                 # When the references were read: decisions.py compares enrollments with it.
-                "started_at": started_at,
-                "files": len(found),
-                "skipped": len(skipped),
-            },
+                started_at=started_at,
+                files=len(found),
+                skipped=len(skipped),
+            ).to_json_dict(),
         )
     audit.write_head(ws.home, ws.school, record)
 
@@ -386,14 +387,14 @@ class _Recorder:
                     self.ws.school,
                     self.actor,
                     LogAction.SCAN_FILE,
-                    {
-                        "scan_id": self.scan_id,
-                        "path": path,
-                        "sha256": r.sha256,
-                        "kind": r.kind,
-                        "verdict": r.verdict,
-                        "findings": [_log_finding(f.as_json()) for f in r.findings],
-                    },
+                    bodies.ScanFile(
+                        scan_id=self.scan_id,
+                        path=path,
+                        sha256=r.sha256,
+                        kind=r.kind,
+                        verdict=r.verdict,
+                        findings=tuple(_log_finding(f.as_json()) for f in r.findings),
+                    ).to_json_dict(),
                 )
                 # The row names its record: decisions read the record, not the row.
                 scan_store.record_file(
@@ -419,13 +420,13 @@ class _Recorder:
                 self.ws.school,
                 self.actor,
                 LogAction.SCAN_FINISH,
-                {
-                    "scan_id": self.scan_id,
-                    "counts": report.counts,
-                    "coverage_gaps": [s.student_id for s in report.coverage_gaps],
-                    "cancelled": report.cancelled,
-                    "roster_version": self.roster_label,
-                },
+                bodies.ScanFinish(
+                    scan_id=self.scan_id,
+                    counts=report.counts,
+                    coverage_gaps=tuple(s.student_id for s in report.coverage_gaps),
+                    cancelled=report.cancelled,
+                    roster_version=self.roster_label,
+                ).to_json_dict(),
             )
         audit.write_head(self.ws.home, self.ws.school, record)
 

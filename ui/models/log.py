@@ -91,11 +91,11 @@ class LogModel(TableModel):
             return self._records[row]
         if role == SEARCH_ROLE:
             r = self._records[row]
-            return " ".join((*self._text[row], *paths_of(r.body))).casefold()
+            return " ".join((*self._text[row], *paths_of(r.typed_body))).casefold()
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text[row][index.column()]
         if role == Qt.ItemDataRole.ToolTipRole and index.column() == COL_WHAT:
-            paths = paths_of(self._records[row].body)
+            paths = paths_of(self._records[row].typed_body)
             return display(paths[0]) if paths else None
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == COL_SEQ:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
