@@ -56,6 +56,8 @@ class LogAction(StrEnum):
     DECISION_APPROVE = "decision.approve"
     DECISION_BLOCK = "decision.block"
     DECISION_OVERRIDE = "decision.override"
+    #: ``scan --approve`` records a file it must not approve (review, error) as pending.
+    DECISION_PENDING = "decision.pending"
     SAFECOPY = "safecopy"
 
 

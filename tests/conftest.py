@@ -18,6 +18,7 @@ sqlite3, the database file or SQLITE_FILE without the mark stops the run
 
 from __future__ import annotations
 
+import fcntl
 import os
 import secrets
 import sys
@@ -176,17 +177,21 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     cache = getattr(config, "cache", None)
     if cache is None or config.getoption("engine") != "sqlite":
         return
-    engine_free = set(cache.get(_ENGINE_FREE_KEY, []))
-    for item in session.items:
-        if _PASSED not in item.stash or _OPENED not in item.stash:
-            continue  # not run this time: what was learnt before stands
-        if item.stash[_PASSED] and (
-            _chooses_engine(item) or not (item.stash[_OPENED] or _database_fixtures(item))
-        ):
-            engine_free.add(item.nodeid)
-        else:
-            engine_free.discard(item.nodeid)
-    cache.set(_ENGINE_FREE_KEY, sorted(engine_free))
+    # With pytest-xdist each worker learns about the tests it ran and merges that into
+    # the cache here, one worker at a time (read again under the lock, then written).
+    with (cache.mkdir("photoguard") / "engine-free.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        engine_free = set(cache.get(_ENGINE_FREE_KEY, []))
+        for item in session.items:
+            if _PASSED not in item.stash or _OPENED not in item.stash:
+                continue  # not run here: what was learnt before (or by another worker) stands
+            if item.stash[_PASSED] and (
+                _chooses_engine(item) or not (item.stash[_OPENED] or _database_fixtures(item))
+            ):
+                engine_free.add(item.nodeid)
+            else:
+                engine_free.discard(item.nodeid)
+        cache.set(_ENGINE_FREE_KEY, sorted(engine_free))
 
 
 @pytest.fixture(scope="session")

@@ -7,15 +7,38 @@ from collections.abc import Mapping
 from photoguard.files.pathtext import display
 from photoguard.scan.report import FileResult, time_ranges
 from photoguard.scan.verdict import (
-    ERROR,
     FULL_NAME,
     OPTED_OUT_FACE,
     POSSIBLE_OPTED_OUT_FACE,
     UNMATCHED_FACE,
     Finding,
 )
+from photoguard.vocab import FindingType, VerdictKind
 
 FACE_TYPES = frozenset({OPTED_OUT_FACE, POSSIBLE_OPTED_OUT_FACE, UNMATCHED_FACE})
+
+#: One finding as a sentence (:func:`finding_line`): ``who`` the student, ``when`` the
+#: time in a video, ``dist`` the distance, ``field`` where a name was found, ``where``
+#: and ``detail`` what could not be checked.
+FINDING_LINES: Mapping[str, str] = {
+    FindingType.OPTED_OUT_FACE: "Face of opted-out {who}{when}{dist}",
+    FindingType.POSSIBLE_OPTED_OUT_FACE: (
+        "Face that may be opted-out {who}{when}{dist}: a person must look"
+    ),
+    FindingType.FACE_NOT_MATCHED: (
+        "A face{when}: faces are not matched in this mode, a person must look"
+    ),
+    FindingType.FULL_NAME: "Full name of {who} in {field}",
+    FindingType.ERROR: "Not fully checked: {where}{detail}",
+}
+#: A group of findings (one kind, one student) in the short line of :func:`summary`.
+SUMMARY_WORDS: Mapping[str, str] = {
+    FindingType.OPTED_OUT_FACE: "{who}{when}",
+    FindingType.POSSIBLE_OPTED_OUT_FACE: "maybe {who}{when}",
+    FindingType.FULL_NAME: "full name of {who}",
+    FindingType.FACE_NOT_MATCHED: "{count} face(s) to look at",
+    FindingType.ERROR: "not fully checked",
+}
 
 
 def student_label(student_id: str | None, names: Mapping[str, str]) -> str:
@@ -29,22 +52,17 @@ def finding_line(f: Finding, names: Mapping[str, str]) -> str:
     """One finding as a sentence a teacher can act on."""
     when = f" at {f.time_s:.1f} s" if f.time_s is not None else ""
     dist = f", distance {f.distance:.2f}" if f.distance is not None else ""
-    if f.type == OPTED_OUT_FACE:
-        return f"Face of opted-out {student_label(f.student_id, names)}{when}{dist}"
-    if f.type == POSSIBLE_OPTED_OUT_FACE:
-        return (
-            f"Face that may be opted-out {student_label(f.student_id, names)}{when}{dist}: "
-            "a person must look"
-        )
-    if f.type == UNMATCHED_FACE:
-        return f"A face{when}: faces are not matched in this mode, a person must look"
-    if f.type == FULL_NAME:
-        where = display(f.field or "a caption")
-        return f"Full name of {student_label(f.student_id, names)} in {where}"
-    if f.type == ERROR:
-        where = f"{display(f.field)}: " if f.field else ""
-        return f"Not fully checked: {where}{display(f.detail or 'unknown problem')}"
-    return display(f.detail or f.type)
+    words = FINDING_LINES.get(f.type)
+    if words is None:
+        return display(f.detail or f.type)
+    return words.format(
+        who=student_label(f.student_id, names),
+        when=when,
+        dist=dist,
+        field=display(f.field or "a caption"),
+        where=f"{display(f.field)}: " if f.field else "",
+        detail=display(f.detail or "unknown problem"),
+    )
 
 
 def summary(result: FileResult, names: Mapping[str, str]) -> str:
@@ -57,18 +75,13 @@ def summary(result: FileResult, names: Mapping[str, str]) -> str:
         times = [x.time_s for x in items if x.time_s is not None]
         when = f" at {time_ranges(times)}" if times else ""
         who = names.get(sid or "", sid or "")
-        if kind == OPTED_OUT_FACE:
-            parts.append(f"{who}{when}")
-        elif kind == POSSIBLE_OPTED_OUT_FACE:
-            parts.append(f"maybe {who}{when}")
-        elif kind == FULL_NAME:
-            parts.append(f"full name of {who}")
-        elif kind == UNMATCHED_FACE:
-            parts.append(f"{len(items)} face(s) to look at")
-        elif kind == ERROR:
-            parts.append("not fully checked")
+        words = SUMMARY_WORDS.get(kind)
+        if words is not None:
+            parts.append(words.format(who=who, when=when, count=len(items)))
     if not parts:
-        return "nothing found" if result.verdict == "clear" else result.assessment.reason
+        if result.verdict == VerdictKind.CLEAR:
+            return "nothing found"
+        return result.assessment.reason
     return "; ".join(dict.fromkeys(parts))
 
 

@@ -22,7 +22,9 @@ from PySide6.QtGui import (
     QPixmap,
 )
 
-VERDICT_ORDER = ("flagged", "review", "error", "clear")
+from photoguard.vocab import VerdictKind
+
+VERDICT_ORDER = (VerdictKind.FLAGGED, VerdictKind.REVIEW, VerdictKind.ERROR, VerdictKind.CLEAR)
 
 
 @dataclass(frozen=True)
@@ -37,22 +39,31 @@ class VerdictStyle:
     dark: tuple[str, str]
 
 
+#: Keyed by the verdict (looked up by the string a result holds).
 STYLES: dict[str, VerdictStyle] = {
-    "flagged": VerdictStyle(
-        "flagged", "Flagged", "Do not share", ("#b3261e", "#ffffff"), ("#ff8a80", "#1a1a1a")
+    VerdictKind.FLAGGED: VerdictStyle(
+        VerdictKind.FLAGGED,
+        "Flagged",
+        "Do not share",
+        ("#b3261e", "#ffffff"),
+        ("#ff8a80", "#1a1a1a"),
     ),
-    "review": VerdictStyle(
-        "review", "Review", "A person must look", ("#8a5300", "#ffffff"), ("#ffcc66", "#1a1a1a")
+    VerdictKind.REVIEW: VerdictStyle(
+        VerdictKind.REVIEW,
+        "Review",
+        "A person must look",
+        ("#8a5300", "#ffffff"),
+        ("#ffcc66", "#1a1a1a"),
     ),
-    "error": VerdictStyle(
-        "error",
+    VerdictKind.ERROR: VerdictStyle(
+        VerdictKind.ERROR,
         "Not checked",
         "Could not be fully checked",
         ("#5e35b1", "#ffffff"),
         ("#c9b3ff", "#1a1a1a"),
     ),
-    "clear": VerdictStyle(
-        "clear", "Clear", "Nothing found", ("#1b6e33", "#ffffff"), ("#7ddc8f", "#1a1a1a")
+    VerdictKind.CLEAR: VerdictStyle(
+        VerdictKind.CLEAR, "Clear", "Nothing found", ("#1b6e33", "#ffffff"), ("#7ddc8f", "#1a1a1a")
     ),
 }
 
@@ -63,7 +74,7 @@ def is_dark(palette: QPalette) -> bool:
 
 def colors(verdict: str, palette: QPalette) -> tuple[QColor, QColor]:
     """(fill, text) for a badge of this verdict on this palette."""
-    style = STYLES.get(verdict, STYLES["error"])
+    style = STYLES.get(verdict, STYLES[VerdictKind.ERROR])
     fill, text = style.dark if is_dark(palette) else style.light
     return QColor(fill), QColor(text)
 
@@ -78,10 +89,10 @@ def draw_glyph(painter: QPainter, rect: QRectF, verdict: str, color: QColor) -> 
     painter.setPen(pen)
     m = rect.width() * 0.22
     r = rect.adjusted(m, m, -m, -m)
-    if verdict == "flagged":
+    if verdict == VerdictKind.FLAGGED:
         painter.drawLine(r.topLeft(), r.bottomRight())
         painter.drawLine(r.topRight(), r.bottomLeft())
-    elif verdict == "clear":
+    elif verdict == VerdictKind.CLEAR:
         path = QPainterPath(QPointF(r.left(), r.center().y()))
         path.lineTo(QPointF(r.left() + r.width() * 0.38, r.bottom()))
         path.lineTo(QPointF(r.right(), r.top()))
@@ -91,7 +102,9 @@ def draw_glyph(painter: QPainter, rect: QRectF, verdict: str, color: QColor) -> 
         font.setBold(True)
         font.setPixelSize(max(8, round(rect.height() * 0.9)))
         painter.setFont(font)
-        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, "?" if verdict == "review" else "!")
+        painter.drawText(
+            rect, Qt.AlignmentFlag.AlignCenter, "?" if verdict == VerdictKind.REVIEW else "!"
+        )
     painter.restore()
 
 
@@ -105,7 +118,7 @@ def badge_size(painter: QPainter, verdict: str, height: int) -> tuple[int, int]:
         font = QFont(painter.font())
         font.setBold(True)
         font.setPixelSize(max(9, round(height * 0.6)))
-        label = STYLES.get(verdict, STYLES["error"]).label
+        label = STYLES.get(verdict, STYLES[VerdictKind.ERROR]).label
         width = QFontMetrics(font).horizontalAdvance(label) + height + round(height * 0.8)
         _badge_widths[key] = width
     return width, height
@@ -115,7 +128,7 @@ def paint_badge(
     painter: QPainter, x: float, y: float, height: int, verdict: str, palette: QPalette
 ) -> QRectF:
     """A rounded badge with glyph and word at (x, y); returns its rectangle."""
-    style = STYLES.get(verdict, STYLES["error"])
+    style = STYLES.get(verdict, STYLES[VerdictKind.ERROR])
     fill, text = colors(verdict, palette)
     width, _ = badge_size(painter, style.verdict, height)
     rect = QRectF(x, y, width, height)
@@ -155,5 +168,5 @@ def verdict_icon(verdict: str, palette: QPalette, size: int = 32) -> QIcon:
 
 def describe(verdict: str) -> str:
     """'Flagged: do not share' - for tooltips and accessible names."""
-    style = STYLES.get(verdict, STYLES["error"])
+    style = STYLES.get(verdict, STYLES[VerdictKind.ERROR])
     return f"{style.label}: {style.meaning[0].lower()}{style.meaning[1:]}"

@@ -257,13 +257,14 @@ class ScanFinish(Body):
 
 @dataclass(frozen=True, kw_only=True)
 class Decision(Body):
-    """``decision.approve``/``block``/``override`` (and ``decision.pending``): a person's
-    decision about the bytes one check found."""
+    """``decision.approve``/``block``/``override``/``pending``: a person's decision
+    about the bytes one check found (``pending``: left for a person to decide)."""
 
     actions: ClassVar[tuple[LogAction, ...]] = (
         LogAction.DECISION_APPROVE,
         LogAction.DECISION_BLOCK,
         LogAction.DECISION_OVERRIDE,
+        LogAction.DECISION_PENDING,
     )
     path: str | None = _key("str")
     sha256: str | None = _key("str")
@@ -368,7 +369,8 @@ def as_seal(body: LogBody) -> Seal | None:
 
 
 def body_class(action: str) -> type[Body] | None:
-    """The body class of an action (``decision.pending`` too), or None if unknown."""
+    """The body class of an action, or None if unknown (any other ``decision.*``
+    action, which no version wrote, is read as a decision)."""
     cls = _BY_NAME.get(action)
     if cls is None and action.startswith(DECISION_PREFIX):
         return Decision

@@ -27,10 +27,12 @@ from photoguard.audit.chain import Record
 from photoguard.audit.verification import Verification, verify
 from photoguard.audit.view import LogFilter, read_records
 from photoguard.errors import UserError
+from photoguard.vocab import DecisionKind, VerdictKind
 from photoguard.workspace.folder import Workspace
 
-VERDICTS = ("clear", "flagged", "review", "error")
-DECISIONS = ("approve", "override", "block", "pending")
+#: Every verdict and every decision, in the order the summary counts them.
+VERDICTS = (VerdictKind.CLEAR, VerdictKind.FLAGGED, VerdictKind.REVIEW, VerdictKind.ERROR)
+DECISIONS = (DecisionKind.APPROVE, DecisionKind.OVERRIDE, DecisionKind.BLOCK, DecisionKind.PENDING)
 
 
 @dataclass(frozen=True)
@@ -210,8 +212,8 @@ def _with_concerns(s: Summary) -> Summary:
             f"{len(s.overrides)} file(s) were approved by a person although the scan did not "
             "find them clear (see the overrides, with the reasons given)."
         )
-    if s.verdicts.get("error"):
-        concerns.append(f"{s.verdicts['error']} file check(s) could not be completed.")
+    if s.verdicts.get(VerdictKind.ERROR):
+        concerns.append(f"{s.verdicts[VerdictKind.ERROR]} file check(s) could not be completed.")
     if s.scans_cancelled:
         concerns.append(f"{s.scans_cancelled} scan(s) were cancelled before they finished.")
     if not s.scans:

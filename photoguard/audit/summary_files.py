@@ -13,7 +13,7 @@ from pathlib import Path
 
 from photoguard.audit.summary import Summary
 from photoguard.files.spreadsheet import write_csv, write_text_atomically
-from photoguard.vocab import FindingType
+from photoguard.vocab import DecisionKind, FindingType, VerdictKind
 
 POLICY_2A3 = (
     "The Committee will require the Superintendent to periodically report upon the "
@@ -36,16 +36,16 @@ FINDING_LABELS: Mapping[str, str] = {
     FindingType.FACE_NOT_MATCHED: "faces not matching any opted-out student",
 }
 VERDICT_LABELS: Mapping[str, str] = {
-    "clear": "clear",
-    "flagged": "flagged (must not be shared)",
-    "review": "sent to a person for review",
-    "error": "could not be fully checked",
+    VerdictKind.CLEAR: "clear",
+    VerdictKind.FLAGGED: "flagged (must not be shared)",
+    VerdictKind.REVIEW: "sent to a person for review",
+    VerdictKind.ERROR: "could not be fully checked",
 }
 DECISION_LABELS: Mapping[str, str] = {
-    "approve": "approved (scan clear)",
-    "override": "approved by a person over the scan (override)",
-    "block": "blocked",
-    "pending": "left pending review",
+    DecisionKind.APPROVE: "approved (scan clear)",
+    DecisionKind.OVERRIDE: "approved by a person over the scan (override)",
+    DecisionKind.BLOCK: "blocked",
+    DecisionKind.PENDING: "left pending review",
 }
 
 

@@ -172,6 +172,12 @@ def describe(record: audit.Record) -> str:
             f"{diff.get('newly_opted_out', 0)} newly opted out, "
             f"{diff.get('opted_back_in', 0)} opted back in)"
         )
+    if isinstance(b, bodies.RosterSeal):
+        when = " at the upgrade to schema 3" if b.sealed_at_upgrade else ""
+        return (
+            f"roster {b.roster_version} sealed{when}: "
+            f"{_n(b.students, 'student')}, {b.opted_out} opted out"
+        )
     if isinstance(b, bodies.EnrollAdd):
         return f"student {b.student_id}: {_n(b.references_added, 'reference face')} from {b.source}"
     if isinstance(b, bodies.EnrollRemove):
@@ -206,7 +212,7 @@ def describe(record: audit.Record) -> str:
             f"safe copy of {_name(b.source_path)} as {_name(b.copy_path)}, "
             f"{_n(b.faces_covered, 'face')} covered"
         )
-    # A roster seal, or an action this version does not know: the body as it is.
+    # An action this version does not know: the body as it is.
     text = canonical_json(dict(record.body))
     return text if len(text) <= 100 else text[:97] + "..."
 

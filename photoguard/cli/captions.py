@@ -17,6 +17,7 @@ from photoguard.roster import stored as roster_store
 from photoguard.roster.first_names import first_name_only
 from photoguard.roster.model import Student
 from photoguard.roster.names import NameIndex, NameMatch
+from photoguard.vocab import FindingType
 
 if TYPE_CHECKING:
     from photoguard.cli.main import Context
@@ -65,7 +66,7 @@ def _read_text(arg: str) -> str:
 def finding(m: NameMatch, text: str, student: Student | None) -> dict[str, Any]:
     """A finding as the scan report writes it, plus who and how it was matched."""
     return {
-        "type": "full_name",
+        "type": FindingType.FULL_NAME,
         "student_id": m.student_id,
         "field": "caption",
         "text": text,

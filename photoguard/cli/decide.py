@@ -24,6 +24,7 @@ from photoguard.scan.decisions import (
     file_sha256,
     scanned,
 )
+from photoguard.vocab import DecisionKind, VerdictKind
 from photoguard.workspace.folder import Workspace
 
 if TYPE_CHECKING:
@@ -63,7 +64,9 @@ def register(sub: Any) -> None:
 
 def _approval_kind(ws: Workspace, path: Path) -> Decision:
     found = scanned(ws, path)
-    return "approve" if found is not None and found.verdict == "clear" else "override"
+    if found is not None and found.verdict == VerdictKind.CLEAR:
+        return DecisionKind.APPROVE
+    return DecisionKind.OVERRIDE
 
 
 def _run(
@@ -126,9 +129,9 @@ def _json(r: DecisionResult) -> dict[str, Any]:
 
 def _line(r: DecisionResult) -> str:
     name = printable(Path(r.path).name)
-    if r.decision == "approve":
+    if r.decision == DecisionKind.APPROVE:
         what = f"Approved {name} (the scan found it clear)"
-    elif r.decision == "override":
+    elif r.decision == DecisionKind.OVERRIDE:
         what = f"Approved {name} over the scan, which found it {r.verdict}"
     else:
         what = f"Blocked {name}"
@@ -145,5 +148,5 @@ def cmd_approve(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_block(args: argparse.Namespace, ctx: Context) -> int:
     by = args.by or default_actor()
-    kinds: list[Decision] = ["block"] * len(args.files)
+    kinds: list[Decision] = [DecisionKind.BLOCK] * len(args.files)
     return _run(ctx, args.files, kinds, by, args.reason, args.json)

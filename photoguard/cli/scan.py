@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from photoguard.cli.output import ReportFile, check_outputs, csv_report, silence_stdout
 from photoguard.files.pathtext import display
+from photoguard.vocab import DecisionKind, VerdictKind
 from photoguard.workspace.settings import with_overrides
 
 if TYPE_CHECKING:  # imported when the command runs: numpy and dlib slow every start-up
@@ -57,7 +58,12 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=cmd_scan)
 
 
-_DECIDED = {"approve": "approved", "block": "blocked", "pending": "pending"}
+#: Keyed by the decision (looked up by the string recorded).
+_DECIDED: dict[str, str] = {
+    DecisionKind.APPROVE: "approved",
+    DecisionKind.BLOCK: "blocked",
+    DecisionKind.PENDING: "pending",
+}
 
 
 def _progress(done: int, total: int, eta: float | None, name: str) -> None:
@@ -86,14 +92,18 @@ class _Out:
 
 def _not_approved(decided: list[FileDecided]) -> list[FileDecided]:
     """Clear files whose approval was refused when it was recorded (they are pending)."""
-    return [d for d in decided if d.result.verdict == "clear" and d.decision != "approve"]
+    return [
+        d
+        for d in decided
+        if d.result.verdict == VerdictKind.CLEAR and d.decision != DecisionKind.APPROVE
+    ]
 
 
 def _approval_lines(decided: list[FileDecided], by: str) -> list[str]:
     """What ``--approve`` recorded, counted by the decision actually recorded."""
     recorded = Counter(d.decision for d in decided)
     refused = _not_approved(decided)
-    line = f"Approved {recorded['approve']} clear file(s) as {display(by)}"
+    line = f"Approved {recorded[DecisionKind.APPROVE]} clear file(s) as {display(by)}"
     if refused:
         line += (
             f"; {len(refused)} clear file(s) could not be approved and were recorded "

@@ -92,6 +92,7 @@ from photoguard.safecopy.video import (
 from photoguard.scan.analysis import AnalysisOptions, FileAnalysis
 from photoguard.scan.verdict import Assessment
 from photoguard.scan.workers import CancelToken, WorkerPool
+from photoguard.vocab import VerdictKind
 from photoguard.workspace.folder import Workspace
 
 Progress = Callable[[str], None]
@@ -295,7 +296,7 @@ def _photo_copy(ctx: _Context, captions: CaptionFields, target: Path, out_format
         again = ctx.runner.one(Analyze(target, "photo", ctx.options))
         assert isinstance(again, FileAnalysis)
         rescan = ctx.rescan(target, again)
-        if rescan.verdict == "clear":
+        if rescan.verdict == VerdictKind.CLEAR:
             done = tuple(
                 CoveredFace(f.student_id, f.distance, f.box, region_as_box(r), reason=f.reason)
                 for f, r in zip(faces, regions, strict=True)
@@ -344,7 +345,7 @@ def _video_copy(ctx: _Context, captions: CaptionFields, target: Path) -> _Made:
         ctx.progress("rescanning the copy, every frame")
         again = ctx.scan_video(target, 1, rendered.frames)
         rescan = ctx.rescan(target, video_analysis(again, fps))
-        if rescan.verdict == "clear":
+        if rescan.verdict == VerdictKind.CLEAR:
             faces = track_faces(
                 tracks,
                 fps,

@@ -27,7 +27,6 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, get_args
 
 from photoguard import audit
 from photoguard.audit import bodies
@@ -45,13 +44,14 @@ from photoguard.scan.logged_check import (
     unlogged_check,
 )
 from photoguard.store.engine import Tx
-from photoguard.vocab import DECISION_PREFIX
+from photoguard.vocab import DECISION_PREFIX, DecisionKind, VerdictKind
 from photoguard.workspace.folder import Workspace
 
-Decision = Literal["approve", "block", "override", "pending"]
-DECISIONS: tuple[str, ...] = get_args(Decision)
+#: A decision; the name is kept for the modules that import it.
+Decision = DecisionKind
+DECISIONS: tuple[str, ...] = tuple(DecisionKind)
 #: Decisions that let a file be shared.
-PERMISSIVE = frozenset({"approve", "override"})
+PERMISSIVE = frozenset({DecisionKind.APPROVE, DecisionKind.OVERRIDE})
 #: The approval-log action of each decision.
 ACTION_PREFIX = DECISION_PREFIX
 
@@ -99,11 +99,11 @@ def decision_for_verdict(verdict: str) -> Decision:
     Flagged files are blocked; files that need a person (review) or could not be
     fully checked (error, or anything unknown) are pending.
     """
-    if verdict == "clear":
-        return "approve"
-    if verdict == "flagged":
-        return "block"
-    return "pending"
+    if verdict == VerdictKind.CLEAR:
+        return DecisionKind.APPROVE
+    if verdict == VerdictKind.FLAGGED:
+        return DecisionKind.BLOCK
+    return DecisionKind.PENDING
 
 
 def file_sha256(path: Path) -> str:
@@ -154,12 +154,12 @@ def _plan(
             raise UserError(f"{name} cannot be read, so it cannot be approved")
         if current_sha256 != logged.sha256:
             raise UserError(f"{name} changed since it was checked at {checked}; scan it again")
-        if decision == "approve" and logged.verdict != "clear":
+        if decision == DecisionKind.APPROVE and logged.verdict != VerdictKind.CLEAR:
             raise UserError(
                 f"{name} was not clear when it was checked ({logged.verdict}); it can only be "
                 "approved as an override with a reason"
             )
-        if decision == "override" and not reason:
+        if decision == DecisionKind.OVERRIDE and not reason:
             raise UserError(f"approving {name} as an override needs a reason")
         stale = stale_reason(tx, school, logged)
         if stale:

@@ -27,6 +27,7 @@ from photoguard.media.walk import FoundKind, Skipped
 from photoguard.roster.model import Student
 from photoguard.scan.analysis import MOTION_VIDEO
 from photoguard.scan.verdict import VERDICTS, Assessment, Finding, Verdict
+from photoguard.vocab import FindingType, VerdictKind
 
 SCHEMA = "photoguard.report/1"
 
@@ -159,7 +160,7 @@ class ScanReport:
         return (
             not self.cancelled
             and bool(self.files)
-            and all(f.verdict == "clear" for f in self.files)
+            and all(f.verdict == VerdictKind.CLEAR for f in self.files)
             and not self.not_checked
         )
 
@@ -260,6 +261,31 @@ def time_ranges(times: Sequence[float], gap_s: float = 0.6) -> str:
     return ", ".join(f"{a:.1f} s" if a == b else f"{a:.1f}-{b:.1f} s" for a, b in spans)
 
 
+#: How the summary's first line counts the files of each verdict, in :data:`VERDICTS` order.
+COUNT_WORDS: Mapping[str, str] = {
+    VerdictKind.FLAGGED: "flagged",
+    VerdictKind.REVIEW: "to review",
+    VerdictKind.ERROR: "could not be checked",
+    VerdictKind.CLEAR: "clear",
+}
+#: The tag of each file listed in the summary, worst first (clear files are not listed).
+LISTED: Mapping[str, str] = {
+    VerdictKind.FLAGGED: "FLAGGED",
+    VerdictKind.REVIEW: "REVIEW",
+    VerdictKind.ERROR: "ERROR",
+}
+#: One group of findings (one kind, one student) in words: ``name`` the student,
+#: ``dist`` the closest distance, ``when`` where in a video or motion photo, ``fields``
+#: where a name was found, ``count`` how many; ``where`` and ``detail`` one error each.
+FINDING_WORDS: Mapping[str, str] = {
+    FindingType.OPTED_OUT_FACE: "opted-out {name}{dist}{when}",
+    FindingType.POSSIBLE_OPTED_OUT_FACE: "possibly opted-out {name}{dist}{when}",
+    FindingType.FULL_NAME: "full name of {name} in {fields}",
+    FindingType.FACE_NOT_MATCHED: "{count} face(s) to look at{when}",
+    FindingType.ERROR: "{where}{detail}",
+}
+
+
 def _describe(report: ScanReport, f: FileResult) -> str:
     """One line: who was found where, grouped by student."""
     parts: list[str] = []
@@ -267,6 +293,15 @@ def _describe(report: ScanReport, f: FileResult) -> str:
     for x in f.findings:
         groups.setdefault((x.type, x.student_id), []).append(x)
     for (kind, sid), items in groups.items():
+        words = FINDING_WORDS.get(kind)
+        if words is None:
+            continue
+        if kind == FindingType.ERROR:
+            parts.extend(
+                display(words.format(where=f"{x.field}: " if x.field else "", detail=x.detail))
+                for x in items
+            )
+            continue
         closest = min((x.distance for x in items if x.distance is not None), default=None)
         times = [x.time_s for x in items if x.time_s is not None]
         when = f" at {time_ranges(times)}" if times else ""
@@ -275,17 +310,12 @@ def _describe(report: ScanReport, f: FileResult) -> str:
             both = len(clip) < len(items)
             when = f" in {'the still and ' if both else ''}its {MOTION_VIDEO}{when}"
         dist = f" (distance {closest:.2f})" if closest is not None else ""
-        if kind == "opted_out_face":
-            parts.append(f"opted-out {report.name(sid)}{dist}{when}")
-        elif kind == "possible_opted_out_face":
-            parts.append(f"possibly opted-out {report.name(sid)}{dist}{when}")
-        elif kind == "full_name":
-            fields = sorted({display(x.field or "") for x in items})
-            parts.append(f"full name of {report.name(sid)} in {', '.join(fields)}")
-        elif kind == "face_not_matched":
-            parts.append(f"{len(items)} face(s) to look at{when}")
-        elif kind == "error":
-            parts.extend(display(f"{x.field + ': ' if x.field else ''}{x.detail}") for x in items)
+        fields = ", ".join(sorted({display(x.field or "") for x in items}))
+        parts.append(
+            words.format(
+                name=report.name(sid), dist=dist, when=when, fields=fields, count=len(items)
+            )
+        )
     return "; ".join(parts[:6]) + (f"; and {len(parts) - 6} more" if len(parts) > 6 else "")
 
 
@@ -294,13 +324,11 @@ def summary_lines(report: ScanReport) -> list[str]:
     c = report.counts
     unchecked = report.not_checked
     tail = f" ({len(unchecked)} of them not checked: listed below)" if unchecked else ""
-    lines = [
-        f"Checked {len(report.files)} file(s): {c['flagged']} flagged, {c['review']} to review, "
-        f"{c['error']} could not be checked, {c['clear']} clear; {c['skipped']} skipped{tail}."
-    ]
+    counted = ", ".join(f"{c[v]} {COUNT_WORDS[v]}" for v in VERDICTS)
+    lines = [f"Checked {len(report.files)} file(s): {counted}; {c['skipped']} skipped{tail}."]
     if report.cancelled:
         lines.append("The scan was cancelled: files not reached were not checked.")
-    for verdict, label in (("flagged", "FLAGGED"), ("review", "REVIEW"), ("error", "ERROR")):
+    for verdict, label in LISTED.items():
         for f in sorted(report.files, key=lambda f: f.rel):
             if f.verdict == verdict:
                 lines.append(f"  {label:<8} {f.rel}: {_describe(report, f)}")
@@ -359,7 +387,7 @@ def outcome_line(report: ScanReport) -> str:
     why: list[str] = []
     if not report.files:
         why.append("no photo or video was checked")
-    not_clear = c["flagged"] + c["review"] + c["error"]
+    not_clear = sum(c[v] for v in LISTED)
     if not_clear:
         why.append(f"{not_clear} file(s) are not clear")
     if report.not_checked:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from photoguard.vocab import FindingType, VerdictKind
+
 _BOX = {"type": "array", "items": {"type": "integer", "minimum": 0}, "minItems": 4, "maxItems": 4}
 
 FINDING: dict[str, Any] = {
@@ -12,11 +14,11 @@ FINDING: dict[str, Any] = {
     "properties": {
         "type": {
             "enum": [
-                "opted_out_face",
-                "possible_opted_out_face",
-                "face_not_matched",
-                "full_name",
-                "error",
+                FindingType.OPTED_OUT_FACE,
+                FindingType.POSSIBLE_OPTED_OUT_FACE,
+                FindingType.FACE_NOT_MATCHED,
+                FindingType.FULL_NAME,
+                FindingType.ERROR,
             ]
         },
         "student_id": {"type": "string"},
@@ -30,14 +32,23 @@ FINDING: dict[str, Any] = {
     },
     "allOf": [
         {
-            "if": {"properties": {"type": {"enum": ["opted_out_face", "possible_opted_out_face"]}}},
+            "if": {
+                "properties": {
+                    "type": {
+                        "enum": [FindingType.OPTED_OUT_FACE, FindingType.POSSIBLE_OPTED_OUT_FACE]
+                    }
+                }
+            },
             "then": {"required": ["student_id", "distance", "box"]},
         },
         {
-            "if": {"properties": {"type": {"const": "full_name"}}},
+            "if": {"properties": {"type": {"const": FindingType.FULL_NAME}}},
             "then": {"required": ["student_id", "field", "text", "span"]},
         },
-        {"if": {"properties": {"type": {"const": "error"}}}, "then": {"required": ["detail"]}},
+        {
+            "if": {"properties": {"type": {"const": FindingType.ERROR}}},
+            "then": {"required": ["detail"]},
+        },
     ],
 }
 
@@ -84,7 +95,14 @@ REPORT_SCHEMA: dict[str, Any] = {
                     "path": {"type": "string"},
                     "sha256": {"type": "string", "pattern": "^([0-9a-f]{64})?$"},
                     "kind": {"enum": ["photo", "video", "document"]},
-                    "verdict": {"enum": ["flagged", "review", "clear", "error"]},
+                    "verdict": {
+                        "enum": [
+                            VerdictKind.FLAGGED,
+                            VerdictKind.REVIEW,
+                            VerdictKind.CLEAR,
+                            VerdictKind.ERROR,
+                        ]
+                    },
                     "reason": {"type": "string"},
                     "findings": {"type": "array", "items": FINDING},
                     "sampling": SAMPLING,

@@ -52,7 +52,7 @@ from photoguard.scan.workers import (
     WorkerPool,
     warm_up,
 )
-from photoguard.vocab import LogAction
+from photoguard.vocab import DecisionKind, LogAction
 from photoguard.workspace.folder import Workspace
 
 #: Scan records are committed at least this often (seconds) when nothing forces it sooner.
@@ -347,9 +347,9 @@ def _decide(ws: Workspace, result: FileResult, by: str) -> FileDecided:
     try:
         done = decide(ws, result.path, decision, by, sha256=result.sha256 or None)
     except UserError as exc:
-        if decision == "approve":
+        if decision == DecisionKind.APPROVE:
             # Not approvable after all (the bytes or the roster changed meanwhile): pending.
-            done = decide(ws, result.path, "pending", by, sha256=result.sha256 or None)
+            done = decide(ws, result.path, DecisionKind.PENDING, by, sha256=result.sha256 or None)
             return FileDecided(result, done.decision, done.record_seq, why=str(exc))
         raise
     return FileDecided(result, done.decision, done.record_seq)

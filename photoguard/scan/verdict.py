@@ -16,19 +16,26 @@ finding is listed too): the definite finding is what a person must act on.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from photoguard.faces.match import ReferenceSet
 from photoguard.metadata import CaptionFields
 from photoguard.roster.names import NameIndex
 from photoguard.scan.analysis import FileAnalysis
 from photoguard.scan.workers import WorkerFailure
-from photoguard.vocab import FindingType
+from photoguard.vocab import FindingType, VerdictKind
 from photoguard.workspace.settings import Settings
 
-Verdict = Literal["flagged", "review", "clear", "error"]
-VERDICTS: tuple[Verdict, ...] = ("flagged", "review", "error", "clear")
-_RANK = {"flagged": 3, "error": 2, "review": 1, "clear": 0}
+#: A file's verdict; the name is kept for the modules that import it.
+Verdict = VerdictKind
+#: Worst first, the order in which the report counts them.
+VERDICTS: tuple[Verdict, ...] = (
+    VerdictKind.FLAGGED,
+    VerdictKind.REVIEW,
+    VerdictKind.ERROR,
+    VerdictKind.CLEAR,
+)
+_RANK = {VerdictKind.FLAGGED: 3, VerdictKind.ERROR: 2, VerdictKind.REVIEW: 1, VerdictKind.CLEAR: 0}
 
 OPTED_OUT_FACE = FindingType.OPTED_OUT_FACE
 POSSIBLE_OPTED_OUT_FACE = FindingType.POSSIBLE_OPTED_OUT_FACE
@@ -164,28 +171,28 @@ def assess(
 def _verdict(findings: list[Finding]) -> Verdict:
     types = {f.type for f in findings}
     if types & {OPTED_OUT_FACE, FULL_NAME}:
-        return "flagged"
+        return VerdictKind.FLAGGED
     if ERROR in types:
-        return "error"
+        return VerdictKind.ERROR
     if types & {POSSIBLE_OPTED_OUT_FACE, UNMATCHED_FACE}:
-        return "review"
-    return "clear"
+        return VerdictKind.REVIEW
+    return VerdictKind.CLEAR
 
 
 def _reason(verdict: Verdict, findings: list[Finding], faces: int) -> str:
     count = {t: sum(1 for f in findings if f.type == t) for t in {f.type for f in findings}}
-    if verdict == "flagged":
+    if verdict == VerdictKind.FLAGGED:
         parts = []
         if count.get(OPTED_OUT_FACE):
             parts.append(f"{count[OPTED_OUT_FACE]} face(s) match opted-out students")
         if count.get(FULL_NAME):
             parts.append(f"{count[FULL_NAME]} full name(s) in captions or the file name")
         return "; ".join(parts)
-    if verdict == "error":
+    if verdict == VerdictKind.ERROR:
         first = next(f for f in findings if f.type == ERROR)
         where = f"{first.field}: " if first.field else ""
         return f"not fully checked: {where}{first.detail}"
-    if verdict == "review":
+    if verdict == VerdictKind.REVIEW:
         if count.get(POSSIBLE_OPTED_OUT_FACE):
             return f"{count[POSSIBLE_OPTED_OUT_FACE]} face(s) look like opted-out students"
         return f"{count.get(UNMATCHED_FACE, 0)} face(s) found; faces are not matched in this mode"
@@ -193,4 +200,4 @@ def _reason(verdict: Verdict, findings: list[Finding], faces: int) -> str:
 
 
 def worst(verdicts: list[Verdict]) -> Verdict:
-    return max(verdicts, key=lambda v: _RANK[v]) if verdicts else "clear"
+    return max(verdicts, key=lambda v: _RANK[v]) if verdicts else VerdictKind.CLEAR

@@ -16,6 +16,7 @@ from PySide6.QtCore import (
 
 from photoguard.files.pathtext import display
 from photoguard.scan.report import FileResult
+from photoguard.vocab import DecisionKind
 from ui import findings
 from ui.images import ThumbnailCache
 from ui.models.table import TableModel
@@ -36,17 +37,17 @@ PATH_ROLE = Qt.ItemDataRole.UserRole + 4
 THUMBNAIL_ROLE = Qt.ItemDataRole.UserRole + 5
 
 #: How a recorded decision reads on a file (and, shorter, on its card).
-DECISION_LABELS = {
-    "approve": "Approved",
-    "override": "Approved with reason",
-    "block": "Blocked",
-    "pending": "Pending",
+DECISION_LABELS: dict[str, str] = {
+    DecisionKind.APPROVE: "Approved",
+    DecisionKind.OVERRIDE: "Approved with reason",
+    DecisionKind.BLOCK: "Blocked",
+    DecisionKind.PENDING: "Pending",
 }
-CHIP_LABELS = {
-    "approve": "✓ Approved",
-    "override": "✓ Approved*",
-    "block": "✕ Blocked",
-    "pending": "Pending",
+CHIP_LABELS: dict[str, str] = {
+    DecisionKind.APPROVE: "✓ Approved",
+    DecisionKind.OVERRIDE: "✓ Approved*",
+    DecisionKind.BLOCK: "✕ Blocked",
+    DecisionKind.PENDING: "Pending",
 }
 
 _Index = QModelIndex | QPersistentModelIndex
