@@ -51,11 +51,16 @@ lint: $(VENV)/.installed-test
 # The suite runs on SQLite, then again on PostgreSQL when $$PHOTOGUARD_TEST_PG names a
 # server (.ci/run starts one): every data folder a test opens gets a schema of its
 # own there. Tests the SQLite run saw never open a database are not run twice.
+# Test modules are shared out to one pytest worker per core (pytest-xdist; a module's
+# tests stay together so its fixtures are computed once): TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= auto
+XDIST := -n $(TEST_WORKERS) --dist loadfile
+
 test: lint
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
 	@if [ -n "$$PHOTOGUARD_TEST_PG" ]; then \
 		echo "== the suite again on PostgreSQL"; \
-		QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest --engine postgresql $(PYTEST_ARGS); \
+		QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest --engine postgresql $(XDIST) $(PYTEST_ARGS); \
 	else \
 		echo "== PHOTOGUARD_TEST_PG is not set: the suite did not run on PostgreSQL"; \
 	fi

@@ -12,11 +12,14 @@ what a photoguard that still runs is using all stay.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -68,6 +71,15 @@ def run(args: list[str], tmp: Path, *, kill_at_link: bool) -> subprocess.Complet
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
+@pytest.fixture
+def short_tmp() -> Iterator[Path]:
+    """An empty TMPDIR with a short path: the fork server's socket lives in it, and a Unix
+    socket path may not exceed 107 bytes (pytest-xdist's tmp_path is longer)."""
+    folder = Path(tempfile.mkdtemp(prefix="pg-tmp-"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 def everything(*folders: Path) -> set[str]:
     """Every path below ``folders``, but for Python's own ``pymp-*`` folders: the socket of
     multiprocessing's fork server, which a killed process leaves and only Python names."""
@@ -80,14 +92,15 @@ def everything(*folders: Path) -> set[str]:
 
 
 @pytest.mark.faces
-def test_the_next_safe_copy_cleans_up_after_a_killed_one(copy_home: Path, tmp_path: Path) -> None:
+def test_the_next_safe_copy_cleans_up_after_a_killed_one(
+    copy_home: Path, tmp_path: Path, short_tmp: Path
+) -> None:
     photo = tmp_path / "photos" / "IMG_2.jpg"
     photo.parent.mkdir()
     photo.write_bytes((FACES / "kit_harington" / "kit1.jpg").read_bytes())
     out = tmp_path / "to-post"
     out.mkdir()
-    system_tmp = tmp_path / "system-tmp"  # the process's TMPDIR
-    system_tmp.mkdir()
+    system_tmp = short_tmp  # the process's TMPDIR
     args = ["--home", str(copy_home), "safe-copy", str(photo), "--out", str(out), "--by", "x"]
 
     killed = run(args, system_tmp, kill_at_link=True)
