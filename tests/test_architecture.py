@@ -52,6 +52,11 @@ WRONG_ARROWS = [
     ),
     ("The core's layers", "photoguard/media/photo.py", "import photoguard.faces.detect"),
     (
+        "A verdict is decided from results alone",
+        "photoguard/scan/verdict.py",
+        "import photoguard.scan.workers",
+    ),
+    (
         "The store imports no domain code",
         "photoguard/store/per_folder.py",
         "import photoguard.workspace.district",
@@ -64,6 +69,7 @@ WRONG_ARROWS = [
     ),
     ("The core's layers", "photoguard/scan/verdict.py", "import photoguard.safecopy.make"),
     ("The app's layers", "ui/state.py", "import ui.pages.log"),
+    ("The app reads and writes data through", "ui/state.py", "import photoguard.store.engine"),
 ]
 
 

@@ -17,7 +17,8 @@ from typing import Any
 import crashers
 import pytest
 
-from photoguard.scan.workers import MEMORY_HEADROOM, WorkerFailure, WorkerPool
+from photoguard.scan.failure import WorkerFailure
+from photoguard.scan.workers import MEMORY_HEADROOM, WorkerPool
 
 pytestmark = [
     pytest.mark.timeout(120),

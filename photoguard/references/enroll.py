@@ -49,7 +49,8 @@ from photoguard.scan.analysis import (
     ReferenceTask,
     run_reference_task,
 )
-from photoguard.scan.workers import WorkerFailure, WorkerPool
+from photoguard.scan.failure import WorkerFailure
+from photoguard.scan.workers import WorkerPool
 from photoguard.vocab import LogAction
 from photoguard.workspace.folder import Workspace
 from photoguard.workspace.settings import REFERENCE_MIN_FACE_PX

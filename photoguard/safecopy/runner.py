@@ -28,7 +28,8 @@ from photoguard.safecopy.video import (
     scan_frames,
 )
 from photoguard.scan.analysis import AnalysisOptions, FileAnalysis, analyze_file
-from photoguard.scan.workers import WorkerFailure, WorkerPool
+from photoguard.scan.failure import WorkerFailure
+from photoguard.scan.workers import WorkerPool
 
 if TYPE_CHECKING:
     from photoguard.scan.workers import CancelToken

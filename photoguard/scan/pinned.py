@@ -44,7 +44,7 @@ from typing import BinaryIO
 from photoguard.files.safeopen import open_regular
 from photoguard.media import Kind
 from photoguard.scan.analysis import AnalysisOptions, FileAnalysis, analyze_file
-from photoguard.scan.workers import WorkerFailure
+from photoguard.scan.failure import WorkerFailure
 
 #: Photos up to this size are read once into memory and decoded from there; larger
 #: ones (a 500-page TIFF) are checked in place like videos. A worker may grow by

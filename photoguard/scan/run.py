@@ -42,16 +42,11 @@ from photoguard.roster.names import NameIndex
 from photoguard.scan import stored as scan_store
 from photoguard.scan.analysis import AnalysisOptions, FileAnalysis, merge_parts
 from photoguard.scan.cache import ScanCache, cache_key
+from photoguard.scan.failure import WorkerFailure
 from photoguard.scan.pinned import CHANGED, FileTask, PinnedAnalysis, run_file_task
 from photoguard.scan.report import FileResult, ScanReport
 from photoguard.scan.verdict import assess
-from photoguard.scan.workers import (
-    DEFAULT_TIMEOUT_S,
-    CancelToken,
-    WorkerFailure,
-    WorkerPool,
-    warm_up,
-)
+from photoguard.scan.workers import DEFAULT_TIMEOUT_S, CancelToken, WorkerPool, warm_up
 from photoguard.vocab import DecisionKind, LogAction
 from photoguard.workspace.folder import Workspace
 

@@ -22,7 +22,7 @@ from photoguard.faces.match import ReferenceSet
 from photoguard.metadata import CaptionFields
 from photoguard.roster.names import NameIndex
 from photoguard.scan.analysis import FileAnalysis
-from photoguard.scan.workers import WorkerFailure
+from photoguard.scan.failure import WorkerFailure
 from photoguard.vocab import FindingType, VerdictKind
 from photoguard.workspace.settings import Settings
 

@@ -22,9 +22,10 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
+
+from photoguard.scan.failure import WorkerFailure
 
 
 class CancelToken:
@@ -48,13 +49,6 @@ DEFAULT_TIMEOUT_S = 300.0
 #: 16-bit) needs about 1.5 GB more; 3 GiB leaves room without letting one file take
 #: the whole machine. None: no limit.
 MEMORY_HEADROOM: int | None = 3 << 30
-
-
-@dataclass(frozen=True)
-class WorkerFailure:
-    """The worker could not return a result for this task."""
-
-    reason: str
 
 
 Task = tuple[Any, tuple[Any, ...]]  # (key, args)
