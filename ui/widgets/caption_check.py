@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from photoguard.roster.first_names import Style, first_name_only
 from photoguard.roster.model import Student
 from photoguard.roster.names import NameIndex, NameMatch
+from photoguard.vocab import VerdictKind
 from ui.policy import POLICY_3F3
 from ui.verdicts import colors
 
@@ -128,7 +129,7 @@ class CaptionCheck(QWidget):
         self.result.setText(
             f"✕ Full name of {who}: use first names only. Marked below, and rewritten:"
         )
-        fill, ink = colors("flagged", self.palette())
+        fill, ink = colors(VerdictKind.FLAGGED, self.palette())
         self.suggestion = first_name_only(text, self.matches, self.style_name)
         self.preview.setHtml(
             "<p>"

@@ -31,6 +31,7 @@ from photoguard.files.pathtext import display
 from photoguard.media.preview import LARGE_PX, Picture
 from photoguard.scan.report import FileResult
 from photoguard.scan.verdict import FULL_NAME, OPTED_OUT_FACE, POSSIBLE_OPTED_OUT_FACE, Finding
+from photoguard.vocab import DecisionKind, VerdictKind
 from ui import findings as words
 from ui.images import load_picture
 from ui.models.results import DECISION_LABELS
@@ -68,11 +69,11 @@ def face_boxes(result: FileResult, names: Mapping[str, str], time_s: float | Non
         who = names.get(f.student_id or "", f.student_id or "")
         dist = f" · {f.distance:.2f}" if f.distance is not None else ""
         if f.type == OPTED_OUT_FACE:
-            out.append(FaceBox(f.box, "flagged", f"{who}{dist}"))
+            out.append(FaceBox(f.box, VerdictKind.FLAGGED, f"{who}{dist}"))
         elif f.type == POSSIBLE_OPTED_OUT_FACE:
-            out.append(FaceBox(f.box, "review", f"Maybe {who}{dist}"))
+            out.append(FaceBox(f.box, VerdictKind.REVIEW, f"Maybe {who}{dist}"))
         else:
-            out.append(FaceBox(f.box, "review", "Face to look at"))
+            out.append(FaceBox(f.box, VerdictKind.REVIEW, "Face to look at"))
     return out
 
 
@@ -193,7 +194,7 @@ class FileDetail(QWidget):
         self.approve.setAccessibleName("Approve for sharing")
         self.approve.setToolTip("Record that this clear file may be shared")
         self.approve.setShortcut(QKeySequence(APPROVE_KEY))
-        self.approve.clicked.connect(lambda: self.decide.emit("approve", ""))
+        self.approve.clicked.connect(lambda: self.decide.emit(DecisionKind.APPROVE, ""))
         row.addWidget(self.approve)
         self.with_reason = QPushButton(f"Approve with reason… ({REASON_KEY})")
         self.with_reason.setAccessibleName("Approve with a reason after looking")
@@ -207,7 +208,7 @@ class FileDetail(QWidget):
         self.block.setAccessibleName("Block: must not be shared")
         self.block.setToolTip("Record that this file must not be shared")
         self.block.setShortcut(QKeySequence(BLOCK_KEY))
-        self.block.clicked.connect(lambda: self.decide.emit("block", ""))
+        self.block.clicked.connect(lambda: self.decide.emit(DecisionKind.BLOCK, ""))
         row.addWidget(self.block)
         self.copy_button = QPushButton("Make a safe &copy…")
         self.copy_button.setAccessibleName("Make a safe copy with the faces covered")
@@ -304,19 +305,21 @@ class FileDetail(QWidget):
         self.found_scroll.setVisible(bool(unique))
         width = max(200, self.found_scroll.viewport().width() or self.width() - 20)
         self.found_scroll.setFixedHeight(min(96, self.found.heightForWidth(width) + 4))
-        fill, ink = colors("flagged", self.palette())
+        fill, ink = colors(VerdictKind.FLAGGED, self.palette())
         caption_text = captions_html(list(result.findings), fill.name(), ink.name())
         self.captions.setHtml(caption_text)
         self.captions.setVisible(bool(caption_text))
         self._has_captions = bool(caption_text)
         self.set_decision(decision, detail)
         verdict = result.verdict
-        self.approve.setEnabled(not busy and verdict == "clear")
-        self.with_reason.setEnabled(not busy and verdict != "clear")
+        self.approve.setEnabled(not busy and verdict == VerdictKind.CLEAR)
+        self.with_reason.setEnabled(not busy and verdict != VerdictKind.CLEAR)
         self.block.setEnabled(not busy)
         # A copy helps where something was found (a face or a name); an unreadable
         # file cannot be copied safely, and a clear one needs no copy.
-        self.copy_button.setEnabled(not busy and verdict in ("flagged", "review"))
+        self.copy_button.setEnabled(
+            not busy and verdict in (VerdictKind.FLAGGED, VerdictKind.REVIEW)
+        )
         if same:
             return
         times = words.face_times(result) if result.kind == "video" else []
@@ -347,7 +350,7 @@ class FileDetail(QWidget):
         if decision:
             label = DECISION_LABELS.get(decision, decision)
             self.decided.setText(f"{label}{' ' + detail if detail else ''}.")
-        elif self.result is not None and self.result.verdict != "clear":
+        elif self.result is not None and self.result.verdict != VerdictKind.CLEAR:
             self.decided.setText(
                 "Not approved. Look at it yourself: block it, or approve it with a reason."
             )
@@ -415,4 +418,4 @@ class FileDetail(QWidget):
 
     def _confirm_reason(self) -> None:
         reason = self.reason_edit.text().strip()
-        self.decide.emit("override", reason)
+        self.decide.emit(DecisionKind.OVERRIDE, reason)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from photoguard.roster.model import RosterVersion
+from photoguard.vocab import VerdictKind
 from ui.verdicts import colors
 
 
@@ -56,7 +57,7 @@ class _Step(QFrame):
             self.button.setAccessibleName(button.replace("&", "").rstrip("."))
         pal = self.palette()
         if done:
-            fill, ink = colors("clear", pal)
+            fill, ink = colors(VerdictKind.CLEAR, pal)
             self.mark.setText("✓")
         else:
             fill = pal.color(QPalette.ColorRole.Highlight)

@@ -10,10 +10,16 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QPalette
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
 
+from photoguard.vocab import VerdictKind
 from ui.verdicts import colors
 
 #: kind -> the verdict whose colours it borrows
-_KINDS = {"error": "flagged", "warning": "review", "success": "clear", "info": None}
+_KINDS = {
+    "error": VerdictKind.FLAGGED,
+    "warning": VerdictKind.REVIEW,
+    "success": VerdictKind.CLEAR,
+    "info": None,
+}
 _GLYPHS = {"error": "✕", "warning": "!", "success": "✓", "info": "i"}
 
 

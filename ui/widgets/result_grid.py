@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from photoguard.vocab import VerdictKind
 from ui.models.results import (
     CHIP_LABELS,
     COL_FOUND,
@@ -113,7 +114,7 @@ class ResultDelegate(QStyledItemDelegate):
             text = "Loading…" if thumb is None else "No preview"
             painter.drawText(thumb_area, Qt.AlignmentFlag.AlignCenter, text)
         # The verdict badge over the thumbnail's corner.
-        verdict = index.data(VERDICT_ROLE) or "error"
+        verdict = index.data(VERDICT_ROLE) or VerdictKind.ERROR
         paint_badge(painter, thumb_area.x() + 4, thumb_area.y() + 4, BADGE_H, verdict, pal)
         # Name and what was found.
         text_color = pal.color(QPalette.ColorRole.Text)
