@@ -111,12 +111,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return
     skip = pytest.mark.skip(reason="reads or changes the SQLite file itself (sqlite_only)")
     # Slow tests whose database work is the ordinary kind (video safe copies, the
-    # no-network scan) run once, on SQLite, to keep make test under 10 minutes.
+    # no-network scan), and modules about decoding, detection and covering media that
+    # open a data folder only to run the pipeline (``engine_neutral``), run once, on
+    # SQLite: the records they write are written on PostgreSQL by the CLI, decision,
+    # log and safe-copy tests.
     slow = pytest.mark.skip(reason="slow and engine-neutral: runs in the SQLite run only")
     for item in items:
         if item.get_closest_marker("sqlite_only"):
             item.add_marker(skip)
-        elif item.get_closest_marker("slow") and not _chooses_engine(item):
+        elif (
+            item.get_closest_marker("slow") or item.get_closest_marker("engine_neutral")
+        ) and not _chooses_engine(item):
             item.add_marker(slow)
     # What never opens a database runs the same on either engine: the SQLite run
     # just did it (make test runs that first), so it is not run again.

@@ -28,7 +28,7 @@ import pytest
 from conftest import FACES
 from PIL import Image
 
-pytestmark = pytest.mark.faces
+pytestmark = [pytest.mark.faces, pytest.mark.engine_neutral]
 
 OBAMA = FACES / "obama" / "obama.jpg"  # Barry Obama (1001) is opted out
 ROSE = FACES / "rose_leslie" / "rose2.jpg"  # nobody opted out: clear

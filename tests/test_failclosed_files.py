@@ -31,7 +31,7 @@ from photoguard.scan.report import ScanReport, summary_lines, write_json, write_
 from photoguard.scan.run import FileDecided, ScanFinished, ScanOptions, scan
 from photoguard.workspace.folder import open_workspace
 
-pytestmark = pytest.mark.faces
+pytestmark = [pytest.mark.faces, pytest.mark.engine_neutral]
 
 GOOD = FACES / "rose_leslie" / "rose1.jpg"  # one face, nobody opted out: clear
 BIDI_NAME = "invoice\u202egpj.exe.jpg"  # shows as "invoiceexe.jpg" reversed: ...gpj

@@ -18,7 +18,7 @@ from photoguard.scan.report import ScanReport
 from photoguard.scan.run import FileSkipped, ScanFinished, scan
 from photoguard.workspace.folder import open_workspace
 
-pytestmark = pytest.mark.faces
+pytestmark = [pytest.mark.faces, pytest.mark.engine_neutral]
 
 # obama.jpg's face, as face_recognition's pipeline measures it: left, top, right, bottom.
 OBAMA_FACE = (349, 142, 617, 409)

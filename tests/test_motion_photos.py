@@ -32,7 +32,7 @@ from photoguard.scan.report import FileResult
 from photoguard.scan.run import ScanFinished, scan
 from photoguard.workspace.folder import open_workspace
 
-pytestmark = pytest.mark.faces
+pytestmark = [pytest.mark.faces, pytest.mark.engine_neutral]
 
 STILL = FACES / "rose_leslie" / "rose1.jpg"
 LAYOUTS = {

@@ -29,6 +29,7 @@ from photoguard.safecopy import leftovers
 
 pytestmark = [
     pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL (POSIX)"),
+    pytest.mark.engine_neutral,
 ]
 
 #: Runs the command line, and SIGKILLs its process group when the partial file of a

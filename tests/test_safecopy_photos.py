@@ -24,7 +24,7 @@ from photoguard.scan.run import ScanFinished, scan
 from photoguard.workspace.folder import Workspace, open_workspace
 from photoguard.workspace.settings import with_overrides
 
-pytestmark = pytest.mark.faces
+pytestmark = [pytest.mark.faces, pytest.mark.engine_neutral]
 
 
 def sha(path: Path) -> str:

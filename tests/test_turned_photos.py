@@ -23,7 +23,7 @@ from photoguard.scan.report import FileResult
 from photoguard.scan.run import ScanFinished, scan
 from photoguard.workspace.folder import open_workspace
 
-pytestmark = pytest.mark.faces
+pytestmark = [pytest.mark.faces, pytest.mark.engine_neutral]
 
 # obama.jpg's face (left, top, right, bottom), as in test_media_scan.py.
 OBAMA_FACE = (349, 142, 617, 409)

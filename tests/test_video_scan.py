@@ -35,7 +35,7 @@ from photoguard.scan.report_schema import REPORT_SCHEMA
 from photoguard.scan.run import ScanFinished, scan
 from photoguard.workspace.folder import open_workspace
 
-pytestmark = pytest.mark.faces
+pytestmark = [pytest.mark.faces, pytest.mark.engine_neutral]
 
 OBAMA, KIT = "1001", "1003"
 
