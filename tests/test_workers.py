@@ -149,3 +149,33 @@ def test_workers_have_an_address_space_limit() -> None:
     assert failure(limited, f"allocate:{ask}").startswith("MemoryError")
     unlimited = run_all([f"allocate:{ask}"], processes=1, memory_headroom=None)
     assert unlimited[f"allocate:{ask}"] == f"allocated:{ask}"
+
+
+def test_a_temporary_folder_too_long_for_the_fork_servers_socket_is_one_sentence(
+    tmp_path: Path,
+) -> None:
+    """With TMPDIR longer than a Unix socket path allows, every worker used to fail with
+    "AF_UNIX path too long"; the scan now refuses before starting, saying what to do."""
+    import subprocess
+    import sys
+
+    long_tmp = tmp_path / ("t" * 90)
+    long_tmp.mkdir()
+    photo = tmp_path / "a.jpg"
+    photo.write_bytes(b"\xff\xd8\xff\xe0 not really a photo")
+    roster = tmp_path / "roster.csv"
+    roster.write_text("Student ID,Last Name,First Name,Privacy Law Opt-Out\n1,Doe,Jane,N\n")
+    photoguard = [sys.executable, "-m", "photoguard", "--home", str(tmp_path / "home")]
+    subprocess.run([*photoguard, "roster", "import", str(roster)], check=True, timeout=120)
+    done = subprocess.run(
+        [*photoguard, "scan", str(photo)],
+        env={**os.environ, "TMPDIR": str(long_tmp)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stdout + done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert "has too long a path for photoguard's worker processes" in lines[0]
+    assert "set TMPDIR to a shorter folder" in lines[0]

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Iterator
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
+from photoguard.errors import UserError
 from photoguard.scan.failure import WorkerFailure
 
 
@@ -66,10 +67,31 @@ _ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THR
 _QUIET_FFMPEG = {"OPENCV_FFMPEG_LOGLEVEL": "-8"}
 
 
+#: The longest Unix socket path Linux accepts (sun_path is 108 bytes with its NUL).
+_SOCKET_PATH_MAX = 107
+#: What multiprocessing adds to the temporary folder for the fork server's socket:
+#: ``/pymp-XXXXXXXX/listener-XXXXXXXX``.
+_SOCKET_SUFFIX = len("/pymp-xxxxxxxx/listener-xxxxxxxx")
+
+
+def _check_temp_folder() -> None:
+    """Refuse, in one sentence, a temporary folder whose path is too long for the fork
+    server's socket (otherwise every worker fails with "AF_UNIX path too long")."""
+    import tempfile
+
+    folder = tempfile.gettempdir()
+    if len(os.fsencode(folder)) + _SOCKET_SUFFIX > _SOCKET_PATH_MAX:
+        raise UserError(
+            f"the temporary folder {folder} has too long a path for photoguard's worker "
+            "processes: set TMPDIR to a shorter folder, such as /tmp"
+        )
+
+
 def _context() -> Any:
     for name, value in {**_ONE_THREAD, **_QUIET_FFMPEG}.items():
         os.environ.setdefault(name, value)
     if "forkserver" in mp.get_all_start_methods() and sys.platform != "darwin":
+        _check_temp_folder()
         # The module object, not its name: the fork server ignores a preload it cannot
         # import, so a renamed module would silently lose the warm-up; this fails loudly.
         from photoguard.scan import analysis
@@ -109,8 +131,13 @@ def limit_memory(headroom: int | None) -> None:
 
 def warm_up() -> None:
     """Start the worker server now (Linux: the fork server, with numpy, OpenCV and dlib
-    imported), so the first scan does not wait for it. Safe to call more than once."""
-    ctx = _context()
+    imported), so the first scan does not wait for it. Safe to call more than once.
+    Where the workers cannot start (a temporary folder too long), it does nothing: the
+    scan itself then refuses with the reason."""
+    try:
+        ctx = _context()
+    except UserError:
+        return
     if ctx.get_start_method() == "forkserver":
         from multiprocessing import forkserver
 
