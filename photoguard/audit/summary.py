@@ -27,7 +27,7 @@ from photoguard.audit.chain import Record
 from photoguard.audit.verification import Verification, verify
 from photoguard.audit.view import LogFilter, read_records
 from photoguard.errors import UserError
-from photoguard.vocab import DecisionKind, VerdictKind
+from photoguard.vocab import DecisionKind, LogAction, VerdictKind
 from photoguard.workspace.folder import Workspace
 
 #: Every verdict and every decision, in the order the summary counts them.
@@ -119,16 +119,16 @@ def _summary(
     gaps_scan: int | None = None
     for r in records:
         # Each record is read as its action's body; a damaged one as a body with nothing in it.
-        if r.action == "scan.start":
+        if r.action == LogAction.SCAN_START:
             scans += 1
-        elif r.action == "scan.file":
+        elif r.action == LogAction.SCAN_FILE:
             checked = r.body_as(bodies.ScanFile) or bodies.ScanFile()
             checks += 1
             if checked.sha256 is not None:
                 hashes.add(checked.sha256)
             verdicts[checked.verdict if checked.verdict is not None else "error"] += 1
             findings.update({str(f.get("type")) for f in checked.findings if f.get("type")})
-        elif r.action == "scan.finish":
+        elif r.action == LogAction.SCAN_FINISH:
             finish = r.body_as(bodies.ScanFinish) or bodies.ScanFinish()
             cancelled += finish.cancelled
             gaps = finish.coverage_gaps
@@ -148,7 +148,7 @@ def _summary(
                         decided.reason or "",
                     )
                 )
-        elif r.action == "roster.import":
+        elif r.action == LogAction.ROSTER_IMPORT:
             imported = r.body_as(bodies.RosterImport) or bodies.RosterImport()
             imports.append(
                 RosterImport(
@@ -162,14 +162,14 @@ def _summary(
                     {str(k): _int(v) for k, v in imported.diff.items()},
                 )
             )
-        elif r.action == "enroll.add":
+        elif r.action == LogAction.ENROLL_ADD:
             enrolled += 1
-        elif r.action == "enroll.remove":
+        elif r.action == LogAction.ENROLL_REMOVE:
             removed = r.body_as(bodies.EnrollRemove) or bodies.EnrollRemove()
             removals += len(removed.student_ids)
-        elif r.action == "purge":
+        elif r.action == LogAction.PURGE:
             purges += 1
-        elif r.action == "safecopy":
+        elif r.action == LogAction.SAFECOPY:
             copies += 1
     summary = Summary(
         school=school,

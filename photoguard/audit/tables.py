@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from photoguard.audit import bodies
 from photoguard.roster import stored as roster_store
 from photoguard.store.engine import Row, Tx
+from photoguard.vocab import LogAction
 
 #: Schema version from which scan rows name their record and rosters are sealed.
 SEALED_SCHEMA = 3
@@ -137,7 +138,7 @@ def _check_scans(
     files: dict[tuple[int, str], tuple[int, bodies.ScanFile]] = {}
     starts: dict[int, bodies.ScanStart] = {}
     for row in log:
-        if row["action"] not in ("scan.file", "scan.start"):
+        if row["action"] not in (LogAction.SCAN_FILE, LogAction.SCAN_START):
             continue
         body = _body(row)
         if isinstance(body, bodies.ScanStart) and body.scan_id is not None:

@@ -29,7 +29,7 @@ def link_and_seal(tx: Tx) -> list[Record]:
     links: dict[tuple[int, str], int] = {}
     for row in tx.rows("SELECT school, seq, body FROM audit_log WHERE action = 'scan.file'"):
         try:
-            logged = bodies.parse_as(bodies.ScanFile, "scan.file", json.loads(row["body"]))
+            logged = bodies.parse_as(bodies.ScanFile, LogAction.SCAN_FILE, json.loads(row["body"]))
         except (ValueError, TypeError):
             logged = None
         if logged is None or logged.scan_id is None or logged.path is None:

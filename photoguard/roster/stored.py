@@ -22,12 +22,13 @@ from photoguard.errors import UserError
 from photoguard.files.clock import utcnow
 from photoguard.roster.model import Roster, RosterDiff, RosterVersion, Student
 from photoguard.store.engine import Row, Tx
+from photoguard.vocab import LogAction
 
 if TYPE_CHECKING:
     from photoguard.audit.chain import Record
 
 #: The approval-log actions that seal a roster version (see the module docstring).
-SEAL_ACTIONS = ("roster.import", "roster.seal")
+SEAL_ACTIONS = (LogAction.ROSTER_IMPORT, LogAction.ROSTER_SEAL)
 #: The body field of a seal that holds :func:`students_digest`.
 DIGEST_FIELD = "students_sha256"
 

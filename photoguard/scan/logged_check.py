@@ -28,6 +28,7 @@ from photoguard.errors import UserError
 from photoguard.roster import stored as roster_store
 from photoguard.scan import stored as scan_store
 from photoguard.store.engine import Tx
+from photoguard.vocab import LogAction
 
 
 @dataclass(frozen=True)
@@ -81,18 +82,18 @@ def _file_record(tx: Tx, school: str, scanned: scan_store.ScannedFile) -> audit.
     for its scan and path (rows written by code that kept no record number)."""
     if scanned.record_seq is not None:
         found = audit.chained(tx, school, scanned.record_seq)
-        if found is None or found.action != "scan.file":
+        if found is None or found.action != LogAction.SCAN_FILE:
             return None
         return found
     for record in audit.find_records(
-        tx, school, "scan.file", {"scan_id": scanned.scan_id, "path": scanned.path}
+        tx, school, LogAction.SCAN_FILE, {"scan_id": scanned.scan_id, "path": scanned.path}
     ):
         return audit.chained(tx, school, record.seq)
     return None
 
 
 def _start_record(tx: Tx, school: str, scan_id: int) -> audit.Record | None:
-    for record in audit.find_records(tx, school, "scan.start", {"scan_id": scan_id}):
+    for record in audit.find_records(tx, school, LogAction.SCAN_START, {"scan_id": scan_id}):
         return audit.chained(tx, school, record.seq)
     return None
 
@@ -124,7 +125,9 @@ def logged_check(tx: Tx, school: str, scanned: scan_store.ScannedFile) -> Logged
             "photoguard: run 'photoguard log verify'"
         )
     newer = next(
-        audit.find_records(tx, school, "scan.file", {"path": scanned.path}, after_seq=record.seq),
+        audit.find_records(
+            tx, school, LogAction.SCAN_FILE, {"path": scanned.path}, after_seq=record.seq
+        ),
         None,
     )
     newer_body = newer.body_as(bodies.ScanFile) if newer is not None else None
@@ -215,7 +218,7 @@ def last_enrolled(tx: Tx, school: str) -> str | None:
     enroll.add record, whichever is later), or None if it has none."""
     newest = tx.scalar("SELECT max(created_at) FROM face_references WHERE school = ?", (school,))
     found = str(newest) if newest else None
-    for record in audit.records_of(tx, school, ("enroll.add",), newest_first=True, limit=1):
+    for record in audit.records_of(tx, school, (LogAction.ENROLL_ADD,), newest_first=True, limit=1):
         if found is None or later(record.at, found):
             found = record.at
     return found
