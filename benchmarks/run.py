@@ -265,7 +265,7 @@ def main() -> int:
     )
     print(f"photoguard is {theirs.seconds / ours.seconds:.1f}x faster (cold)")
     print(
-        f"one core, the same photos: decoding {stages['decode_s']:.1f} s, HOG detection "
+        f"one core, the same photos: decoding {stages['decode_s']:.1f} s, detection "
         f"{stages['detect_s']:.1f} s, encoding {stages['encode_s']:.1f} s "
         f"({stages['faces']:.0f} faces)"
     )

@@ -1,4 +1,4 @@
-"""Where a cold scan's time goes: decoding, HOG detection and encoding, on one core.
+"""Where a cold scan's time goes: decoding, detection (CenterFace) and encoding, on one core.
 
 ``python -m benchmarks.stages FOLDER`` runs photoguard's own steps on every photo
 of FOLDER in this one process (numpy's BLAS held to one thread, as in a worker)
@@ -19,18 +19,23 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
 def measure(folder: Path) -> dict[str, float]:
-    from photoguard.faces.detect import to_gray
+    from photoguard.faces.centerface import load_centerface
+    from photoguard.faces.detect import MIN_ENCODED_FACE_PX, detect_faces, landmark_square
     from photoguard.faces.encode import encode_faces
     from photoguard.faces.model import load_model
     from photoguard.media import photo_frames
 
-    detector = load_model().detector
+    load_model()
+    load_centerface()
     totals = {"decode_s": 0.0, "detect_s": 0.0, "encode_s": 0.0, "faces": 0.0, "photos": 0.0}
     for photo in sorted(p for p in folder.iterdir() if p.is_file()):
         t0 = time.perf_counter()
         frame = next(iter(photo_frames(photo, 48)))
         t1 = time.perf_counter()
-        rects = list(detector(to_gray(frame.image), 0))
+        found = detect_faces(frame.image)
+        rects = [
+            landmark_square(box) for box in found.boxes if box[2] - box[0] >= MIN_ENCODED_FACE_PX
+        ]
         t2 = time.perf_counter()
         if rects:
             encode_faces(frame.image, rects)

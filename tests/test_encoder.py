@@ -39,6 +39,7 @@ def _weights() -> Path:
 def test_every_fixture_face_gets_dlibs_own_descriptor(fixtures_dir: Path) -> None:
     import dlib
 
+    from photoguard.faces.detect import detect_faces, landmark_square
     from photoguard.media import photo_frames
 
     model = load_model()
@@ -48,7 +49,7 @@ def test_every_fixture_face_gets_dlibs_own_descriptor(fixtures_dir: Path) -> Non
     for photo in sorted(FACES.glob("*/*")):
         frame = next(iter(photo_frames(photo, 48)))
         rgb = np.ascontiguousarray(frame.image)
-        rects = list(model.detector(rgb, 0))
+        rects = [landmark_square(box) for box in detect_faces(rgb).boxes]
         if not rects:
             continue
         shapes = dlib.full_object_detections()

@@ -40,14 +40,16 @@ FACES_OFF = AnalysisOptions(min_face_px=48, frames_per_second=4.0, encode=False)
 
 
 def test_without_encoding_the_encoder_is_never_loaded() -> None:
+    from photoguard.faces import centerface
+
     facemodel.load_model.cache_clear()
-    facemodel.load_detector.cache_clear()
+    centerface._session.cache_clear()
     photo = analyze_file(FACES / "groups" / "obama_biden_1.jpg", "photo", FACES_OFF)
     video = analyze_file(VIDEO, "video", FACES_OFF)
     assert len(photo.faces) == 2 and video.faces
     assert all(hit.encoding is None for hit in photo.faces + video.faces)
     assert facemodel.load_model.cache_info().misses == 0  # never called
-    assert facemodel.load_detector.cache_info().misses == 1
+    assert centerface._session.cache_info().misses == 1  # the detector, once
     # The probe sees a load when there is one.
     on = analyze_file(FACES / "biden" / "biden.jpg", "photo", AnalysisOptions(48, 4.0, True))
     assert on.faces[0].encoding is not None and facemodel.load_model.cache_info().misses == 1

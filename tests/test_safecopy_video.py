@@ -90,6 +90,14 @@ def test_lin_is_covered_wherever_the_scan_finds_him(made: Made) -> None:
         assert any(a is not None and b is not None and a <= t <= b for a, b in spans), t
 
 
+def test_obamas_profile_is_covered(made: Made) -> None:
+    """HOG never found Obama in profile at 7.2-8.3 s, so a safe copy left him visible;
+    CenterFace finds him, and his profile is close enough to his photo to be covered."""
+    spans = [(f.time_s, f.until_s) for f in made.preview.faces if f.student_id == "1001"]
+    assert spans
+    assert any(a is not None and b is not None and a <= 7.5 and b >= 8.2 for a, b in spans), spans
+
+
 def test_the_copy_rescans_clear_on_every_frame(made: Made) -> None:
     assert made.preview.rescan.verdict == "clear"
     assert made.preview.rescan.frames_checked == 275
@@ -116,4 +124,5 @@ def test_audio_is_not_kept_and_the_log_says_so(made: Made) -> None:
     assert body["copy_sha256"] == sha(made.saved.path)
     assert body["by"] == "Ms. Rivera"
     assert body["faces_covered"] >= 1
-    assert {f.get("student_id") for f in body["faces"]} == {"1006"}
+    # Lin, and Obama's profile at 7.2-9.1 s (within the profile review distance).
+    assert {f.get("student_id") for f in body["faces"]} == {"1006", "1001"}

@@ -59,14 +59,32 @@ def test_boxes_lie_inside_the_upright_image(fixture_scan: dict[str, Any]) -> Non
 def test_video_is_flagged_at_the_times_lin_appears(fixture_scan: dict[str, Any]) -> None:
     f = _files(fixture_scan)["short_hamilton_clip.mp4"]
     assert f["kind"] == "video" and f["verdict"] == "flagged"
-    times = sorted(x["time_s"] for x in f["findings"] if x["student_id"] == "1006")
+    times = sorted(
+        x["time_s"]
+        for x in f["findings"]
+        if x["student_id"] == "1006" and x["type"] == "opted_out_face"
+    )
     # Lin-Manuel Miranda is on screen from about 3.3 s to 6.7 s (fixtures README).
     assert any(3.0 <= t <= 3.6 for t in times)
     assert any(6.4 <= t <= 7.1 for t in times)
     assert all(t < 8.0 for t in times)
-    # No face at 1-2.5 s: nothing reported there.
+    # Lin is not on screen at 1-2.5 s (a crowd, some faces turned away): not flagged
+    # there; a profile there may look enough like him to be sent to review.
     assert not any(1.0 <= t <= 2.5 for t in times)
+    for x in f["findings"]:
+        if x["type"] == "possible_opted_out_face" and 1.0 <= x["time_s"] <= 2.5:
+            assert "turned away" in x.get("detail", ""), x
     assert f["frames_checked"] >= 9.1 * 4  # 4 per second over 9.2 s, plus first and last
+
+
+def test_obamas_profile_in_the_video_is_at_least_review(fixture_scan: dict[str, Any]) -> None:
+    """Obama in profile at 7.2-8.3 s: HOG found him in none of those frames; CenterFace
+    finds the profile, 0.62-0.70 from his photo, and sends it to a person."""
+    f = _files(fixture_scan)["short_hamilton_clip.mp4"]
+    seen = [x for x in f["findings"] if x.get("student_id") == "1001" and 7.2 <= x["time_s"] <= 8.3]
+    assert len(seen) >= 4, seen  # 4 samples a second
+    assert all(x["type"] in ("possible_opted_out_face", "opted_out_face") for x in seen)
+    assert any("turned away" in x.get("detail", "") for x in seen)
 
 
 def test_coverage_gap_and_exit_status(fixture_scan: dict[str, Any]) -> None:

@@ -103,8 +103,7 @@ def built(enrolled_home: Path, tmp_path_factory: pytest.TempPathFactory) -> dict
     d.mkdir()
     expected = {name: _obama_turned(d / f"obama_{name}.jpg", t) for name, t in TURNS.items()}
     _scanned_tiff(d / "scanned_pages.tif")
-    # 160 px is 4 % of the long side: above what the turned search of a large photo
-    # finds directly at its reduced size (analysis.TURNED_SEARCH_PIXELS).
+    # 160 px is 4 % of the long side of a 4000 x 3000 photo, stored lying on its side.
     expected["phone"] = _phone_sized(d / "phone_sideways.jpg", 160)
     _no_face(d / "wall.jpg")
     with open_workspace(home) as ws:
@@ -112,6 +111,18 @@ def built(enrolled_home: Path, tmp_path_factory: pytest.TempPathFactory) -> dict
     final = events[-1]
     assert isinstance(final, ScanFinished)
     return {"files": {f.rel: f for f in final.report.files}, "expected": expected}
+
+
+def _holds(box: tuple[int, int, int, int], want: tuple[int, int, int, int]) -> bool:
+    """Whether a found face ``box`` (left, top, width, height) covers the face at
+    ``want`` (left, top, right, bottom): at least 80 % of it, in a box at most twice its
+    area. (CenterFace's boxes are taller than HOG's squares, which OBAMA_FACE is.)"""
+    left, top, width, height = box
+    w_left, w_top, w_right, w_bottom = want
+    inter_w = max(0, min(left + width, w_right) - max(left, w_left))
+    inter_h = max(0, min(top + height, w_bottom) - max(top, w_top))
+    want_area = (w_right - w_left) * (w_bottom - w_top)
+    return inter_w * inter_h >= 0.8 * want_area and width * height <= 2 * want_area
 
 
 def _opted_out(result: FileResult) -> list[Any]:
@@ -126,10 +137,7 @@ def test_a_face_turned_in_the_pixels_is_found(built: dict[str, Any], turn: str) 
     assert hit.student_id == "1001"
     # The box is where the face is in the photo as stored (and as a viewer shows it).
     assert hit.box is not None
-    left, top, width, height = hit.box
-    want_left, want_top, want_right, want_bottom = built["expected"][turn]
-    assert abs(left - want_left) < 40 and abs(top - want_top) < 40
-    assert abs(left + width - want_right) < 40 and abs(top + height - want_bottom) < 40
+    assert _holds(hit.box, built["expected"][turn]), (hit.box, built["expected"][turn])
 
 
 def test_a_turned_face_in_a_large_photo_is_found_where_it_is(built: dict[str, Any]) -> None:
@@ -137,10 +145,7 @@ def test_a_turned_face_in_a_large_photo_is_found_where_it_is(built: dict[str, An
     assert r.verdict == "flagged", r.assessment.reason
     (hit,) = _opted_out(r)
     assert hit.student_id == "1001" and hit.box is not None
-    left, top, width, height = hit.box
-    want_left, want_top, want_right, want_bottom = built["expected"]["phone"]
-    assert abs(left - want_left) < 25 and abs(top - want_top) < 25
-    assert abs(left + width - want_right) < 25 and abs(top + height - want_bottom) < 25
+    assert _holds(hit.box, built["expected"]["phone"]), (hit.box, built["expected"]["phone"])
 
 
 def test_a_scanned_page_with_a_print_on_its_side_is_flagged(built: dict[str, Any]) -> None:

@@ -1,7 +1,8 @@
 """Faces: finding them in a picture, describing each by 128 numbers, comparing them.
 
-- detect.py: where faces are (dlib's HOG detector, at the scale that brings the
-  smallest face to be found to the size it needs, in tiles for long pictures);
+- centerface.py: the face detector, CenterFace, run by onnxruntime;
+- detect.py: where faces are (CenterFace at the scale that brings the smallest face to
+  be found to the size it needs, in tiles for long pictures, landmarks' boxes);
 - encode.py: a face's 128 numbers (dlib's landmarks and chips, then the network);
 - encoder.py: that network, dlib's ResNet, run on numpy's BLAS;
 - match.py: the opted-out students' references, and the nearest one to a face;
@@ -27,14 +28,14 @@ if TYPE_CHECKING:
     )
     from photoguard.faces.encode import Encoding, Image, encode_faces
     from photoguard.faces.match import Match, Reference, ReferenceSet
-    from photoguard.faces.model import MODEL_LABEL, load_detector
+    from photoguard.faces.model import MODEL_LABEL
 
 #: The module of this package that owns each public name.
 _OWNERS = {
     "detect": ("DETECTOR_FACE_PX", "MAX_DETECTION_PIXELS", "Box", "detection_scale", "find_faces"),
     "encode": ("Encoding", "Image", "encode_faces"),
     "match": ("Match", "Reference", "ReferenceSet"),
-    "model": ("MODEL_LABEL", "load_detector"),
+    "model": ("MODEL_LABEL",),
 }
 
 __all__ = [
@@ -50,7 +51,6 @@ __all__ = [
     "detection_scale",
     "encode_faces",
     "find_faces",
-    "load_detector",
 ]
 
 if not TYPE_CHECKING:  # type checkers read the imports above instead

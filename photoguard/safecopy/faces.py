@@ -54,7 +54,8 @@ class CoveredFace:
 def must_cover(
     references: ReferenceSet, review_distance: float, encoding: Any
 ) -> tuple[bool, str | None, float | None]:
-    """Whether a face must be covered: (cover, student, distance)."""
+    """Whether a face must be covered: (cover, student, distance). ``review_distance``
+    is the one the scan would judge this face with (Settings.review_distance_for)."""
     if encoding is None:  # faces-off mode: every face
         return True, None, None
     match = references.possible_student(encoding, review_distance)

@@ -120,9 +120,10 @@ class _Context:
         s = self.ws.settings
         return AnalysisOptions(s.min_face_px, s.frames_per_second, s.faces)
 
-    def covers_face(self, encoding: Any) -> tuple[bool, str | None, float | None]:
+    def covers_face(self, encoding: Any, *, profile: bool) -> tuple[bool, str | None, float | None]:
         """Whether a face must be covered: (cover, student, distance)."""
-        return must_cover(self.references, self.ws.settings.review_distance, encoding)
+        distance = self.ws.settings.review_distance_for(profile=profile)
+        return must_cover(self.references, distance, encoding)
 
     def rescan(self, copy: Path, analysis: FileAnalysis) -> Assessment:
         return assess_copy(copy, analysis, self.references, self.names, self.ws.settings)
@@ -277,7 +278,7 @@ def _photo_copy(ctx: _Context, captions: CaptionFields, target: Path, out_format
     for hit in analysis.faces:
         if hit.embedded is not None:
             continue  # in a motion photo's video, which the copy leaves out
-        covered, sid, distance = ctx.covers_face(hit.encoding)
+        covered, sid, distance = ctx.covers_face(hit.encoding, profile=hit.profile)
         if covered:
             add(hit.box, sid, distance, cover_reason(sid, distance, ctx.ws.settings.match_distance))
     plan: MetadataPlan = plan_metadata(
@@ -312,7 +313,7 @@ def _photo_copy(ctx: _Context, captions: CaptionFields, target: Path, out_format
 def _detections(ctx: _Context, scanned: VideoScan) -> list[Detection]:
     out = []
     for face in scanned.faces:
-        covered, sid, distance = ctx.covers_face(face.encoding)
+        covered, sid, distance = ctx.covers_face(face.encoding, profile=face.profile)
         out.append(Detection(face.frame, face.box, sid, distance, covered))
     return out
 

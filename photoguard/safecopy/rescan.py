@@ -47,7 +47,10 @@ def video_analysis(scanned: VideoScan, fps: float) -> FileAnalysis:
         height=scanned.height,
         frames_checked=scanned.frames_checked,
         duration_s=scanned.frames_read / fps,
-        faces=tuple(FaceHit(f.box, f.encoding, round(f.frame / fps, 2)) for f in scanned.faces),
+        faces=tuple(
+            FaceHit(f.box, f.encoding, round(f.frame / fps, 2), profile=f.profile)
+            for f in scanned.faces
+        ),
     )
 
 

@@ -58,6 +58,8 @@ class VideoFace:
     frame: int
     box: Box
     encoding: Encoding | None
+    #: Turned far from the camera (faces/detect.py): judged with the profile distance.
+    profile: bool = False
 
 
 @dataclass(frozen=True)
@@ -149,8 +151,9 @@ def scan_frames(
             scale = detection_scale(w, h, min_face_px)
             small = _resize(rgb, scale)
             checked += 1
-            for box, encoding in find_faces(small, encode=encode):
-                faces.append(VideoFace(index, box.unscaled(scale, w, h), encoding))
+            for face in find_faces(small, encode=encode):
+                box = face.box.unscaled(scale, w, h)
+                faces.append(VideoFace(index, box, face.encoding, face.profile))
     except MediaError as exc:
         return VideoScan(fps, declared, width, height, last + 1, checked, tuple(faces), str(exc))
     finally:

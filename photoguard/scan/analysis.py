@@ -8,16 +8,14 @@ references never leave the process that decrypted them.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
-from photoguard.faces.detect import Box, find_faces
+from photoguard.faces.detect import Box, Face, find_faces
 from photoguard.faces.encode import Encoding
-from photoguard.faces.model import load_detector
 from photoguard.media import Frame, Kind, MediaError, VideoInfo, photo_frames, video_frames
 from photoguard.media.motion import extracted, find_embedded_videos
 from photoguard.metadata import CaptionFields, read_embedded_fields
@@ -44,6 +42,10 @@ class FaceHit:
     #: is (:data:`MOTION_VIDEO`); ``box`` is then in that video's pixels and ``time_s``
     #: in its seconds.
     embedded: str | None = None
+    #: Turned far from the camera (faces/detect.py, PROFILE_TURN): its encoding is far
+    #: from the same person's frontal references, so it is judged with a wider review
+    #: distance (settings.py).
+    profile: bool = False
 
 
 @dataclass(frozen=True)
@@ -78,55 +80,24 @@ class _Tally:
     photo_faces: list[Encoding | None] = field(default_factory=list)
 
 
-Search = Callable[[Frame, bool], list[tuple[Box, Encoding | None]]]
+Search = Callable[[Frame, bool], list[Face]]
 
 
-def search_upright(frame: Frame, encode: bool) -> list[tuple[Box, Encoding | None]]:
+def search_upright(frame: Frame, encode: bool) -> list[Face]:
     """The faces in a frame as it is, in the upright original's pixels."""
-    return [
-        (box.unscaled(frame.scale, frame.width, frame.height), enc)
-        for box, enc in find_faces(frame.image, encode=encode)
-    ]
+    return [_unscaled(face, frame) for face in find_faces(frame.image, encode=encode)]
 
 
 #: Quarter turns (counter-clockwise, as numpy.rot90 counts them) tried on a photo in
 #: which no upright face was found: a print scanned sideways or upside down, a phone
-#: that wrote no orientation tag. dlib's HOG detector finds faces tilted up to about
-#: 30 degrees; measured on the fixtures, none of obama.jpg, kit1.jpg, lin1.png,
-#: biden.jpg or obama_biden_1.jpg turned 90, 180 or 270 degrees is found upright.
+#: that wrote no orientation tag. CenterFace, like HOG before it, finds faces tilted up
+#: to about 30-45 degrees, not lying on their side or upside down. A faceless photo
+#: costs three more detections: about 0.3 s for a 3000 x 2000 photo, one core (with
+#: HOG it was 1.4 s, so its turned searches ran on a shrunk copy first).
 QUARTER_TURNS = (1, 3, 2)
-#: The most pixels (at detection scale) the three turned searches of a photo run on
-#: first: about 1730 x 1150. Photos up to this size (originals up to about 1300 x 870)
-#: are searched turned exactly as upright. Larger ones are shrunk to it, and each
-#: orientation in which the shrunk search finds a face, or comes close
-#: (TURNED_TRIGGER_SCORE), is searched again at full detection scale, so every face of
-#: the minimum size beside it is found too. In the largest photos (3200 px at detection
-#: scale: phone photos) a turned face alone is so found from about 3.75 % of the long
-#: side, not 2 % as upright ones. Why: searching a faceless photo turned costs three
-#: more detections. Measured on the bench folder (benchmarks/dataset.py: 60 photos, 4
-#: of them faceless, 3000 x 2000; 16-19 s of CPU to analyse on one core), best of
-#: several runs on a shared 2-core machine:
-#:
-#:    turned searches on     analysis CPU added   lone turned face found (4000 x 3000)
-#:    the full photo         +4.2 s (+22 %)       from 80 px (2 %)
-#:    3.0 million pixels     +1.7 s (+9 %)        from 120 px (3 %)
-#:    2.5 million pixels     +1.4-1.6 s (+8 %)    from 130 px (3.3 %)
-#:    2.0 million pixels     +1.0-1.3 s (+6-8 %)  from 150 px (3.75 %)
-#:    1.0 million pixels     about +0.5 s         from 200 px (5 %)
-#:
-#: (the face: each of 8 fixture faces pasted on noise, all 8 found from that width).
-#: The whole cold scan of the bench folder: +8 % wall time at 2 million (median of 6
-#: runs each, interleaved). Issue 15 allows all its changes together +10 %.
-TURNED_SEARCH_PIXELS = 2_000_000
-#: A shrunk turned search that scores any window above this (dlib's HOG margin: 0 is a
-#: detection, lower is less face-like) searches that orientation at full scale: a face
-#: just too small for the shrunk search can score between this and 0. Measured at
-#: TURNED_SEARCH_PIXELS: the bench's faceless photos turned score at most -0.63, so they
-#: cost no full-scale search; a textured background (a blurred crowd) does reach it.
-TURNED_TRIGGER_SCORE = -0.5
 
 
-def search_any_orientation(frame: Frame, encode: bool) -> list[tuple[Box, Encoding | None]]:
+def search_any_orientation(frame: Frame, encode: bool) -> list[Face]:
     """The faces in a photo's frame; where there is none upright, the faces found with
     the frame turned 90, 270 and 180 degrees (every one of them: a scanned page can hold
     prints turned different ways). Boxes are in the upright original's pixels.
@@ -138,36 +109,24 @@ def search_any_orientation(frame: Frame, encode: bool) -> list[tuple[Box, Encodi
     found = find_faces(frame.image, encode=encode)
     if not found:
         found = _turned_faces(frame.image, encode)
-    return [(box.unscaled(frame.scale, frame.width, frame.height), enc) for box, enc in found]
+    return [_unscaled(face, frame) for face in found]
 
 
-def _turned_faces(image: np.ndarray, encode: bool) -> list[tuple[Box, Encoding | None]]:
+def _unscaled(face: Face, frame: Frame) -> Face:
+    return replace(face, box=face.box.unscaled(frame.scale, frame.width, frame.height))
+
+
+def _turned_faces(image: np.ndarray, encode: bool) -> list[Face]:
     """Faces found in ``image`` turned each of QUARTER_TURNS, in ``image``'s pixels."""
-    import cv2
-
     height, width = image.shape[:2]
-    shrink = min(1.0, math.sqrt(TURNED_SEARCH_PIXELS / max(1, width * height)))
-    small: np.ndarray | None = None
-    if shrink < 1:
-        gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
-        size = (max(1, round(width * shrink)), max(1, round(height * shrink)))
-        small = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
-    found: list[tuple[Box, Encoding | None]] = []
+    found: list[Face] = []
     for turns in QUARTER_TURNS:
-        if small is not None and not _comes_close(np.ascontiguousarray(np.rot90(small, turns))):
-            continue
         turned = np.ascontiguousarray(np.rot90(image, turns))
         found += [
-            (_turned_back(box, turns, width, height), enc)
-            for box, enc in find_faces(turned, encode=encode)
+            replace(face, box=_turned_back(face.box, turns, width, height))
+            for face in find_faces(turned, encode=encode)
         ]
     return found
-
-
-def _comes_close(gray: np.ndarray) -> bool:
-    """Whether the HOG detector scores any window of ``gray`` above TURNED_TRIGGER_SCORE."""
-    _rects, scores, _kinds = load_detector().run(gray, 0, TURNED_TRIGGER_SCORE)
-    return len(scores) > 0
 
 
 def _turned_back(box: Box, turns: int, width: int, height: int) -> Box:
@@ -199,7 +158,7 @@ def _check_frames(frames: Iterator[Frame], encode: bool, search: Search = search
     """
     tally = _Tally(hits=[])
     last_image: np.ndarray | None = None
-    last_found: list[tuple[Box, Encoding | None]] = []
+    last_found: list[Face] = []
     for frame in frames:
         if tally.first is None:
             tally.first = frame
@@ -214,10 +173,12 @@ def _check_frames(frames: Iterator[Frame], encode: bool, search: Search = search
             found = search(frame, encode)
             tally.searched += 1
             last_image, last_found = frame.image, found
-        for box, encoding in found:
+        for face in found:
             time_s = None if frame.time_s is None else round(frame.time_s, 2)
-            tally.hits.append(FaceHit(box, encoding, time_s))
-            (tally.preview_faces if frame.embedded_preview else tally.photo_faces).append(encoding)
+            tally.hits.append(FaceHit(face.box, face.encoding, time_s, profile=face.profile))
+            (tally.preview_faces if frame.embedded_preview else tally.photo_faces).append(
+                face.encoding
+            )
     return tally
 
 
@@ -429,9 +390,12 @@ def analyze_reference(path: Path, options: AnalysisOptions) -> ReferenceAnalysis
     except MemoryError:
         return ReferenceAnalysis(error="too large to decode in memory")
     hits = tuple(
-        FaceHit(box.unscaled(frame.scale, frame.width, frame.height), enc) for box, enc in found
+        FaceHit(
+            f.box.unscaled(frame.scale, frame.width, frame.height), f.encoding, profile=f.profile
+        )
+        for f in found
     )
-    thumb = _thumbnail(frame.image, found[0][0]) if len(found) == 1 else None
+    thumb = _thumbnail(frame.image, found[0].box) if len(found) == 1 else None
     return ReferenceAnalysis(faces=hits, thumbnail=thumb)
 
 

@@ -45,7 +45,9 @@ CACHE_KEY_ID = "cache-key"
 #: may miss faces).
 #: Photos with no upright face are searched turned too, and motion photos' videos
 #: are searched.
-PIPELINE_VERSION = 3
+#: 4: CenterFace finds the faces (issue 17; MODEL_LABEL changed too), and each face
+#: records whether it is a profile.
+PIPELINE_VERSION = 4
 _NONCE = 12
 
 
@@ -76,6 +78,8 @@ def _encode(a: FileAnalysis) -> bytes:
         }
         if hit.embedded is not None:
             face["x"] = hit.embedded
+        if hit.profile:
+            face["p"] = 1
         faces.append(face)
     doc: dict[str, Any] = {
         "kind": a.kind,
@@ -105,6 +109,7 @@ def _decode(data: bytes) -> FileAnalysis:
             else np.frombuffer(base64.b64decode(f["e"]), dtype="<f4").astype(np.float64),
             time_s=f["t"],
             embedded=None if f.get("x") is None else str(f["x"]),
+            profile=bool(f.get("p", 0)),
         )
         for f in doc["faces"]
     )

@@ -80,6 +80,7 @@ REPORT_SCHEMA: dict[str, Any] = {
             "properties": {
                 "match_distance": {"type": "number"},
                 "review_distance": {"type": "number"},
+                "profile_review_distance": {"type": "number"},
                 "model": {"type": "string"},
                 "frames_per_second": {"type": "number"},
                 "min_face_px": {"type": "integer"},

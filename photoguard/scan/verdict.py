@@ -121,7 +121,9 @@ def assess(
                     )
                 )
                 continue
-            match = references.possible_student(hit.encoding, settings.review_distance)
+            match = references.possible_student(
+                hit.encoding, settings.review_distance_for(profile=hit.profile)
+            )
             if match is None:
                 continue
             kind = (
@@ -129,6 +131,8 @@ def assess(
                 if match.distance <= settings.match_distance
                 else POSSIBLE_OPTED_OUT_FACE
             )
+            if hit.profile and kind == POSSIBLE_OPTED_OUT_FACE:
+                where = "turned away from the camera" + (f", {where}" if where else "")
             findings.append(
                 Finding(
                     kind,

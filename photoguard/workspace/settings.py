@@ -39,14 +39,24 @@ MATCH_DISTANCE = 0.6
 #: Closer than this but not a match: a person must look (``review``).
 REVIEW_DISTANCE = 0.65
 
+#: A face turned far from the camera (a profile: photoguard/faces/detect.py,
+#: PROFILE_TURN) closer than this to an opted-out student is at least ``review``.
+#: A profile's encoding sits far from the same person's frontal references. Measured
+#: in the fixture video (4 samples a second): Obama's profile at 7.2-9.1 s is
+#: 0.62-0.70 from obama.jpg in every sample, where his frontal photos are under 0.52;
+#: at REVIEW_DISTANCE it would be missed in all of them. The other people's profiles
+#: there are 0.62-0.89 from their nearest fixture reference, so a profile is never
+#: *flagged* beyond MATCH_DISTANCE: a person looks. A safe copy covers every profile
+#: within this distance.
+PROFILE_REVIEW_DISTANCE = 0.75
+
 #: Video frames sampled per second, plus the first and the last frame.
 FRAMES_PER_SECOND = 4.0
 
 #: The smallest face, in pixels of the upright photo, that a scan must find.
-#: A class photo of 30 children taken at 4000 px puts faces at 80-100 px; dlib's
-#: HOG detector finds faces from about 60 px at the scale it runs on, so each
-#: photo is detected at the scale that brings a face of this size to 64 px
-#: (see photoguard.faces.detect.detection_scale).
+#: A class photo of 30 children taken at 4000 px puts faces at 80-100 px. Each photo
+#: is analysed at the scale that brings a face of this size to 64 px (landmarks and
+#: encodings), and CenterFace looks for it at 24 px (photoguard/faces/detect.py).
 MIN_FACE_PX = 48
 
 #: A reference photo must show exactly one face at least this wide (pixels).
@@ -96,10 +106,18 @@ class Settings:
             raise UserError("the school code must not be empty")
         return self
 
+    def review_distance_for(self, *, profile: bool) -> float:
+        """The distance within which a face is at least ``review``: wider for a profile
+        (PROFILE_REVIEW_DISTANCE), never narrower than the school's setting."""
+        if profile:
+            return max(self.review_distance, PROFILE_REVIEW_DISTANCE)
+        return self.review_distance
+
     def report_fields(self) -> dict[str, Any]:
         return {
             "match_distance": self.match_distance,
             "review_distance": self.review_distance,
+            "profile_review_distance": self.review_distance_for(profile=True),
             "frames_per_second": self.frames_per_second,
             "min_face_px": self.min_face_px,
             "faces": self.faces,

