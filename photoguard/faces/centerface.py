@@ -17,7 +17,6 @@ of 32 (the network halves the picture five times).
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -96,7 +95,7 @@ def _free_input_size(model_bytes: bytes) -> bytes:
     Done on the model's protobuf with the ``onnx`` package: each fixed size becomes a
     named one. The layers themselves work on any size; only these declarations stop
     onnxruntime from accepting another."""
-    import onnx
+    from photoguard.faces.runtime import onnx
 
     model = onnx.load_from_string(model_bytes)
     # The file also lists every weight as an input (an old exporter's habit), which
@@ -115,23 +114,10 @@ def _free_input_size(model_bytes: bytes) -> bytes:
     return bytes(model.SerializeToString())
 
 
-#: onnxruntime 1.29 and later, on Linux and macOS too, send usage telemetry to
-#: Microsoft (a "ProcessInfo" event at start-up, then session and model events) and
-#: keep a device identifier in ~/.cache and a session file in the temporary folder.
-#: photoguard sends nothing over the network: this variable, set before onnxruntime
-#: is first imported, turns all of it off (nothing is created, nothing is sent; the
-#: choice holds for the whole process). tests/test_detector.py checks that loading
-#: the detector leaves no file behind.
-TELEMETRY_OFF = ("ORT_DISABLE_TELEMETRY", "1")
-
-
 @cache
 def _session() -> Any:
-    name, value = TELEMETRY_OFF
-    os.environ[name] = value
-    import onnxruntime
+    from photoguard.faces.runtime import onnxruntime  # telemetry off first
 
-    onnxruntime.set_default_logger_severity(3)  # not the notes on unused initializers
     options = onnxruntime.SessionOptions()
     # One thread: the scan runs one worker process per core (scan/workers.py), each
     # detecting on its own file.

@@ -20,9 +20,11 @@ HOG's time.
 
 **Large faces.** CenterFace splits a face wider than about 600 px at its input into
 two or three partial boxes. A picture whose detector input is more than
-:data:`LARGEST_FACE_AT_INPUT` on its short side (so could hold such a face) is also
-searched at a coarse scale with that short side; a face found there larger than
-:data:`COARSE_FACE_AT_INPUT` (at the fine input) replaces the fine boxes inside it.
+:data:`LARGEST_FACE_AT_INPUT` on its short side (so could hold such a face), and in
+which the fine search found a face of :data:`COARSE_TRIGGER_AT_INPUT` or more (such a
+face's pieces are), is also searched at a coarse scale with that short side; a face
+found there larger than :data:`COARSE_FACE_AT_INPUT` (at the fine input) replaces the
+fine boxes inside it.
 
 **Long pictures** (a newsletter page, a panorama) are searched in overlapping tiles
 (:func:`detection_tiles`); a face found twice where tiles overlap is reported once.
@@ -73,6 +75,11 @@ LARGEST_FACE_AT_INPUT = 512
 #: Faces the coarse search finds wider than this (in the fine input's pixels) replace
 #: what the fine search found inside them; smaller ones the fine search finds better.
 COARSE_FACE_AT_INPUT = 400
+#: The coarse search runs only where the fine one found a face at least this wide at
+#: its input: a face too large for the fine search comes back from it as two or three
+#: pieces, each a third of it or more (a third of 600 px is 200). A class photo (faces
+#: of 30-40 px at the input) or a photo with no face costs one search, not two.
+COARSE_TRIGGER_AT_INPUT = 150
 #: A fine box with at least this share of its area inside a large coarse face is a
 #: part of that face.
 INSIDE_SHARE = 0.5
@@ -270,7 +277,8 @@ def detect_faces(image: Image) -> Detections:
 def _with_large_faces(image: Image) -> Detections:
     fine = detect(image, DETECTOR_SCALE)
     short_side = min(image.shape[:2]) * DETECTOR_SCALE
-    if short_side <= LARGEST_FACE_AT_INPUT:
+    widest = float((fine.boxes[:, 2] - fine.boxes[:, 0]).max()) if len(fine) else 0.0
+    if short_side <= LARGEST_FACE_AT_INPUT or widest * DETECTOR_SCALE < COARSE_TRIGGER_AT_INPUT:
         return fine
     coarse = detect(image, LARGEST_FACE_AT_INPUT / min(image.shape[:2]))
     large_px = COARSE_FACE_AT_INPUT / DETECTOR_SCALE  # in image pixels

@@ -15,6 +15,7 @@ parent has threads, as the desktop app does) and spawned elsewhere.
 
 from __future__ import annotations
 
+import importlib.util
 import multiprocessing as mp
 import os
 import signal
@@ -96,8 +97,14 @@ def _context() -> Any:
         # import, so a renamed module would silently lose the warm-up; this fails loudly.
         from photoguard.scan import analysis
 
+        # onnxruntime with its telemetry off (about a second to import): named, not
+        # imported, so this process does not load it; checked to exist all the same.
+        runtime = "photoguard.faces.runtime"
+        if importlib.util.find_spec(runtime) is None:  # pragma: no cover - a rename
+            raise AssertionError(f"{runtime} is gone: the workers' warm-up must name it")
         ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload([analysis.__name__, "numpy", "cv2", "dlib"])
+        preload = [analysis.__name__, runtime, "numpy", "cv2", "dlib"]
+        ctx.set_forkserver_preload(preload)
         return ctx
     return mp.get_context("spawn")
 
