@@ -210,7 +210,7 @@ def test_the_safe_copy_of_a_turned_photo_covers_the_turned_face(
     with Image.open(saved.path) as im:
         im.transpose(Image.Transpose.ROTATE_270).save(upright_copy)
     frame = next(iter(photo_frames(upright_copy, 48)))
-    assert len(find_faces(frame.image, encode=False)) == 1
+    assert len([f for f in find_faces(frame.image, encode=False) if not f.too_small]) == 1
 
 
 def _scan(ws: Any, path: Path) -> FileResult:

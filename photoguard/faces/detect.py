@@ -31,8 +31,10 @@ fine boxes inside it.
 
 **Tiny faces.** CenterFace also finds faces too small for the encoder to tell who
 they are (10-12 px at its input). A face narrower than :data:`MIN_ENCODED_FACE_PX` at
-the analysis scale (half the smallest face that must be found) is not encoded and
-not reported: it is below the size a check promises to look at.
+the analysis scale (half the smallest face that must be found) is not encoded: it is
+below the size a check promises to look at, and the report counts such faces
+("too small to recognise") without calling the file anything but what its other
+faces make it.
 
 **Profiles.** CenterFace finds faces turned away, which HOG never did; their
 encodings sit 0.55-0.79 from the same person's frontal references. :func:`turn_of`
@@ -84,7 +86,7 @@ COARSE_TRIGGER_AT_INPUT = 150
 #: part of that face.
 INSIDE_SHARE = 0.5
 #: Faces narrower than this at the analysis scale (half ANALYSIS_FACE_PX) are too small
-#: to recognise, and below what a check looks for: not encoded, not reported.
+#: to recognise, and below what a check looks for: not encoded or matched, counted.
 MIN_ENCODED_FACE_PX = ANALYSIS_FACE_PX // 2
 
 #: The square dlib's 5-point landmarks are run in, from a CenterFace box (left, top,
@@ -146,6 +148,8 @@ class Face:
     encoding: Encoding | None = None
     #: :func:`turn_of` its landmarks.
     turn: float = 0.0
+    #: Narrower than MIN_ENCODED_FACE_PX: found, never encoded or matched.
+    too_small: bool = False
 
     @property
     def profile(self) -> bool:
@@ -175,16 +179,19 @@ def detection_tiles(width: int, height: int) -> list[tuple[int, int, int, int]]:
 def find_faces(image: Image, *, encode: bool) -> list[Face]:
     """Detect (and optionally encode) the faces in an RGB image at the analysis scale.
 
-    Boxes are in the pixels of ``image``; the caller maps them back.
+    Boxes are in the pixels of ``image``; the caller maps them back. Faces too small to
+    recognise come last, marked ``too_small`` and never encoded: a check counts them
+    and says so, but cannot tell who they are.
     """
     if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
         raise ValueError("find_faces needs an 8-bit RGB image")
     found = detect_faces(image)
+    h, w = image.shape[:2]
     wide = (found.boxes[:, 2] - found.boxes[:, 0]) >= MIN_ENCODED_FACE_PX
+    tiny = [Face(_pixel_box(b, w, h), too_small=True) for b in found.boxes[~wide]]
     found = found.take(np.nonzero(wide)[0])
     if not len(found):
-        return []
-    h, w = image.shape[:2]
+        return tiny
     away = [turn_of(marks) for marks in found.landmarks]
     upright = [i for i, m in enumerate(found.landmarks) if quarter_turns_upright(m) == 0]
     lying = [i for i in range(len(found)) if i not in upright]
@@ -200,7 +207,7 @@ def find_faces(image: Image, *, encode: bool) -> list[Face]:
     for i in lying:
         box, encoding = _stood_up(image, found.boxes[i], found.landmarks[i], encode)
         faces[i] = Face(box, encoding, away[i])
-    return [faces[i] for i in range(len(found))]
+    return [faces[i] for i in range(len(found))] + tiny
 
 
 def _stood_up(

@@ -152,6 +152,8 @@ def scan_frames(
             small = _resize(rgb, scale)
             checked += 1
             for face in find_faces(small, encode=encode):
+                if face.too_small:  # never matched, so never covered (as in a scan)
+                    continue
                 box = face.box.unscaled(scale, w, h)
                 faces.append(VideoFace(index, box, face.encoding, face.profile))
     except MediaError as exc:

@@ -66,11 +66,15 @@ class FileAnalysis:
     #: Photos: videos stored inside the file (motion photos) that were searched too;
     #: their frames count in ``frames_checked``.
     embedded_videos: int = 0
+    #: Faces found too small to recognise (faces/detect.py, MIN_ENCODED_FACE_PX), in
+    #: every frame searched: not in ``faces``, never matched.
+    faces_too_small: int = 0
 
 
 @dataclass
 class _Tally:
     hits: list[FaceHit]
+    too_small: int = 0
     checked: int = 0
     searched: int = 0
     first: Frame | None = None
@@ -193,6 +197,9 @@ def _check_frames(frames: Iterator[Frame], encode: bool, search: Search = search
             tally.searched += 1
             last_image, last_found = frame.image, found
         for face in found:
+            if face.too_small:
+                tally.too_small += 1
+                continue
             time_s = None if frame.time_s is None else round(frame.time_s, 2)
             tally.hits.append(FaceHit(face.box, face.encoding, time_s, profile=face.profile))
             (tally.preview_faces if frame.embedded_preview else tally.photo_faces).append(
@@ -236,6 +243,7 @@ class _Carried:
     videos: int = 0
     frames: int = 0
     error: str | None = None
+    too_small: int = 0
 
 
 def _until_error(frames: Iterator[Frame], errors: list[str]) -> Iterator[Frame]:
@@ -259,6 +267,7 @@ def _check_carried_videos(path: Path, options: AnalysisOptions) -> _Carried:
         )
     hits: list[FaceHit] = []
     frames = 0
+    too_small = 0
     problems = [found.problem] if found.problem else []
     for video in found.videos:
         stopped: list[str] = []
@@ -276,13 +285,14 @@ def _check_carried_videos(path: Path, options: AnalysisOptions) -> _Carried:
         if tally is not None:
             hits += [replace(h, embedded=MOTION_VIDEO) for h in tally.hits]
             frames += tally.checked
+            too_small += tally.too_small
             if tally.first is None and not stopped:
                 stopped.append("none of its frames could be decoded")
         problems += stopped
     error = (
         f"holds a motion-photo video that could not be checked: {problems[0]}" if problems else None
     )
-    return _Carried(tuple(hits), len(found.videos), frames, error)
+    return _Carried(tuple(hits), len(found.videos), frames, error, too_small)
 
 
 def analyze_file(
@@ -343,6 +353,7 @@ def analyze_file(
         captions=captions,
         frames_in_video=info[0].frames if info else None,
         embedded_videos=carried.videos,
+        faces_too_small=tally.too_small + carried.too_small,
     )
 
 
@@ -367,6 +378,7 @@ def merge_parts(parts: Sequence[FileAnalysis]) -> FileAnalysis:
             (p.frames_in_video for p in parts if p.frames_in_video is not None), None
         ),
         embedded_videos=max(p.embedded_videos for p in parts),
+        faces_too_small=sum(p.faces_too_small for p in parts),
     )
 
 
@@ -403,7 +415,7 @@ def analyze_reference(path: Path, options: AnalysisOptions) -> ReferenceAnalysis
         frame = next(iter(photo_frames(path, options.min_face_px)), None)
         if frame is None:
             return ReferenceAnalysis(error="no picture in the file could be decoded")
-        found = find_faces(frame.image, encode=True)
+        found = [f for f in find_faces(frame.image, encode=True) if not f.too_small]
     except MediaError as exc:
         return ReferenceAnalysis(error=str(exc))
     except MemoryError:

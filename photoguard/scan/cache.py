@@ -93,6 +93,8 @@ def _encode(a: FileAnalysis) -> bytes:
         doc["vf"] = a.frames_in_video
     if a.embedded_videos:
         doc["mv"] = a.embedded_videos
+    if a.faces_too_small:
+        doc["ts"] = a.faces_too_small
     if a.captions is not None:
         doc["captions"] = [[f.field, f.text] for f in a.captions.fields]
         doc["caption_errors"] = [[e.field, e.detail] for e in a.captions.errors]
@@ -129,6 +131,7 @@ def _decode(data: bytes) -> FileAnalysis:
         captions=captions,
         frames_in_video=None if doc.get("vf") is None else int(doc["vf"]),
         embedded_videos=int(doc.get("mv", 0)),
+        faces_too_small=int(doc.get("ts", 0)),
     )
 
 

@@ -66,6 +66,8 @@ class FileResult:
             "cached": self.cached,
             "findings": [f.as_json() for f in a.findings],
         }
+        if a.faces_too_small:
+            out["faces_too_small"] = a.faces_too_small
         if a.duration_s is not None:
             out["duration_s"] = round(a.duration_s, 2)
         sampled = video_sampling(self, frames_per_second)

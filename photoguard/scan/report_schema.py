@@ -105,6 +105,7 @@ REPORT_SCHEMA: dict[str, Any] = {
                         ]
                     },
                     "reason": {"type": "string"},
+                    "faces_too_small": {"type": "integer", "minimum": 1},
                     "findings": {"type": "array", "items": FINDING},
                     "sampling": SAMPLING,
                 },

@@ -86,6 +86,9 @@ class Assessment:
     #: Videos: frames decoded, of which ``frames_checked`` were searched (report.py
     #: says how densely the video was sampled).
     frames_in_video: int | None = None
+    #: Faces found too small to recognise (never matched): said in the reason and the
+    #: report, so nobody takes "no faces found" for "nobody in the picture".
+    faces_too_small: int = 0
 
 
 def assess(
@@ -97,6 +100,7 @@ def assess(
 ) -> Assessment:
     findings: list[Finding] = []
     faces = 0
+    too_small = 0 if isinstance(analysis, WorkerFailure) else analysis.faces_too_small
     if isinstance(analysis, WorkerFailure):
         findings.append(Finding(ERROR, detail=analysis.reason))
         frames = 0
@@ -166,9 +170,10 @@ def assess(
         duration_s=None if isinstance(analysis, WorkerFailure) else analysis.duration_s,
         width=0 if isinstance(analysis, WorkerFailure) else analysis.width,
         height=0 if isinstance(analysis, WorkerFailure) else analysis.height,
-        reason=_reason(verdict, findings, faces),
+        reason=_reason(verdict, findings, faces, too_small),
         caption_fields=len(captions.fields),
         frames_in_video=None if isinstance(analysis, WorkerFailure) else analysis.frames_in_video,
+        faces_too_small=too_small,
     )
 
 
@@ -183,7 +188,15 @@ def _verdict(findings: list[Finding]) -> Verdict:
     return VerdictKind.CLEAR
 
 
-def _reason(verdict: Verdict, findings: list[Finding], faces: int) -> str:
+def _reason(verdict: Verdict, findings: list[Finding], faces: int, too_small: int = 0) -> str:
+    if not too_small or verdict == VerdictKind.ERROR:
+        return _main_reason(verdict, findings, faces)
+    if verdict == VerdictKind.CLEAR and not faces:
+        return f"{too_small} face(s) found, all too small to recognise"
+    return f"{_main_reason(verdict, findings, faces)}; {too_small} more too small to recognise"
+
+
+def _main_reason(verdict: Verdict, findings: list[Finding], faces: int) -> str:
     count = {t: sum(1 for f in findings if f.type == t) for t in {f.type for f in findings}}
     if verdict == VerdictKind.FLAGGED:
         parts = []
