@@ -198,6 +198,13 @@ def test_faces_smaller_than_half_the_smallest_face_are_counted_not_recognised(
     monkeypatch.setattr(detect, "MIN_ENCODED_FACE_PX", big.box.width + 1)
     (tiny,) = _all_faces(path, encode=True)
     assert tiny.too_small and tiny.encoding is None and tiny.box == big.box
+    # A scan counts it; faces-off mode, which matches nobody, sends it to a person.
+    from photoguard.scan.analysis import AnalysisOptions, analyze_file
+
+    matched = analyze_file(path, "photo", AnalysisOptions(48, 4.0, encode=True))
+    assert matched.faces == () and matched.faces_too_small == 1
+    faces_off = analyze_file(path, "photo", AnalysisOptions(48, 4.0, encode=False))
+    assert len(faces_off.faces) == 1 and faces_off.faces_too_small == 0
 
 
 def test_a_check_says_how_many_faces_were_too_small_to_recognise() -> None:

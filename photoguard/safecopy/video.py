@@ -152,8 +152,8 @@ def scan_frames(
             small = _resize(rgb, scale)
             checked += 1
             for face in find_faces(small, encode=encode):
-                if face.too_small:  # never matched, so never covered (as in a scan)
-                    continue
+                if face.too_small and encode:  # never matched, so not covered (as in a scan);
+                    continue  # in faces-off mode every face found is covered
                 box = face.box.unscaled(scale, w, h)
                 faces.append(VideoFace(index, box, face.encoding, face.profile))
     except MediaError as exc:

@@ -197,7 +197,9 @@ def _check_frames(frames: Iterator[Frame], encode: bool, search: Search = search
             tally.searched += 1
             last_image, last_found = frame.image, found
         for face in found:
-            if face.too_small:
+            if face.too_small and encode:
+                # Faces-off mode matches nobody: there every face found goes to a person,
+                # however small. Here it cannot be recognised, so it is counted.
                 tally.too_small += 1
                 continue
             time_s = None if frame.time_s is None else round(frame.time_s, 2)
