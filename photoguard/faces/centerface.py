@@ -202,6 +202,16 @@ def _decode(
     return found.take(suppress_overlaps(boxes, scores, NMS_IOU))
 
 
+def intersections(
+    box: npt.NDArray[np.float32], others: npt.NDArray[np.float32]
+) -> npt.NDArray[np.float32]:
+    """The area ``box`` (left, top, right, bottom) shares with each of ``others`` (N x 4)."""
+    inter_w = np.maximum(0, np.minimum(box[2], others[:, 2]) - np.maximum(box[0], others[:, 0]))
+    inter_h = np.maximum(0, np.minimum(box[3], others[:, 3]) - np.maximum(box[1], others[:, 1]))
+    result: npt.NDArray[np.float32] = inter_w * inter_h
+    return result
+
+
 def suppress_overlaps(
     boxes: npt.NDArray[np.float32], scores: npt.NDArray[np.float32], iou: float
 ) -> list[int]:
@@ -216,15 +226,7 @@ def suppress_overlaps(
         if not order:
             break
         rest = np.array(order)
-        inter_w = np.maximum(
-            0,
-            np.minimum(boxes[best, 2], boxes[rest, 2]) - np.maximum(boxes[best, 0], boxes[rest, 0]),
-        )
-        inter_h = np.maximum(
-            0,
-            np.minimum(boxes[best, 3], boxes[rest, 3]) - np.maximum(boxes[best, 1], boxes[rest, 1]),
-        )
-        inter = inter_w * inter_h
+        inter = intersections(boxes[best], boxes[rest])
         union = areas[best] + areas[rest] - inter
         overlap = np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
         order = [int(i) for i, o in zip(rest, overlap, strict=True) if o < iou]

@@ -54,7 +54,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from photoguard.faces.centerface import Detections, detect, suppress_overlaps
+from photoguard.faces.centerface import Detections, detect, intersections, suppress_overlaps
 from photoguard.faces.encode import Encoding, Image, encode_faces
 
 # The scale a picture is decoded at lives with the decoders (media/scale.py, no
@@ -299,9 +299,7 @@ def _with_large_faces(image: Image) -> Detections:
 def _inside_any(box: npt.NDArray[np.float32], others: npt.NDArray[np.float32]) -> bool:
     """Whether INSIDE_SHARE of ``box``'s area lies inside one of ``others``."""
     area = max(1e-6, float((box[2] - box[0]) * (box[3] - box[1])))
-    inter_w = np.maximum(0, np.minimum(box[2], others[:, 2]) - np.maximum(box[0], others[:, 0]))
-    inter_h = np.maximum(0, np.minimum(box[3], others[:, 3]) - np.maximum(box[1], others[:, 1]))
-    return bool(np.any(inter_w * inter_h >= INSIDE_SHARE * area))
+    return bool(np.any(intersections(box, others) >= INSIDE_SHARE * area))
 
 
 def _pixel_box(box: npt.NDArray[np.float32], width: int, height: int) -> Box:

@@ -62,22 +62,28 @@ def weights_folder() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "models"
 
 
+def _checked(path: Path, expected: str, what: str, fix: str) -> Path:
+    """``path``, if it is a file whose SHA-256 is ``expected``; otherwise a UserError
+    that names ``what`` the file is and ``fix``, what to do."""
+    if not path.is_file():
+        raise UserError(f"the {what} {path} is missing ({fix})")
+    actual = sha256_file(path)
+    if actual != expected:
+        raise UserError(
+            f"the {what} {path.name} does not match the model card "
+            f"(sha256 {actual[:12]}..., expected {expected[:12]}...); {fix}"
+        )
+    return path
+
+
 def verified_weights(folder: Path | None = None) -> dict[str, Path]:
     """Every weight file, checked against its expected SHA-256."""
     folder = folder or weights_folder()
-    found: dict[str, Path] = {}
-    for name, expected in WEIGHTS.items():
-        path = folder / name
-        if not path.is_file():
-            raise UserError(f"the face model file {path} is missing")
-        actual = sha256_file(path)
-        if actual != expected:
-            raise UserError(
-                f"the face model file {name} does not match the model card "
-                f"(sha256 {actual[:12]}..., expected {expected[:12]}...); reinstall {MODEL_PACKAGE}"
-            )
-        found[name] = path
-    return found
+    fix = f"reinstall {MODEL_PACKAGE}"
+    return {
+        name: _checked(folder / name, expected, "face model file", fix)
+        for name, expected in WEIGHTS.items()
+    }
 
 
 def detector_file() -> Path:
@@ -93,16 +99,7 @@ def detector_file() -> Path:
 def verified_detector(path: Path | None = None) -> Path:
     """The detector's weights file, checked against DETECTOR_SHA256."""
     path = path or detector_file()
-    if not path.is_file():
-        raise UserError(f"the face detector file {path} is missing ({_DETECTOR_INSTALL})")
-    actual = sha256_file(path)
-    if actual != DETECTOR_SHA256:
-        raise UserError(
-            f"the face detector file {path.name} does not match the model card "
-            f"(sha256 {actual[:12]}..., expected {DETECTOR_SHA256[:12]}...); "
-            f"reinstall it ({_DETECTOR_INSTALL})"
-        )
-    return path
+    return _checked(path, DETECTOR_SHA256, "face detector file", f"reinstall: {_DETECTOR_INSTALL}")
 
 
 @dataclass(frozen=True)
