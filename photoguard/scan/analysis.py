@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from photoguard.faces.detect import Box, Face, detect_faces, find_faces
+from photoguard.faces.detect import Box, Face, detect_faces, find_faces, turned_box
 from photoguard.faces.encode import Encoding
 from photoguard.media import Frame, Kind, MediaError, VideoInfo, photo_frames, video_frames
 from photoguard.media.motion import extracted, find_embedded_videos
@@ -155,15 +155,12 @@ def _turned_faces(image: np.ndarray, encode: bool) -> list[Face]:
 def _turned_back(box: Box, turns: int, width: int, height: int) -> Box:
     """A box found on a ``width`` x ``height`` image turned ``turns`` quarter turns
     counter-clockwise (numpy.rot90), in the pixels of the image before the turn."""
-    if turns % 4 == 1:
-        return Box(width - box.top - box.height, box.left, box.height, box.width)
-    if turns % 4 == 2:
-        return Box(
-            width - box.left - box.width, height - box.top - box.height, box.width, box.height
-        )
-    if turns % 4 == 3:
-        return Box(box.top, height - box.left - box.width, box.height, box.width)
-    return box
+    turned_w, turned_h = (height, width) if turns % 2 else (width, height)
+    corners = np.array([box.left, box.top, box.left + box.width, box.top + box.height], np.float32)
+    left, top, right, bottom = (
+        int(v) for v in turned_box(corners, (4 - turns) % 4, turned_w, turned_h)
+    )
+    return Box(left, top, right - left, bottom - top)
 
 
 def _check_frames(frames: Iterator[Frame], encode: bool, search: Search = search_upright) -> _Tally:
