@@ -195,7 +195,9 @@ def test_faces_smaller_than_half_the_smallest_face_are_counted_not_recognised(
     (big,) = _all_faces(path, encode=True)
     assert not big.too_small and big.encoding is not None
     assert MIN_ENCODED_FACE_PX == 32 < big.box.width  # at the analysis scale, 48 px is 64
-    monkeypatch.setattr(detect, "MIN_ENCODED_FACE_PX", big.box.width + 1)
+    # (Well above it: the photo is then searched turned as well, where the detector
+    # boxes the same face differently.)
+    monkeypatch.setattr(detect, "MIN_ENCODED_FACE_PX", 2 * max(big.box.width, big.box.height))
     (tiny,) = _all_faces(path, encode=True)
     assert tiny.too_small and tiny.encoding is None and tiny.box == big.box
     # A scan counts it; faces-off mode, which matches nobody, sends it to a person.
@@ -271,3 +273,66 @@ def test_the_square_for_dlibs_landmarks_gives_hogs_encodings(fixtures_dir: Path)
     assert len(differences) >= 28
     assert float(np.median(differences)) < 0.05, np.median(differences)
     assert float(np.percentile(differences, 90)) < 0.12, np.percentile(differences, 90)
+
+
+def test_a_face_too_small_to_recognise_does_not_stop_the_turned_search(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A tiny face found upright (a face far in the background, a false hit in texture)
+    is no reason to skip looking for a print lying on its side; it is kept too."""
+    from photoguard.faces.detect import Box
+    from photoguard.media.frames import Frame
+    from photoguard.scan import analysis
+
+    tiny = Face(Box(10, 10, 20, 20), too_small=True)
+    lying = Face(Box(100, 50, 60, 80))
+    tiny_turned = Face(Box(12, 10, 20, 20), too_small=True)
+    monkeypatch.setattr(analysis, "find_faces", lambda image, encode: [tiny])
+    turned: list[bool] = []
+
+    def turned_faces(image: np.ndarray, encode: bool) -> list[Face]:
+        turned.append(encode)
+        return [lying, tiny_turned]
+
+    monkeypatch.setattr(analysis, "_turned_faces", turned_faces)
+    frame = Frame(image=np.zeros((300, 400, 3), np.uint8), scale=1.0, width=400, height=300)
+    found = analysis.search_any_orientation(frame, True)
+    assert turned == [True]
+    assert found == [tiny, lying]
+    # A face big enough to recognise upright: no turned search, as before.
+    monkeypatch.setattr(analysis, "find_faces", lambda image, encode: [lying])
+    assert analysis.search_any_orientation(frame, True) == [lying] and turned == [True]
+
+
+@pytest.mark.faces
+def test_a_lying_face_keeps_its_box_when_another_face_is_found_beside_it(
+    fixtures_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Standing a lying face up, the detector is run again on the region around it; a
+    face found there whose centre is outside this face's box is someone else (or
+    nothing), and the box stays where the face was first found."""
+    from photoguard.faces import centerface, detect
+
+    frame = next(iter(photo_frames(FACES / "obama" / "obama.jpg", 48)))
+    lying_image = np.ascontiguousarray(np.rot90(frame.image, 1))
+    found = detect.detect_faces(lying_image)
+    (i,) = [k for k, m in enumerate(found.landmarks) if quarter_turns_upright(m) != 0]
+    box, marks = found.boxes[i], found.landmarks[i]
+    honest, _ = detect._stood_up(lying_image, box, marks, False)
+
+    def neighbour_only(image: np.ndarray, scale: float) -> centerface.Detections:
+        corner = np.array([[0, 0, 20, 20]], np.float32)
+        return centerface.Detections(
+            corner, np.ones(1, np.float32), np.zeros((1, 5, 2), np.float32)
+        )
+
+    monkeypatch.setattr(detect, "detect", neighbour_only)
+    kept, _ = detect._stood_up(lying_image, box, marks, False)
+    first = detect._pixel_box(box, lying_image.shape[1], lying_image.shape[0])
+    assert abs(kept.left - first.left) <= 1 and abs(kept.top - first.top) <= 1
+    assert abs(kept.width - first.width) <= 1 and abs(kept.height - first.height) <= 1
+    # Without the stand-in, the face found again is this face: its box's centre lies
+    # inside the box first found.
+    cx, cy = honest.left + honest.width / 2, honest.top + honest.height / 2
+    assert first.left <= cx <= first.left + first.width
+    assert first.top <= cy <= first.top + first.height

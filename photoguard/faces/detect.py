@@ -229,10 +229,19 @@ def _stood_up(
     th, tw = turned.shape[:2]
     again = detect(turned, DETECTOR_SCALE)
     mine = turned_box(box - np.array([left, top, left, top], np.float32), turns, cw, ch)
-    if len(again):
-        centres = (again.boxes[:, :2] + again.boxes[:, 2:]) / 2
+    # The face found again is the one whose centre lies inside this face's own box; a
+    # neighbour in the crop, or nothing, leaves the box as first found.
+    centres = (again.boxes[:, :2] + again.boxes[:, 2:]) / 2
+    inside = (
+        (centres[:, 0] >= mine[0])
+        & (centres[:, 0] <= mine[2])
+        & (centres[:, 1] >= mine[1])
+        & (centres[:, 1] <= mine[3])
+    )
+    if inside.any():
         target = (mine[:2] + mine[2:]) / 2
-        mine = again.boxes[int(np.argmin(np.linalg.norm(centres - target, axis=1)))]
+        distance = np.where(inside, np.linalg.norm(centres - target, axis=1), np.inf)
+        mine = again.boxes[int(np.argmin(distance))]
     back = turned_box(mine, (4 - turns) % 4, tw, th) + np.array([left, top, left, top], np.float32)
     encoding = encode_faces(turned, [landmark_square(mine)])[0] if encode else None
     return _pixel_box(back, w, h), encoding

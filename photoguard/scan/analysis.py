@@ -114,13 +114,17 @@ def search_any_orientation(frame: Frame, encode: bool) -> list[Face]:
     the frame turned 90, 270 and 180 degrees (every one of them: a scanned page can hold
     prints turned different ways). Boxes are in the upright original's pixels.
 
-    Only where no upright face is found: a photo with faces costs nothing more. (A
+    Only where no upright face (big enough to recognise) is found: a photo with faces
+    costs nothing more. (A
     turned face in a photo that also has an upright one is not looked for; the same
     face found in two turns is listed twice.)
     """
     found = find_faces(frame.image, encode=encode)
-    if not found:
-        found = _turned_faces(frame.image, encode)
+    # Faces too small to recognise do not count as "a face upright": one in the
+    # background must not stop the search for a print lying on its side.
+    # (The tiny faces are those found upright: the same ones turned are not added again.)
+    if all(face.too_small for face in found):
+        found = found + [f for f in _turned_faces(frame.image, encode) if not f.too_small]
     return [_unscaled(face, frame) for face in found]
 
 
