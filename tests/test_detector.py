@@ -176,6 +176,42 @@ def test_a_close_up_face_is_one_face_not_several(fixtures_dir: Path, tmp_path: P
 
 
 @pytest.mark.faces
+def test_a_small_face_half_inside_a_close_ups_box_is_kept(
+    fixtures_dir: Path, tmp_path: Path
+) -> None:
+    """The coarse search replaces the pieces of a close-up by the whole face; a smaller
+    face of its own half inside the close-up's box (a child cheek to cheek with a
+    parent) is not such a piece and stays, as the person it is. (It was dropped
+    before the pieces had to be a quarter of the large face's width.)"""
+    with Image.open(FACES / "obama" / "obama.jpg") as im:
+        close_up = im.convert("RGB").crop((300, 80, 670, 470)).resize((2400, 2530), Image.LANCZOS)
+    (biden,) = _faces(FACES / "biden" / "biden.jpg")
+    with Image.open(FACES / "biden" / "biden.jpg") as im:
+        # biden.jpg is analysed at its own size or larger: box back to its pixels.
+        frame = next(iter(photo_frames(FACES / "biden" / "biden.jpg", 48)))
+        b = biden.box.unscaled(frame.scale, frame.width, frame.height)
+        m = b.width // 3
+        small = im.convert("RGB").crop(
+            (b.left - m, b.top - m, b.left + b.width + m, b.top + b.height + m)
+        )
+    close_up.paste(
+        small.resize((330, 330 * small.size[1] // small.size[0]), Image.LANCZOS), (1800, 1850)
+    )
+    path = tmp_path / "cheek_to_cheek.jpg"
+    close_up.save(path, quality=92)
+    found = _faces(path, encode=True)
+    assert len(found) == 2, [f.box for f in found]
+    large, other = sorted(found, key=lambda f: -f.box.width)
+    assert large.box.width > 1500
+    # Most of the small face lies inside the large face's box.
+    inside_w = (
+        min(large.box.left + large.box.width, other.box.left + other.box.width) - other.box.left
+    )
+    assert inside_w > other.box.width / 2
+    assert float(np.linalg.norm(other.encoding - _encoding(FACES / "biden" / "biden.jpg"))) < 0.5
+
+
+@pytest.mark.faces
 def test_faces_smaller_than_half_the_smallest_face_are_counted_not_recognised(
     fixtures_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -336,3 +372,12 @@ def test_a_lying_face_keeps_its_box_when_another_face_is_found_beside_it(
     cx, cy = honest.left + honest.width / 2, honest.top + honest.height / 2
     assert first.left <= cx <= first.left + first.width
     assert first.top <= cy <= first.top + first.height
+
+
+@pytest.mark.parametrize("shape", [(0, 40, 3), (40, 0, 3), (0, 0, 3)])
+def test_a_picture_with_no_pixels_has_no_faces(shape: tuple[int, int, int]) -> None:
+    """A tile or crop cut to nothing (no caller makes one today) finds no face rather
+    than crashing the detector on a 0-pixel side."""
+    from photoguard.faces.centerface import detect
+
+    assert len(detect(np.zeros(shape, np.uint8), 0.375)) == 0

@@ -164,7 +164,9 @@ def detector_input(
 
 def detect(image: npt.NDArray[np.uint8], scale: float) -> Detections:
     """The faces in an RGB ``image``, the network run on it resized by about ``scale``;
-    boxes and landmarks in ``image``'s pixels."""
+    boxes and landmarks in ``image``'s pixels (none in a picture with no pixels)."""
+    if image.shape[0] == 0 or image.shape[1] == 0:
+        return Detections.empty()
     blob, back_x, back_y = detector_input(image, scale)
     heatmap, sizes, offsets, marks = _session().run(_OUTPUTS, {_INPUT: blob})
     found = _decode(heatmap[0, 0], sizes[0], offsets[0], marks[0], blob.shape[3], blob.shape[2])

@@ -82,9 +82,13 @@ COARSE_FACE_AT_INPUT = 400
 #: pieces, each a third of it or more (a third of 600 px is 200). A class photo (faces
 #: of 30-40 px at the input) or a photo with no face costs one search, not two.
 COARSE_TRIGGER_AT_INPUT = 150
-#: A fine box with at least this share of its area inside a large coarse face is a
-#: part of that face.
+#: A fine box with at least this share of its area inside a large coarse face, and at
+#: least PIECE_SHARE of its width, is a part of that face. (The pieces CenterFace cuts
+#: a too-large face into are each a third of it or more; a smaller face half inside
+#: the large one's box, a child's cheek to cheek with a parent's close-up, is a face
+#: of its own and is kept.)
 INSIDE_SHARE = 0.5
+PIECE_SHARE = 0.25
 #: Faces narrower than this at the analysis scale (half ANALYSIS_FACE_PX) are too small
 #: to recognise, and below what a check looks for: not encoded or matched, counted.
 MIN_ENCODED_FACE_PX = ANALYSIS_FACE_PX // 2
@@ -301,14 +305,17 @@ def _with_large_faces(image: Image) -> Detections:
     large = coarse.take(np.nonzero(coarse.boxes[:, 2] - coarse.boxes[:, 0] > large_px)[0])
     if not len(large):
         return fine
-    keep = [i for i, box in enumerate(fine.boxes) if not _inside_any(box, large.boxes)]
+    keep = [i for i, box in enumerate(fine.boxes) if not _piece_of_any(box, large.boxes)]
     return Detections.joined([large, fine.take(keep)])
 
 
-def _inside_any(box: npt.NDArray[np.float32], others: npt.NDArray[np.float32]) -> bool:
-    """Whether INSIDE_SHARE of ``box``'s area lies inside one of ``others``."""
+def _piece_of_any(box: npt.NDArray[np.float32], others: npt.NDArray[np.float32]) -> bool:
+    """Whether ``box`` is a piece of one of ``others``: INSIDE_SHARE of its area lies
+    inside it, and it is at least PIECE_SHARE of its width."""
     area = max(1e-6, float((box[2] - box[0]) * (box[3] - box[1])))
-    return bool(np.any(intersections(box, others) >= INSIDE_SHARE * area))
+    inside = intersections(box, others) >= INSIDE_SHARE * area
+    wide = (box[2] - box[0]) >= PIECE_SHARE * (others[:, 2] - others[:, 0])
+    return bool(np.any(inside & wide))
 
 
 def _pixel_box(box: npt.NDArray[np.float32], width: int, height: int) -> Box:
