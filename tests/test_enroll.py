@@ -122,6 +122,21 @@ def test_photos_named_by_student_id_and_the_quality_gate(copy_home: Path, tmp_pa
         assert _counts(ws)["1001"] == 2
 
 
+def test_a_photo_with_no_face_is_refused_in_plain_words(copy_home: Path, tmp_path: Path) -> None:
+    """The office is told what went wrong and what to do next, and nothing is stored."""
+    from PIL import Image
+
+    photo = tmp_path / "1001.jpg"
+    Image.new("RGB", (600, 800), (200, 180, 160)).save(photo)  # a backdrop, nobody in it
+    with open_workspace(copy_home) as ws:
+        before = _counts(ws)
+        result = enroll(ws, plan_student(ws, "1001", [photo]), "office")
+        (refused,) = result.rejected
+        assert refused.reason.startswith("no face could be found in this photo")
+        assert "choose another" in refused.reason
+        assert result.added == {} and _counts(ws) == before
+
+
 def test_one_students_photos(copy_home: Path) -> None:
     with open_workspace(copy_home) as ws:
         result = enroll(

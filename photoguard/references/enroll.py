@@ -421,7 +421,11 @@ def _gate(result: ReferenceAnalysis | WorkerFailure) -> str | None:
     if result.error:
         return result.error
     if not result.faces:
-        return "no face found"
+        # In plain words, with what to do: the office can always add another photo.
+        return (
+            "no face could be found in this photo; choose another in which the student "
+            "faces the camera (a picture-day portrait is best)"
+        )
     if len(result.faces) > 1:
         return f"{len(result.faces)} faces found; a reference photo must show exactly one"
     width = result.faces[0].box.width
