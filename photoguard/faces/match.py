@@ -56,6 +56,13 @@ class ReferenceSet:
         best = int(np.argmin(distances))
         return Match(self.student_ids[best], float(distances[best]))
 
+    def distance_to(self, encoding: Encoding, student_id: str) -> float | None:
+        """How near this face is to ``student_id``'s closest reference (None: none)."""
+        rows = [i for i, sid in enumerate(self.student_ids) if sid == student_id]
+        if not rows:
+            return None
+        return float(np.linalg.norm(self.matrix[rows] - encoding, axis=1).min())
+
     def possible_student(self, encoding: Encoding, review_distance: float) -> Match | None:
         """The opted-out student this face may be: the nearest one, when it is within
         ``review_distance``; otherwise None. The one rule for "is this face an opted-out

@@ -29,6 +29,8 @@ FINDING: dict[str, Any] = {
         "text": {"type": "string"},
         "span": {"type": "array", "items": {"type": "integer"}, "minItems": 2, "maxItems": 2},
         "detail": {"type": "string"},
+        # Face findings: the face group of the check the face is in (scan/groups.py).
+        "face_group": {"type": "integer", "minimum": 1},
     },
     "allOf": [
         {

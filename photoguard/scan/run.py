@@ -4,6 +4,9 @@ One way through the data::
 
     paths -> walk -> hash -> worker: hash, decode, detect, encode -> match + captions
           -> verdict -> recorded (scan tables + approval log) -> FileChecked event
+    every file in -> face groups (groups.py): a file with a face that is the same
+          person as a face flagged elsewhere is revised (recorded again) -> FileRevised
+          -> decisions (scan --approve), on final verdicts only -> ScanFinished
 
 Decoding and detection run in worker processes (workers.py); the parent owns
 the database, holds the decrypted references, reads captions and decides
@@ -16,7 +19,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from photoguard import audit
@@ -43,11 +46,12 @@ from photoguard.scan import stored as scan_store
 from photoguard.scan.analysis import AnalysisOptions, FileAnalysis, merge_parts
 from photoguard.scan.cache import ScanCache, cache_key
 from photoguard.scan.failure import WorkerFailure
+from photoguard.scan.groups import CheckedFace, face_groups, reached_by_flags
 from photoguard.scan.pinned import CHANGED, FileTask, PinnedAnalysis, run_file_task
 from photoguard.scan.report import FileResult, ScanReport
-from photoguard.scan.verdict import assess
+from photoguard.scan.verdict import Finding, assess, with_findings
 from photoguard.scan.workers import DEFAULT_TIMEOUT_S, CancelToken, WorkerPool, warm_up
-from photoguard.vocab import DecisionKind, LogAction
+from photoguard.vocab import DecisionKind, FindingType, LogAction
 from photoguard.workspace.folder import Workspace
 
 #: Scan records are committed at least this often (seconds) when nothing forces it sooner.
@@ -102,11 +106,21 @@ class FileDecided:
 
 
 @dataclass(frozen=True)
+class FileRevised:
+    """A file checked earlier in this check, judged again once every file was in: a face
+    in it is the same person as a face flagged elsewhere in the check (groups.py)."""
+
+    result: FileResult
+    #: Its verdict before.
+    was: str
+
+
+@dataclass(frozen=True)
 class ScanFinished:
     report: ScanReport
 
 
-ScanEvent = ScanStarted | FileSkipped | FileChecked | FileDecided | ScanFinished
+ScanEvent = ScanStarted | FileSkipped | FileChecked | FileRevised | FileDecided | ScanFinished
 
 
 # ------------------------------------------------------------------------------ scan
@@ -201,6 +215,9 @@ def scan(
 
     recorder = _Recorder(ws, scan_id, version.label, actor)
     results: list[FileResult] = []
+    #: What the workers found in each result's file (by its index in ``results``): the
+    #: face groups are made from it once every file is in.
+    analyses: dict[int, FileAnalysis] = {}
     analysis_options = AnalysisOptions(
         min_face_px=settings.min_face_px,
         frames_per_second=settings.frames_per_second,
@@ -227,14 +244,14 @@ def scan(
             assessment=assessment,
             cached=cached,
         )
+        if isinstance(analysis, FileAnalysis):
+            analyses[len(results)] = analysis
         results.append(result)
-        recorder.add(result, force=options.approve_by is not None)
+        recorder.add(result, force=False)
         done = len(results)
         elapsed = time.monotonic() - t0
         eta = elapsed / done * (len(found) - done) if done else None
         yield FileChecked(result, done, len(found), eta)
-        if options.approve_by is not None:
-            yield _decide(ws, result, options.approve_by)
 
     try:
         # 1. Hash every file; what the cache already knows is matched at once.
@@ -318,6 +335,20 @@ def scan(
         if cache is not None:
             cache.close()
     cancelled = cancel.cancelled and len(results) < len(found)
+
+    # 3. Face groups across the whole check: a face that is the same person as a face
+    #    flagged elsewhere is at least review (groups.py). Files so revised get a new
+    #    scan.file record, which is the one decisions read.
+    results[:], revised = _grouped(results, analyses, references)
+    for result, was in revised:
+        recorder.add(result, force=False)
+        yield FileRevised(result, was)
+    # 4. Only now, with every verdict final, are files decided (scan --approve). A
+    #    check stopped early decides nothing: what it did not print is not recorded.
+    recorder.flush()
+    if options.approve_by is not None and not cancel.cancelled:
+        for result in results:
+            yield _decide(ws, result, options.approve_by)
     report = ScanReport(
         scan_id=scan_id,
         roster_version=version.label,
@@ -333,6 +364,70 @@ def scan(
     )
     recorder.finish(report)
     yield ScanFinished(report)
+
+
+def _grouped(
+    results: list[FileResult], analyses: dict[int, FileAnalysis], references: ReferenceSet
+) -> tuple[list[FileResult], list[tuple[FileResult, str]]]:
+    """``results`` with each face finding's group number, and with a review finding
+    for each face a flag in its group reaches (in a file with no finding for that
+    student yet); and the results so revised, each with its verdict before."""
+    faces = [
+        CheckedFace(i, k, (hit.embedded, hit.time_s), hit.encoding)
+        for i, analysis in analyses.items()
+        for k, hit in enumerate(analysis.faces)
+        if hit.encoding is not None
+    ]
+    if not faces:
+        return results, []
+    groups = face_groups(faces)
+    group_of = {(f.file, f.face): g for f, g in zip(faces, groups, strict=True)}
+    flagged: dict[tuple[int, int], set[str]] = {}
+    already: dict[tuple[int, int], set[str]] = {}
+    students_in: dict[int, set[str]] = {}
+    for i, r in enumerate(results):
+        for f in r.findings:
+            if f.face is None or f.student_id is None:
+                continue
+            already.setdefault((i, f.face), set()).add(f.student_id)
+            students_in.setdefault(i, set()).add(f.student_id)
+            if f.type == FindingType.OPTED_OUT_FACE:
+                flagged.setdefault((i, f.face), set()).add(f.student_id)
+    extra: dict[int, list[Finding]] = {}
+    for m in reached_by_flags(faces, groups, flagged, already):
+        if m.student_id in students_in.get(m.face.file, set()):
+            continue  # this file already says so
+        hit = analyses[m.face.file].faces[m.face.face]
+        assert hit.encoding is not None
+        via = results[m.via.file]
+        when = f" at {m.via.picture[1]:.1f} s" if m.via.picture[1] is not None else ""
+        here = f", in the photo's {hit.embedded} (box in its pixels)" if hit.embedded else ""
+        extra.setdefault(m.face.file, []).append(
+            Finding(
+                FindingType.POSSIBLE_OPTED_OUT_FACE,
+                student_id=m.student_id,
+                distance=references.distance_to(hit.encoding, m.student_id),
+                box=(hit.box.left, hit.box.top, hit.box.width, hit.box.height),
+                time_s=hit.time_s,
+                detail=f"the same person as a face matched to this student in {via.rel}{when}"
+                + here,
+                face=m.face.face,
+            )
+        )
+    out: list[FileResult] = []
+    revised: list[tuple[FileResult, str]] = []
+    for i, r in enumerate(results):
+        findings = tuple(
+            replace(f, face_group=group_of.get((i, f.face))) if f.face is not None else f
+            for f in (*r.findings, *extra.get(i, ()))
+        )
+        if i in extra:
+            new = replace(r, assessment=with_findings(r.assessment, findings))
+            revised.append((new, r.verdict))
+        else:
+            new = replace(r, assessment=replace(r.assessment, findings=findings))
+        out.append(new)
+    return out, revised
 
 
 def _decide(ws: Workspace, result: FileResult, by: str) -> FileDecided:

@@ -15,7 +15,7 @@ finding is listed too): the definite finding is what a person must act on.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from photoguard.faces.match import ReferenceSet
@@ -55,10 +55,25 @@ class Finding:
     text: str | None = None
     span: tuple[int, int] | None = None
     detail: str | None = None
+    #: Face findings: the face group (groups.py) the face belongs to in its check.
+    face_group: int | None = None
+    #: Face findings: which of the file's faces (its index in FileAnalysis.faces). Not
+    #: in the report: it ties a finding to its face while the check is in memory.
+    face: int | None = None
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"type": self.type}
-        for key in ("student_id", "distance", "box", "time_s", "field", "text", "span", "detail"):
+        for key in (
+            "student_id",
+            "distance",
+            "box",
+            "time_s",
+            "field",
+            "text",
+            "span",
+            "detail",
+            "face_group",
+        ):
             value = getattr(self, key)
             if value is None:
                 continue
@@ -109,7 +124,7 @@ def assess(
         if analysis.error:
             findings.append(Finding(ERROR, detail=analysis.error))
         faces = len(analysis.faces)
-        for hit in analysis.faces:
+        for index, hit in enumerate(analysis.faces):
             box = (hit.box.left, hit.box.top, hit.box.width, hit.box.height)
             # A face in a video stored inside a photo (a motion photo's clip): its box is
             # in the video's pixels, and the report says so.
@@ -122,6 +137,7 @@ def assess(
                         time_s=hit.time_s,
                         detail="faces-off mode: a person must look"
                         + (f", {where}" if where else ""),
+                        face=index,
                     )
                 )
                 continue
@@ -145,6 +161,7 @@ def assess(
                     box=box,
                     time_s=hit.time_s,
                     detail=where,
+                    face=index,
                 )
             )
     for caption in captions.fields:
@@ -174,6 +191,18 @@ def assess(
         caption_fields=len(captions.fields),
         frames_in_video=None if isinstance(analysis, WorkerFailure) else analysis.frames_in_video,
         faces_too_small=too_small,
+    )
+
+
+def with_findings(assessment: Assessment, findings: tuple[Finding, ...]) -> Assessment:
+    """``assessment`` with ``findings`` in place of its own, verdict and reason decided
+    again from them (a check's face groups add findings once every file is in)."""
+    verdict = _verdict(list(findings))
+    return replace(
+        assessment,
+        verdict=verdict,
+        findings=findings,
+        reason=_reason(verdict, list(findings), assessment.faces, assessment.faces_too_small),
     )
 
 

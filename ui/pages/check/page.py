@@ -343,6 +343,9 @@ class CheckPage(QWidget):
     def _finished(self, report: ScanReport) -> None:
         self.report = report
         self.model.set_names({sid: s.display_name for sid, s in report.students.items()})
+        # The report's results are final: a file a face group revised (the same person
+        # as a face flagged elsewhere in the check) replaces what arrived earlier.
+        self.model.extend(report.files)
         self._update_counts()
         kind, text = after_check(report)
         if kind == "success":

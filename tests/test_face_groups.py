@@ -1,0 +1,191 @@
+"""Face groups (scan/groups.py): faces of one check that are the same person, and a flag
+that reaches the group's other faces. The arithmetic on made-up encodings, then a real
+check of real photos through the real models, its report and its log."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import FACES
+
+from photoguard.errors import UserError
+from photoguard.scan.groups import GROUP_DISTANCE, CheckedFace, face_groups, reached_by_flags
+
+
+def _face(file: int, face: int, *coords: float, time_s: float | None = None) -> CheckedFace:
+    encoding = np.zeros(128)
+    encoding[: len(coords)] = coords
+    return CheckedFace(file, face, (None, time_s), encoding)
+
+
+def test_faces_near_each_other_directly_or_through_others_share_a_group() -> None:
+    step = GROUP_DISTANCE * 0.9
+    faces = [
+        _face(0, 0, 0.0),
+        _face(1, 0, step),  # near the first
+        _face(2, 0, 2 * step),  # near the second only: the same group through it
+        _face(3, 0, 5.0),  # far from all
+        _face(4, 0, 0.0, GROUP_DISTANCE * 1.1),  # just too far from the first
+    ]
+    assert face_groups(faces) == [1, 1, 1, 2, 3]
+    assert face_groups([]) == []
+
+
+def test_two_faces_of_one_picture_are_never_linked_directly() -> None:
+    same_photo = [_face(0, 0, 0.0), _face(0, 1, 0.01)]
+    assert face_groups(same_photo) == [1, 2]
+    # Two frames of one video are two pictures; one frame is one.
+    frames = [_face(0, 0, 0.0, time_s=1.0), _face(0, 1, 0.01, time_s=1.5)]
+    assert face_groups(frames) == [1, 1]
+    one_frame = [_face(0, 0, 0.0, time_s=1.0), _face(0, 1, 0.01, time_s=1.0)]
+    assert face_groups(one_frame) == [1, 2]
+
+
+def test_a_flag_reaches_the_other_faces_of_its_group_only() -> None:
+    faces = [_face(0, 0, 0.0), _face(1, 0, 0.1), _face(2, 0, 0.2), _face(3, 0, 9.0)]
+    groups = face_groups(faces)
+    flagged = {(0, 0): {"1001"}}
+    reached = reached_by_flags(faces, groups, flagged, already={(0, 0): {"1001"}})
+    assert [(m.face.file, m.student_id, m.via.file) for m in reached] == [
+        (1, "1001", 0),
+        (2, "1001", 0),
+    ]
+    assert reached[0].apart == pytest.approx(0.1)
+    # A face that already is a finding for that student is not reached again.
+    again = reached_by_flags(faces, groups, flagged, already={(0, 0): {"1001"}, (1, 0): {"1001"}})
+    assert [m.face.file for m in again] == [2]
+    # A review (not a flag) reaches nobody.
+    assert reached_by_flags(faces, groups, {}, already={(0, 0): {"1001"}}) == []
+
+
+def test_a_large_check_is_grouped_in_blocks_as_one() -> None:
+    """More faces than one block of the distance computation (1024): a face in the last
+    block links to its twin in the first."""
+    rng = np.random.default_rng(7)
+    centres = rng.normal(size=(1500, 128))
+    centres /= np.linalg.norm(centres, axis=1, keepdims=True)  # about 1.4 apart: no links
+    faces = [CheckedFace(i, 0, (None, None), c) for i, c in enumerate(centres)]
+    twin = CheckedFace(1500, 0, (None, None), centres[3] + 0.01)
+    groups = face_groups([*faces, twin])
+    assert len(set(groups)) == 1500
+    assert groups[-1] == groups[3]
+
+
+# ------------------------------------------------------------ a real check, real models
+
+
+@pytest.fixture(scope="module")
+def grouped_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data folder whose only reference of Obama (1001) is a partial-face crop: it is
+    0.22 from obama.jpg's face and 0.38 from obama2.jpg's, which are 0.35 apart."""
+    from faceworld import write_roster
+
+    from photoguard.references.enroll import enroll, plan_student
+    from photoguard.roster.importing import apply_import, preview_import
+    from photoguard.workspace.folder import open_workspace
+
+    base = tmp_path_factory.mktemp("groups")
+    home = base / "home"
+    with open_workspace(home) as ws:
+        apply_import(ws, preview_import(ws, write_roster(base / "roster.csv")), "office")
+        result = enroll(
+            ws, plan_student(ws, "1001", [FACES / "obama" / "obama_partial_face.jpg"]), "office"
+        )
+        assert result.added == {"1001": 1}
+    return home
+
+
+def _check(home: Path, folder: Path, approve: bool = False) -> dict:
+    from photoguard.scan.run import FileRevised, ScanFinished, ScanOptions, scan
+    from photoguard.workspace.folder import open_workspace
+    from photoguard.workspace.settings import with_overrides
+
+    with open_workspace(home) as opened:
+        # Flag within 0.28, review within 0.30: obama.jpg is flagged, obama2.jpg alone
+        # is far enough to be clear.
+        ws = opened.with_settings(
+            with_overrides(opened.settings, match_distance=0.28, review_distance=0.30)
+        )
+        options = ScanOptions(approve_by="Ms Rivera" if approve else None, processes=1)
+        events = list(scan(ws, [folder], options))
+    report = next(e.report for e in events if isinstance(e, ScanFinished))
+    revised = [e for e in events if isinstance(e, FileRevised)]
+    return {"report": report, "revised": revised, "events": events}
+
+
+@pytest.mark.faces
+def test_the_same_child_far_from_the_reference_is_reached_by_a_flag_in_the_check(
+    grouped_home: Path, tmp_path: Path, fixtures_dir: Path
+) -> None:
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    shutil.copyfile(FACES / "obama" / "obama2.jpg", alone / "obama2.jpg")
+    home = tmp_path / "home"
+    shutil.copytree(grouped_home, home)
+    (by_itself,) = _check(home, alone)["report"].files
+    assert by_itself.verdict == "clear"  # far from the reference, nothing else to go by
+
+    event = tmp_path / "event"
+    event.mkdir()
+    shutil.copyfile(FACES / "obama" / "obama.jpg", event / "a_stage.jpg")
+    shutil.copyfile(FACES / "obama" / "obama2.jpg", event / "b_later.jpg")
+    shutil.copyfile(FACES / "biden" / "biden.jpg", event / "c_other.jpg")
+    checked = _check(home, event)
+    files = {r.rel: r for r in checked["report"].files}
+    assert files["a_stage.jpg"].verdict == "flagged"
+    assert files["b_later.jpg"].verdict == "review"
+    assert files["c_other.jpg"].verdict == "clear"
+    (reached,) = files["b_later.jpg"].findings
+    assert reached.type == "possible_opted_out_face" and reached.student_id == "1001"
+    assert "the same person as a face matched to this student in a_stage.jpg" in str(reached.detail)
+    assert reached.distance is not None and reached.distance > 0.30  # its own distance
+    (flag,) = files["a_stage.jpg"].findings
+    assert flag.face_group is not None and reached.face_group == flag.face_group
+    # The file was revised once every file was in: said as an event, and in the report.
+    assert [(e.result.rel, e.was) for e in checked["revised"]] == [("b_later.jpg", "clear")]
+    as_json = checked["report"].as_json()
+    later = next(f for f in as_json["files"] if f["path"] == "b_later.jpg")
+    assert later["verdict"] == "review" and later["findings"][0]["face_group"] == flag.face_group
+
+    # The log holds both records of the revised file; the newer one is what decisions
+    # read, and the log (with the tables it vouches for) still verifies.
+    from photoguard import audit
+    from photoguard.scan.decisions import decide
+    from photoguard.workspace.folder import open_workspace
+
+    with open_workspace(home) as ws:
+        with ws.db.snapshot() as tx:
+            rows = tx.rows("SELECT body FROM audit_log WHERE action = 'scan.file' ORDER BY seq")
+        bodies = [json.loads(r["body"]) for r in rows]
+        later = [b["verdict"] for b in bodies if b["path"].endswith("b_later.jpg")]
+        assert later[-2:] == ["clear", "review"]
+        verified = audit.verify(ws.db, ws.school, ws.home)
+        assert verified.ok, verified.reason
+        with pytest.raises(UserError, match=r"review|look"):
+            decide(ws, event / "b_later.jpg", "approve", by="Ms Rivera")
+
+
+@pytest.mark.faces
+def test_scan_approve_waits_for_the_groups_and_does_not_approve_a_reached_file(
+    grouped_home: Path, tmp_path: Path, fixtures_dir: Path
+) -> None:
+    event = tmp_path / "event"
+    event.mkdir()
+    shutil.copyfile(FACES / "obama" / "obama.jpg", event / "a_stage.jpg")
+    shutil.copyfile(FACES / "obama" / "obama2.jpg", event / "b_later.jpg")
+    shutil.copyfile(FACES / "biden" / "biden.jpg", event / "c_other.jpg")
+    home = tmp_path / "home"
+    shutil.copytree(grouped_home, home)
+    from photoguard.scan.run import FileDecided, FileRevised
+
+    events = _check(home, event, approve=True)["events"]
+    decided = {e.result.rel: e.decision for e in events if isinstance(e, FileDecided)}
+    assert decided == {"a_stage.jpg": "block", "b_later.jpg": "pending", "c_other.jpg": "approve"}
+    # Every decision comes after the revision: none was made on a verdict that changed.
+    kinds = [type(e).__name__ for e in events]
+    assert kinds.index("FileRevised") < kinds.index("FileDecided")
+    assert isinstance(next(e for e in events if isinstance(e, FileRevised)), FileRevised)
