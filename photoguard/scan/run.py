@@ -218,7 +218,7 @@ def scan(
     ) -> Iterator[ScanEvent]:
         item = found[i]
         captions = _captions(item, analysis)
-        assessment = assess(analysis, captions, references, names, settings)
+        assessment = assess(analysis, captions, references, names)
         result = FileResult(
             path=item.path,
             rel=item.rel,
