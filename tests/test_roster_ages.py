@@ -332,3 +332,49 @@ def test_an_older_data_folder_upgrades_with_every_student_in_the_youngest_band(
         preview = preview_import(ws, path, today=IMPORTED)
         apply_import(ws, preview, "office", allow_mass_change=True)
         assert band_of(students_by_id(ws)["1001"].age_class_of, CHECKED) == B1315
+
+
+def test_a_schema_3_database_gains_ages_on_both_engines(home: Path, db_url: str | None) -> None:
+    """Schema 4 on a database that has students: on SQLite and on PostgreSQL the old
+    rows read as 'no age' (the youngest band), their seal still holds, and a new import
+    stores ages."""
+    from test_store_upgrade import STUDENTS, insert_schema_2_version
+
+    from photoguard import audit
+    from photoguard.store import MIGRATIONS, ensure_identity
+    from photoguard.store.engine import connect
+    from photoguard.store.migrations import _apply
+
+    home.mkdir(mode=0o700)
+    db = connect(home, db_url)
+    for step in MIGRATIONS[:3]:
+        _apply(db, step)
+    db.identity = ensure_identity(db)
+    with db.transaction() as tx:
+        version = insert_schema_2_version(tx)
+        record = audit.append(
+            tx, "default", "office", "roster.import",
+            {"roster_version": version.label, "students": 2, "opted_out": 1,
+             "students_sha256": roster_store.students_digest(STUDENTS)},
+        )  # fmt: skip
+    audit.write_head(home, "default", record)
+    db.close()
+
+    with open_workspace(home, db_url=db_url) as ws:
+        with ws.db.snapshot() as tx:
+            assert current_version(tx) == LATEST
+            _version, found = roster_store.roster_in_force(tx, ws.school)
+            raw = tx.rows("SELECT age_class_of, age_source FROM roster_students")
+        assert raw == [{"age_class_of": None, "age_source": "unknown"}] * 2
+        assert {band_of(s.age_class_of, CHECKED) for s in found} == {YOUNGEST_BAND}
+        path = roster_file(
+            home.parent,
+            "Student ID,Name,Grade,Photo Opt Out",
+            '1001,"Rivera, Ana",PK,Y',
+            '1002,"Okafor, Ben",10,N',
+        )
+        apply_import(ws, preview_import(ws, path, today=IMPORTED), "office")
+        stored = students_by_id(ws)
+        assert band_of(stored["1001"].age_class_of, CHECKED) == B58
+        assert band_of(stored["1002"].age_class_of, CHECKED) == B1315
+        assert audit.verify(ws.db, ws.school, ws.home).ok
