@@ -294,13 +294,21 @@ def test_a_file_without_any_age_column_says_every_opted_out_student_is_the_young
     )
 
 
+@pytest.mark.parametrize(
+    "change",
+    [
+        "age_class_of = age_class_of - 12",  # an older class: adults' distances for a child
+        "age_class_of = NULL, age_source = 'unknown'",
+        "age_source = 'not a source'",
+    ],
+)
 def test_an_age_changed_behind_photoguards_back_stops_every_check(
-    ws: Workspace, tmp_path: Path
+    ws: Workspace, tmp_path: Path, change: str
 ) -> None:
     path = roster_file(tmp_path, "Student ID,Name,Grade,Photo Opt Out", '1,"Rivera, Ana",2,Y')
     apply_import(ws, preview_import(ws, path, today=IMPORTED), "office")
-    with ws.db.transaction() as tx:  # an older class: adult distances for a second-grader
-        tx.execute("UPDATE roster_students SET age_class_of = age_class_of - 12")
+    with ws.db.transaction() as tx:
+        tx.execute(f"UPDATE roster_students SET {change}")
     with ws.db.snapshot() as tx, pytest.raises(UserError, match="was changed after it was"):
         roster_store.roster_in_force(tx, ws.school)
 

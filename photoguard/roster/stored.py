@@ -86,9 +86,24 @@ def _student(row: Row) -> Student:
         yog=row["yog"],
         opted_out=bool(row["opted_out"]),
         # Schema 3's upgrade step reads students before schema 4 added their ages.
-        age_class_of=None if row.get("age_class_of") is None else int(row["age_class_of"]),
-        age_source=AgeSource(row.get("age_source") or AgeSource.UNKNOWN),
+        age_class_of=_class_of(row.get("age_class_of")),
+        age_source=_age_source(row.get("age_source")),
     )
+
+
+def _class_of(value: object) -> int | None:
+    """The stored class year; anything but a whole number (written behind photoguard's
+    back) reads as no age, the youngest band, and the seal tells it was changed."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _age_source(value: object) -> AgeSource:
+    """The stored source of an age; a value that is none (written behind photoguard's
+    back) reads as unknown, and the roster's seal then tells whether it was changed."""
+    try:
+        return AgeSource(str(value))
+    except ValueError:
+        return AgeSource.UNKNOWN
 
 
 def students(tx: Tx, version_id: int) -> list[Student]:
