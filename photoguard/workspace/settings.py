@@ -59,8 +59,10 @@ PROFILE_REVIEW_DISTANCE = 0.75
 
 # ------------------------------------------------------------------ age bands
 # The flag and review distances per age band, from the accuracy harness of issue 18
-# (benchmarks/accuracy.py on branch h/acc, its first real run on 2026-12-04, proposed in
-# acc-distances.json: FG-NET subjects 001-041, CenterFace boxes, dlib's ResNet). Its rule:
+# (benchmarks/accuracy.py, `make bench-accuracy`, on branch h/acc, commits 9e8473b-364e627,
+# the same numbers in 3 runs on 2026-12-04; proposed in acc-distances.json): FG-NET
+# subjects 001-041 aged 5 and up, CenterFace boxes, dlib's ResNet; same-child pairs in the
+# band of the later photo, different-child pairs with both photos in the band. Its rule:
 #
 # * flag: the largest distance at which at most 0.5 % of pairs of *different* children
 #   of the band are within it, so an automatic "this is that child" is rarely wrong;
@@ -103,7 +105,9 @@ CHILD_BAND_DISTANCES: dict[AgeBand, tuple[float, float]] = {
     AgeBand.AGES_16_18: (0.525, 0.597),
 }
 #: Where CHILD_BAND_DISTANCES come from, for the report's settings.
-BAND_DISTANCES_SOURCE = "issue 18 accuracy harness, first run 2026-12-04 (preliminary)"
+BAND_DISTANCES_SOURCE = (
+    "issue 18 accuracy harness (h/acc 364e627, 2026-12-04; preliminary: 7-17 same-child pairs)"
+)
 
 
 #: Video frames sampled per second, plus the first and the last frame.
