@@ -1,4 +1,4 @@
-"""The project's vocabulary: verdicts, finding types, decisions and log actions.
+"""The project's vocabulary: verdicts, finding types, decisions, log actions, age bands.
 
 Each member's value is the exact string written to reports, the approval log and
 CSV files, so a ``StrEnum`` member compares and serialises as that string and no
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["DecisionKind", "FindingType", "LogAction", "VerdictKind"]
+__all__ = ["AgeBand", "AgeSource", "DecisionKind", "FindingType", "LogAction", "VerdictKind"]
 
 
 class VerdictKind(StrEnum):
@@ -63,3 +63,33 @@ class LogAction(StrEnum):
 
 #: The prefix of the decision actions (``decision.approve`` ...).
 DECISION_PREFIX = "decision."
+
+
+class AgeBand(StrEnum):
+    """An opted-out student's age band (photoguard/roster/ages.py says how it is found).
+
+    The face distances depend on it (workspace/settings.py, ``BAND_DISTANCES``):
+    dlib's model tells young children apart far worse than adults. Youngest first; a
+    student whose age is not known is in the youngest band (fail closed).
+    """
+
+    AGES_5_8 = "5-8"
+    AGES_9_12 = "9-12"
+    AGES_13_15 = "13-15"
+    AGES_16_18 = "16-18"
+    ADULT = "adult"
+
+
+#: The band of a student whose age is not known: the youngest (fail closed).
+YOUNGEST_BAND = AgeBand.AGES_5_8
+
+
+class AgeSource(StrEnum):
+    """Which roster column an opted-out student's age band was read from."""
+
+    BIRTH_DATE = "birth_date"
+    GRADE = "grade"
+    YOG = "yog"
+    #: No usable age (no column, a blank or unreadable cell, or imported before ages
+    #: were read): the youngest band.
+    UNKNOWN = "unknown"

@@ -255,11 +255,10 @@ def test_a_check_says_how_many_faces_were_too_small_to_recognise() -> None:
     from photoguard.scan.cache import _decode, _encode
     from photoguard.scan.report import FileResult
     from photoguard.scan.verdict import assess
-    from photoguard.workspace.settings import Settings
 
     found = FileAnalysis(kind="photo", width=1000, height=750, frames_checked=1, faces_too_small=2)
     for analysis in (found, _decode(_encode(found))):
-        a = assess(analysis, CaptionFields((), ()), ReferenceSet([]), NameIndex([]), Settings())
+        a = assess(analysis, CaptionFields((), ()), ReferenceSet([]), NameIndex([]))
         assert a.verdict == "clear" and a.faces == 0
         assert a.reason == "2 face(s) found, all too small to recognise"
         result = FileResult(path=Path("x.jpg"), rel="x.jpg", sha256="", kind="photo", assessment=a)
@@ -269,7 +268,6 @@ def test_a_check_says_how_many_faces_were_too_small_to_recognise() -> None:
         CaptionFields((), ()),
         ReferenceSet([]),
         NameIndex([]),
-        Settings(),
     )
     assert plain.reason == "no faces found"
     assert (

@@ -81,8 +81,12 @@ def test_a_large_check_is_grouped_in_blocks_as_one() -> None:
 @pytest.fixture(scope="module")
 def grouped_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data folder whose only reference of Obama (1001) is a partial-face crop: it is
-    0.22 from obama.jpg's face and 0.38 from obama2.jpg's, which are 0.35 apart."""
-    from faceworld import write_roster
+    0.22 from obama.jpg's face and 0.38 from obama2.jpg's, which are 0.35 apart. He is an
+    adult here (a birth date 23 years ago, no grade), so the check's own distances apply
+    to him as they are (a child's band would widen the review distance)."""
+    from datetime import date
+
+    from faceworld import ROSTER_CSV, write_roster
 
     from photoguard.references.enroll import enroll, plan_student
     from photoguard.roster.importing import apply_import, preview_import
@@ -91,7 +95,18 @@ def grouped_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("groups")
     home = base / "home"
     with open_workspace(home) as ws:
-        apply_import(ws, preview_import(ws, write_roster(base / "roster.csv")), "office")
+        born = f"{date.today().year - 23}-01-15"
+        lines = ROSTER_CSV.replace("1001,Obama,Barry,,5,", "1001,Obama,Barry,,,").split("\r\n")
+        csv = "\r\n".join(
+            [lines[0] + ",Birth Date"]
+            + [
+                line + (f",{born}" if line.startswith("1001,") else ",")
+                for line in lines[1:]
+                if line
+            ]
+        )
+        roster = write_roster(base / "roster.csv", csv + "\r\n")
+        apply_import(ws, preview_import(ws, roster), "office")
         result = enroll(
             ws, plan_student(ws, "1001", [FACES / "obama" / "obama_partial_face.jpg"]), "office"
         )
@@ -150,6 +165,12 @@ def test_the_same_child_far_from_the_reference_is_reached_by_a_flag_in_the_check
     as_json = checked["report"].as_json()
     later = next(f for f in as_json["files"] if f["path"] == "b_later.jpg")
     assert later["verdict"] == "review" and later["findings"][0]["face_group"] == flag.face_group
+    assert later["findings"][0]["age_band"] == "adult"  # judged as its student is
+    import jsonschema
+
+    from photoguard.scan.report_schema import REPORT_SCHEMA
+
+    jsonschema.validate(as_json, REPORT_SCHEMA)
 
     # The log holds both records of the revised file; the newer one is what decisions
     # read, and the log (with the tables it vouches for) still verifies.

@@ -15,10 +15,10 @@ import pytest
 
 from photoguard import audit
 from photoguard.roster import stored as roster_store
-from photoguard.roster.model import Roster, RosterDiff, Student
+from photoguard.roster.model import RosterVersion, Student
 from photoguard.scan import stored as scan_store
-from photoguard.store import MIGRATIONS, ensure_identity
-from photoguard.store.engine import SqliteDatabase
+from photoguard.store import LATEST, MIGRATIONS, ensure_identity
+from photoguard.store.engine import SqliteDatabase, Tx
 from photoguard.store.migrations import _apply
 from photoguard.workspace.folder import open_workspace
 
@@ -30,6 +30,28 @@ STUDENTS = (
 )
 
 
+def insert_schema_2_version(tx: Tx) -> RosterVersion:
+    """A roster version as photoguard wrote it before schema 4 (no ages)."""
+    roster_store.ensure_school(tx, "default")
+    version_id = tx.scalar(
+        "INSERT INTO roster_versions (school, imported_at, imported_by, source_name, "
+        "source_sha256, columns, students, opted_out, added, removed, newly_opted_out, "
+        "opted_back_in) VALUES ('default', '2026-05-01T09:30:00+00:00', 'office', 'a.csv', "
+        "?, '{}', 2, 1, 2, 0, 1, 0) RETURNING id",
+        ("ab" * 32,),
+    )
+    tx.executemany(
+        "INSERT INTO roster_students (version_id, school, student_id, last_name, first_name, "
+        "middle_name, preferred_name, grade, homeroom, yog, opted_out) "
+        "VALUES (?, 'default', ?, ?, ?, '', '', ?, '', '', ?)",
+        [(version_id, s.student_id, s.last_name, s.first_name, s.grade, int(s.opted_out))
+         for s in STUDENTS],
+    )  # fmt: skip
+    version = roster_store.current_version(tx, "default")
+    assert version is not None
+    return version
+
+
 def schema_2_folder(home: Path) -> list[audit.Record]:
     """A data folder as photoguard before schema 3 left it: a roster import and a scan."""
     home.mkdir(mode=0o700)
@@ -37,11 +59,8 @@ def schema_2_folder(home: Path) -> list[audit.Record]:
     for step in MIGRATIONS[:2]:
         _apply(db, step)
     db.identity = ensure_identity(db)
-    roster = Roster(students=STUDENTS, columns={}, source_name="a.csv", source_sha256="ab" * 32)
     with db.transaction() as tx:
-        version = roster_store.insert_version(
-            tx, "default", roster, RosterDiff(added=("1001", "1002")), "office"
-        )
+        version = insert_schema_2_version(tx)
         records = [
             audit.append(
                 tx, "default", "office", "roster.import",
@@ -94,7 +113,7 @@ def test_an_older_database_is_sealed_on_upgrade_and_then_covered(
         assert verified.ok, verified.reason
         assert verified.witnessed == 4  # the seal is witnessed like any record
         assert verified.covered == ("1 roster version", "1 scanned file")
-        assert (home / "photoguard.sqlite.before-v3.bak").exists()
+        assert (home / f"photoguard.sqlite.before-v{LATEST}.bak").exists()
 
         with ws.db.transaction() as tx:  # a change made after the upgrade
             tx.execute("UPDATE roster_students SET opted_out = 0 WHERE student_id = '1001'")

@@ -5,7 +5,9 @@
   be found to the size it needs, in tiles for long pictures, landmarks' boxes);
 - encode.py: a face's 128 numbers (dlib's landmarks and chips, then the network);
 - encoder.py: that network, dlib's ResNet, run on numpy's BLAS;
-- match.py: the opted-out students' references, and the nearest one to a face;
+- distances.py: the distances one opted-out student is judged with (their age band's);
+- match.py: the opted-out students' references, and which one a face may be, each student
+  at their own distances;
 - model.py: the model files, checked by SHA-256 before use.
 
 Other packages import the names below from here (``from photoguard.faces import

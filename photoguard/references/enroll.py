@@ -24,7 +24,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +42,7 @@ from photoguard.references import stored as ref_store
 from photoguard.references.pspa import IndexRow, folder_parts, path_problem, read_index
 from photoguard.references.vault import SealError, Vault
 from photoguard.roster import stored as roster_store
+from photoguard.roster.ages import band_of
 from photoguard.roster.model import Student
 from photoguard.scan.analysis import (
     AnalysisOptions,
@@ -51,7 +52,7 @@ from photoguard.scan.analysis import (
 )
 from photoguard.scan.failure import WorkerFailure
 from photoguard.scan.workers import WorkerPool
-from photoguard.vocab import LogAction
+from photoguard.vocab import YOUNGEST_BAND, LogAction
 from photoguard.workspace.folder import Workspace
 from photoguard.workspace.settings import REFERENCE_MIN_FACE_PX
 
@@ -461,12 +462,18 @@ def coverage_gaps(ws: Workspace) -> list[Student]:
     return [st.student for st in status(ws) if st.references == 0]
 
 
-def load_reference_set(ws: Workspace) -> ReferenceSet:
-    """Decrypt every reference of every currently opted-out student."""
+def load_reference_set(ws: Workspace, today: date | None = None) -> ReferenceSet:
+    """Decrypt every reference of every currently opted-out student, each student with
+    the distances of their age band on ``today`` (the check's date; roster/ages.py)."""
     vault = Vault(ws.db, ws.home, ws.school)
     refs: list[Reference] = []
+    day = today or date.today()
     with ws.db.snapshot() as tx:
-        opted = {s.student_id for s in roster_store.current_students(tx, ws.school) if s.opted_out}
+        opted = {
+            s.student_id: ws.settings.distances_for(band_of(s.age_class_of, day))
+            for s in roster_store.current_students(tx, ws.school)
+            if s.opted_out
+        }
         for r in ref_store.references(tx, ws.school):
             if r.student_id not in opted:
                 continue
@@ -478,7 +485,7 @@ def load_reference_set(ws: Workspace) -> ReferenceSet:
                     "re-enroll them"
                 ) from exc
             refs.append(Reference(r.student_id, np.frombuffer(raw, dtype="<f4").astype(np.float64)))
-    return ReferenceSet(refs)
+    return ReferenceSet(refs, opted, ws.settings.distances_for(YOUNGEST_BAND))
 
 
 def reference_thumbnails(ws: Workspace, student_id: str) -> list[bytes]:

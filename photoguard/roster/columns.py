@@ -25,6 +25,7 @@ ROLES = (
     "grade",
     "homeroom",
     "yog",
+    "birth",
     "optout",
     "release",
 )
@@ -60,7 +61,9 @@ HEADER_ALIASES: Mapping[str, tuple[str, ...]] = {
     ),
     "grade": ("Grade", "Grade Level", "Gr", "Grd"),
     "homeroom": ("Homeroom", "Home Room", "HR", "Homeroom Teacher"),
-    "yog": ("YOG", "Year of Graduation", "Class Of", "Grad Year"),
+    "yog": ("YOG", "Year of Graduation", "Graduation Year", "Class Of", "Grad Year"),
+    # Read for the student's age band (roster/ages.py), never stored.
+    "birth": ("DOB", "Birth Date", "Date of Birth", "Birthdate", "Birthday"),
 }
 
 #: An opt-out column: "opt" plus one of these words (e.g. "Privacy Law Opt-Out").

@@ -25,7 +25,7 @@ REQUIRED_ROLES = ("id",)
 NAME_ROLES = ("last", "first", "name")
 #: One of these: a column where Y means opted out, or one where Y means photos are allowed.
 FLAG_ROLES = ("optout", "release")
-OPTIONAL_ROLES = ("preferred", "middle", "grade", "homeroom", "yog")
+OPTIONAL_ROLES = ("preferred", "middle", "grade", "homeroom", "yog", "birth")
 
 #: What each role means, for the mapping dialog.
 ROLE_LABELS = {
@@ -38,6 +38,7 @@ ROLE_LABELS = {
     "grade": "Grade",
     "homeroom": "Homeroom",
     "yog": "Year of graduation",
+    "birth": "Birth date (for the age band; not stored)",
     "optout": "Photo opt-out flag (Y = opted out)",
     "release": "Photo release flag (Y = photos allowed)",
 }

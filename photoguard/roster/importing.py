@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 
@@ -166,8 +167,11 @@ def preview_import(
     path: Path,
     columns: Mapping[str, str] | None = None,
     sheet: str | None = None,
+    today: date | None = None,
 ) -> ImportPreview:
-    roster = read_roster(path, columns, sheet)
+    """What importing ``path`` would change. ``today`` (default: the date) places the
+    file's grades in a school year (roster/ages.py)."""
+    roster = read_roster(path, columns, sheet, today)
     with ws.db.snapshot() as tx:
         base = roster_store.current_version(tx, ws.school)
         before = roster_store.students(tx, base.id) if base else []

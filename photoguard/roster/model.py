@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from photoguard.vocab import AgeSource
+
 
 @dataclass(frozen=True)
 class Student:
@@ -23,6 +25,11 @@ class Student:
     homeroom: str = ""
     yog: str = ""
     opted_out: bool = False
+    #: The student's age, as roster/ages.py reads it from the file: the year of
+    #: graduation of the youngest class their age allows (None: no usable age, so the
+    #: youngest band), and the column it came from. A birth date is never kept.
+    age_class_of: int | None = None
+    age_source: AgeSource = AgeSource.UNKNOWN
 
     @property
     def display_name(self) -> str:
@@ -53,6 +60,11 @@ class Roster:
 
     def by_id(self) -> dict[str, Student]:
         return {s.student_id: s for s in self.students}
+
+    @property
+    def opted_out_without_age(self) -> int:
+        """Opted-out students the file gives no usable age: matched as the youngest band."""
+        return sum(1 for s in self.opted_out if s.age_class_of is None)
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from photoguard.errors import UserError
 from photoguard.files.clock import utcnow
 from photoguard.roster.model import Roster, RosterDiff, RosterVersion, Student
 from photoguard.store.engine import Row, Tx
-from photoguard.vocab import LogAction
+from photoguard.vocab import AgeSource, LogAction
 
 if TYPE_CHECKING:
     from photoguard.audit.chain import Record
@@ -34,7 +34,7 @@ DIGEST_FIELD = "students_sha256"
 
 _STUDENT_COLUMNS = (
     "student_id, last_name, first_name, middle_name, preferred_name, grade, homeroom, yog, "
-    "opted_out"
+    "opted_out, age_class_of, age_source"
 )
 
 
@@ -85,12 +85,30 @@ def _student(row: Row) -> Student:
         homeroom=row["homeroom"],
         yog=row["yog"],
         opted_out=bool(row["opted_out"]),
+        # Schema 3's upgrade step reads students before schema 4 added their ages.
+        age_class_of=_class_of(row.get("age_class_of")),
+        age_source=_age_source(row.get("age_source")),
     )
+
+
+def _class_of(value: object) -> int | None:
+    """The stored class year; anything but a whole number (written behind photoguard's
+    back) reads as no age, the youngest band, and the seal tells it was changed."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _age_source(value: object) -> AgeSource:
+    """The stored source of an age; a value that is none (written behind photoguard's
+    back) reads as unknown, and the roster's seal then tells whether it was changed."""
+    try:
+        return AgeSource(str(value))
+    except ValueError:
+        return AgeSource.UNKNOWN
 
 
 def students(tx: Tx, version_id: int) -> list[Student]:
     rows = tx.rows(
-        f"SELECT {_STUDENT_COLUMNS} FROM roster_students WHERE version_id = ? "
+        "SELECT * FROM roster_students WHERE version_id = ? "
         "ORDER BY last_name, first_name, student_id",
         (version_id,),
     )
@@ -128,7 +146,7 @@ def insert_version(
     )
     tx.executemany(
         f"INSERT INTO roster_students (version_id, school, {_STUDENT_COLUMNS}) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             (
                 new_id,
@@ -142,6 +160,8 @@ def insert_version(
                 s.homeroom,
                 s.yog,
                 int(s.opted_out),
+                s.age_class_of,
+                str(s.age_source),
             )
             for s in roster.students
         ),
@@ -173,23 +193,32 @@ def roster_in_force(tx: Tx, school: str) -> tuple[RosterVersion, list[Student]]:
 
 def students_digest(found: Iterable[Student]) -> str:
     """SHA-256 of a roster version's students as stored, every field and the opt-out
-    flag, in student ID order (the order the rows are stored in does not matter)."""
-    rows = sorted(
-        [
-            s.student_id,
-            s.last_name,
-            s.first_name,
-            s.middle_name,
-            s.preferred_name,
-            s.grade,
-            s.homeroom,
-            s.yog,
-            bool(s.opted_out),
-        ]
-        for s in found
-    )
+    flag, in student ID order (the order the rows are stored in does not matter).
+
+    A student's age (schema 4) is sealed too, when there is one: an age changed to an
+    older class would weaken the matching of that child's faces. A student with no age
+    is written as before, so the seals of versions imported before ages were read still
+    hold; giving such a student an age, or taking one away, changes the digest."""
+    rows = sorted((_sealed(s) for s in found), key=lambda row: str(row[0]))  # IDs are unique
     text = json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _sealed(s: Student) -> list[object]:
+    row: list[object] = [
+        s.student_id,
+        s.last_name,
+        s.first_name,
+        s.middle_name,
+        s.preferred_name,
+        s.grade,
+        s.homeroom,
+        s.yog,
+        bool(s.opted_out),
+    ]
+    if s.age_class_of is not None or s.age_source != AgeSource.UNKNOWN:
+        row += [s.age_class_of, str(s.age_source)]
+    return row
 
 
 def newest_seal(tx: Tx, school: str) -> Record | None:

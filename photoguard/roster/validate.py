@@ -12,12 +12,15 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 
 from photoguard.errors import UserError
+from photoguard.roster.ages import Age, student_age
 from photoguard.roster.columns import ColumnMap, Line, show
 from photoguard.roster.model import Roster, Student
 from photoguard.roster.table import in_rows, listed, read_table
+from photoguard.vocab import YOUNGEST_BAND, AgeSource
 
 #: Cell values, normalised by _norm_flag. Anything else refuses the import.
 OPTED_OUT_VALUES = frozenset({"y", "yes", "true", "1", "x", "optout", "optedout"})
@@ -51,8 +54,11 @@ def read_roster(
     path: Path,
     overrides: Mapping[str, str] | None = None,
     sheet: str | None = None,
+    today: date | None = None,
 ) -> Roster:
-    """Read and validate an Aspen export. Raises UserError on anything doubtful."""
+    """Read and validate an Aspen export. Raises UserError on anything doubtful.
+
+    ``today`` (the import's date) places a grade in a school year (roster/ages.py)."""
     lines, cols, data = read_table(path, sheet, overrides)
     rows = [n for n, _ in lines]
 
@@ -101,6 +107,7 @@ def read_roster(
         raise UserError(f"missing first or last name in {in_rows(nameless)}")
 
     preferred, grade, homeroom, yog = (column(r) for r in ("preferred", "grade", "homeroom", "yog"))
+    ages = _read_ages(lines, cols, today or date.today())
     students = tuple(
         Student(
             student_id=ids[i],
@@ -112,6 +119,8 @@ def read_roster(
             homeroom=homeroom[i],
             yog=yog[i],
             opted_out=opted[i],
+            age_class_of=ages[i].class_of,
+            age_source=ages[i].source,
         )
         for i in range(len(lines))
     )
@@ -121,6 +130,7 @@ def read_roster(
             f"{blank_release} {'student has' if blank_release == 1 else 'students have'} no "
             "value in the release column: counted as opted out (no release on file)"
         )
+    notes += _age_notes(rows, ages, opted, cols)
     return Roster(
         students=students,
         columns=cols.describe(),
@@ -128,6 +138,54 @@ def read_roster(
         source_sha256=hashlib.sha256(data).hexdigest(),
         notes=tuple(notes),
     )
+
+
+#: Age columns, by the source they give (roster/ages.py).
+_AGE_ROLES = {"birth": AgeSource.BIRTH_DATE, "grade": AgeSource.GRADE, "yog": AgeSource.YOG}
+
+
+def _read_ages(lines: list[Line], cols: ColumnMap, today: date) -> list[Age]:
+    present = [
+        (cols.index[role], cols.single[role], source)
+        for role, source in _AGE_ROLES.items()
+        if role in cols.index
+    ]
+    return [
+        student_age({src: (h, cells[i] if i < len(cells) else "") for i, h, src in present}, today)
+        for _, cells in lines
+    ]
+
+
+def _age_notes(rows: list[int], ages: list[Age], opted: list[bool], cols: ColumnMap) -> list[str]:
+    """What the import says about ages. An unreadable age cell does not refuse the
+    import, as a bad opt-out flag does: the student is matched as the youngest band
+    (the strictest distances), which can only send more photos to a person, never fewer."""
+    notes = []
+    bad = [
+        f"{row} ({show(age.unreadable[0])!r})"
+        for row, age in zip(rows, ages, strict=True)
+        if age.unreadable
+    ]
+    if bad:
+        notes.append(
+            f"the age in {in_rows(bad)} could not be read: those students without another "
+            f"age column count as the youngest age band ({YOUNGEST_BAND})"
+        )
+    out = sum(opted)
+    unknown = sum(1 for a, o in zip(ages, opted, strict=True) if o and a.class_of is None)
+    if unknown:
+        where = (
+            "no birth date, grade or year-of-graduation column was found"
+            if not any(r in cols.index for r in _AGE_ROLES)
+            else "no usable birth date, grade or year of graduation"
+        )
+        whose = "that student's" if unknown == 1 else "their"
+        notes.append(
+            f"{unknown} of the {out} opted-out students {'has' if unknown == 1 else 'have'} no "
+            f"age ({where}): {whose} faces are matched with the "
+            f"youngest age band's distances ({YOUNGEST_BAND}), which sends more photos to review"
+        )
+    return notes
 
 
 def _read_flags(lines: list[Line], cols: ColumnMap) -> tuple[list[bool], list[str], int]:

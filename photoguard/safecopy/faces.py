@@ -2,18 +2,21 @@
 
 A face is covered when it is an opted-out student's: it matches one
 (``opted_out_face``) or is in the review band (``possible_opted_out_face``),
-since "review" is not clear. In faces-off mode every face is covered, since
-none can be told apart. A video's faces are followed between frames
-(safecopy/video.py) and described once per face, from when to when.
+since "review" is not clear. Which faces those are is decided by the scan's own
+rule, :meth:`ReferenceSet.possible_student` (each student at their age band's
+distances), so a safe copy covers exactly the faces a check flags or reviews.
+In faces-off mode every face is covered, since none can be told apart. A video's
+faces are followed between frames (safecopy/video.py) and described once per face,
+from when to when.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from photoguard.faces.detect import Box
-from photoguard.faces.match import ReferenceSet
+from photoguard.faces.match import Match, ReferenceSet
 from photoguard.safecopy.cover import region_as_box, region_for
 from photoguard.safecopy.video import Track, track_boxes
 from photoguard.scan.verdict import OPTED_OUT_FACE, POSSIBLE_OPTED_OUT_FACE, UNMATCHED_FACE
@@ -38,6 +41,10 @@ class CoveredFace:
     time_s: float | None = None
     until_s: float | None = None
     reason: str = ""
+    #: The student's age band and the distances the face was judged with.
+    age_band: str | None = None
+    flag_distance: float | None = None
+    review_distance: float | None = None
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"box": list(self.box), "region": list(self.region)}
@@ -45,6 +52,11 @@ class CoveredFace:
             out["student_id"] = self.student_id
         if self.distance is not None:
             out["distance"] = round(self.distance, 4)
+        if self.age_band is not None:
+            out["age_band"] = self.age_band
+        for key in ("flag_distance", "review_distance"):
+            if (value := getattr(self, key)) is not None:
+                out[key] = round(value, 4)
         if self.time_s is not None:
             out["time_s"] = round(self.time_s, 2)
             out["until_s"] = round(self.until_s or self.time_s, 2)
@@ -52,29 +64,44 @@ class CoveredFace:
 
 
 def must_cover(
-    references: ReferenceSet, review_distance: float, encoding: Any
-) -> tuple[bool, str | None, float | None]:
-    """Whether a face must be covered: (cover, student, distance). ``review_distance``
-    is the one the scan would judge this face with (Settings.review_distance_for)."""
+    references: ReferenceSet, encoding: Any, *, profile: bool
+) -> tuple[bool, Match | None]:
+    """Whether a face must be covered, and the student it may be (None in faces-off
+    mode, where every face is covered): the scan's rule, possible_student."""
     if encoding is None:  # faces-off mode: every face
-        return True, None, None
-    match = references.possible_student(encoding, review_distance)
-    if match is None:
-        return False, None, None
-    return True, match.student_id, match.distance
+        return True, None
+    match = references.possible_student(encoding, profile=profile)
+    return match is not None, match
+
+
+def covered_face(
+    box: Box, match: Match | None, region: tuple[int, int, int, int] = (0, 0, 0, 0)
+) -> CoveredFace:
+    """A covered face as the report describes it: who, how near, by which distances."""
+    band = match.distances if match else None
+    return CoveredFace(
+        match.student_id if match else None,
+        match.distance if match else None,
+        box4(box),
+        region,
+        reason=cover_reason(match),
+        age_band=band.band if band else None,
+        flag_distance=band.flag if band else None,
+        review_distance=match.review_distance if match else None,
+    )
 
 
 def box4(box: Box) -> tuple[int, int, int, int]:
     return (box.left, box.top, box.width, box.height)
 
 
-def cover_reason(sid: str | None, distance: float | None, match_distance: float | None) -> str:
+def cover_reason(match: Match | None) -> str:
     """Why a face is covered, in words."""
-    if sid is None:
+    if match is None:
         return "faces-off mode: every face is covered"
-    if distance is not None and match_distance is not None and distance > match_distance:
-        return f"looks like an opted-out student (distance {distance:.2f}, review band)"
-    return f"matches an opted-out student (distance {distance:.2f})"
+    if not match.flagged:
+        return f"looks like an opted-out student (distance {match.distance:.2f}, review band)"
+    return f"matches an opted-out student (distance {match.distance:.2f})"
 
 
 def track_faces(
@@ -84,7 +111,6 @@ def track_faces(
     frame_count: int,
     size: tuple[int, int],
     level: int,
-    match_distance: float,
 ) -> tuple[CoveredFace, ...]:
     """One entry per face followed through the video: who, and from when to when."""
     out = []
@@ -94,16 +120,15 @@ def track_faces(
         frames = [f for f, _box, _grow in track_boxes(t, fps, step, frame_count)]
         first = min(t.detections, key=lambda d: d.frame)
         matched = [d for d in t.detections if d.cover]
-        best = min(matched, key=lambda d: 9.0 if d.distance is None else d.distance)
-        out.append(
-            CoveredFace(
-                student_id=best.student_id,
-                distance=best.distance,
-                box=box4(first.box),
-                region=region_as_box(region_for(first.box, *size, level)),
-                time_s=min(frames) / fps,
-                until_s=max(frames) / fps,
-                reason=cover_reason(best.student_id, best.distance, match_distance),
-            )
+        # The detection that decided: a flag before a review, then the nearest.
+        best = min(
+            matched,
+            key=lambda d: (
+                not (d.match and d.match.flagged),
+                9.0 if d.distance is None else d.distance,
+            ),
         )
+        region = region_as_box(region_for(first.box, *size, level))
+        face = covered_face(first.box, best.match, region)
+        out.append(replace(face, time_s=min(frames) / fps, until_s=max(frames) / fps))
     return tuple(sorted(out, key=lambda f: (f.time_s or 0.0, f.box)))

@@ -30,13 +30,13 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from photoguard.errors import UserError
 from photoguard.faces.detect import Box
-from photoguard.faces.match import ReferenceSet
+from photoguard.faces.match import Match, ReferenceSet
 from photoguard.faces.model import MODEL_LABEL
 from photoguard.files.hashing import sha256_file
 from photoguard.media import SNIFF_BYTES, kind_of
@@ -50,8 +50,7 @@ from photoguard.safecopy.cover import LEVELS, STYLES, region_as_box, region_for
 from photoguard.safecopy.faces import (
     FACE_FINDINGS,
     CoveredFace,
-    box4,
-    cover_reason,
+    covered_face,
     must_cover,
     track_faces,
 )
@@ -120,13 +119,12 @@ class _Context:
         s = self.ws.settings
         return AnalysisOptions(s.min_face_px, s.frames_per_second, s.faces)
 
-    def covers_face(self, encoding: Any, *, profile: bool) -> tuple[bool, str | None, float | None]:
-        """Whether a face must be covered: (cover, student, distance)."""
-        distance = self.ws.settings.review_distance_for(profile=profile)
-        return must_cover(self.references, distance, encoding)
+    def covers_face(self, encoding: Any, *, profile: bool) -> tuple[bool, Match | None]:
+        """Whether a face must be covered, and whom it may be (the scan's rule)."""
+        return must_cover(self.references, encoding, profile=profile)
 
     def rescan(self, copy: Path, analysis: FileAnalysis) -> Assessment:
-        return assess_copy(copy, analysis, self.references, self.names, self.ws.settings)
+        return assess_copy(copy, analysis, self.references, self.names)
 
     def scan_video(self, path: Path, step: int, declared: int) -> VideoScan:
         s = self.ws.settings
@@ -271,16 +269,13 @@ def _photo_copy(ctx: _Context, captions: CaptionFields, target: Path, out_format
     faces: list[CoveredFace] = []
     boxes: list[Box] = []
 
-    def add(box: Box, sid: str | None, distance: float | None, reason: str) -> None:
-        boxes.append(box)
-        faces.append(CoveredFace(sid, distance, box4(box), (0, 0, 0, 0), reason=reason))
-
     for hit in analysis.faces:
         if hit.embedded is not None:
             continue  # in a motion photo's video, which the copy leaves out
-        covered, sid, distance = ctx.covers_face(hit.encoding, profile=hit.profile)
+        covered, match = ctx.covers_face(hit.encoding, profile=hit.profile)
         if covered:
-            add(hit.box, sid, distance, cover_reason(sid, distance, ctx.ws.settings.match_distance))
+            boxes.append(hit.box)
+            faces.append(covered_face(hit.box, match))
     plan: MetadataPlan = plan_metadata(
         ctx.source, captions, ctx.names, ctx.caption_style, out_format
     )
@@ -299,22 +294,42 @@ def _photo_copy(ctx: _Context, captions: CaptionFields, target: Path, out_format
         rescan = ctx.rescan(target, again)
         if rescan.verdict == VerdictKind.CLEAR:
             done = tuple(
-                CoveredFace(f.student_id, f.distance, f.box, region_as_box(r), reason=f.reason)
-                for f, r in zip(faces, regions, strict=True)
+                replace(f, region=region_as_box(r)) for f, r in zip(faces, regions, strict=True)
             )
             return _Made(level, width, height, done, plan.changes, removed, rescan)
         refuse_unless_coverable(ctx.source, rescan, level == len(LEVELS) - 1)
         for finding in rescan.findings:
             if finding.type in FACE_FINDINGS and finding.box is not None:
-                add(Box(*finding.box), finding.student_id, finding.distance, "found in the rescan")
+                boxes.append(Box(*finding.box))
+                faces.append(
+                    CoveredFace(
+                        finding.student_id,
+                        finding.distance,
+                        finding.box,
+                        (0, 0, 0, 0),
+                        reason="found in the rescan",
+                        age_band=finding.age_band,
+                        flag_distance=finding.flag_distance,
+                        review_distance=finding.review_distance,
+                    )
+                )
     raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _detections(ctx: _Context, scanned: VideoScan) -> list[Detection]:
     out = []
     for face in scanned.faces:
-        covered, sid, distance = ctx.covers_face(face.encoding, profile=face.profile)
-        out.append(Detection(face.frame, face.box, sid, distance, covered))
+        covered, match = ctx.covers_face(face.encoding, profile=face.profile)
+        out.append(
+            Detection(
+                face.frame,
+                face.box,
+                match.student_id if match else None,
+                match.distance if match else None,
+                covered,
+                match,
+            )
+        )
     return out
 
 
@@ -354,7 +369,6 @@ def _video_copy(ctx: _Context, captions: CaptionFields, target: Path) -> _Made:
                 frame_count,
                 (width, height),
                 level,
-                ctx.ws.settings.match_distance,
             )
             first = min((f.time_s for f in faces if f.time_s is not None), default=None)
             return _Made(

@@ -20,7 +20,6 @@ from photoguard.safecopy.faces import FACE_FINDINGS
 from photoguard.safecopy.video import VideoScan
 from photoguard.scan.analysis import FaceHit, FileAnalysis
 from photoguard.scan.verdict import Assessment, assess
-from photoguard.workspace.settings import Settings
 
 
 def read_captions(path: Path) -> CaptionFields:
@@ -33,10 +32,9 @@ def assess_copy(
     analysis: FileAnalysis,
     references: ReferenceSet,
     names: NameIndex,
-    settings: Settings,
 ) -> Assessment:
     """The scan's verdict on the copy, from its pictures (``analysis``) and its captions."""
-    return assess(analysis, read_captions(copy), references, names, settings)
+    return assess(analysis, read_captions(copy), references, names)
 
 
 def video_analysis(scanned: VideoScan, fps: float) -> FileAnalysis:

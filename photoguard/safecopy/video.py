@@ -34,6 +34,7 @@ import numpy as np
 
 from photoguard.faces.detect import Box, find_faces
 from photoguard.faces.encode import Encoding
+from photoguard.faces.match import Match
 from photoguard.media import VIDEO_SHORTFALL_FRAMES, MediaError
 from photoguard.media.scale import detection_scale
 from photoguard.safecopy.cover import Region, cover, region_for
@@ -203,6 +204,8 @@ class Detection:
     distance: float | None = None
     #: True when the face must be covered on its own (a match, or faces-off mode).
     cover: bool = False
+    #: The scan's rule's answer (faces/match.py): band, distances, flag or review.
+    match: Match | None = None
 
 
 @dataclass

@@ -215,6 +215,10 @@ CSV_HEADERS = (
     "field",
     "text",
     "detail",
+    # Face findings: the student's age band and the distances the face was judged with.
+    "age_band",
+    "flag_distance",
+    "review_distance",
     "sampling",
 )
 
@@ -228,7 +232,9 @@ def csv_rows(report: ScanReport) -> list[list[object]]:
         sampled = video_sampling(f, fps)
         how = sampled.words() if sampled else ""
         if not f.findings:
-            rows.append([*base, "", "", "", "", "", "", "", "", f.assessment.reason, how])
+            rows.append(
+                [*base, "", "", "", "", "", "", "", "", f.assessment.reason, "", "", "", how]
+            )
         for x in f.findings:
             rows.append(
                 [
@@ -242,6 +248,9 @@ def csv_rows(report: ScanReport) -> list[list[object]]:
                     display(x.field or ""),
                     x.text or "",
                     x.detail or "",
+                    x.age_band or "",
+                    "" if x.flag_distance is None else round(x.flag_distance, 4),
+                    "" if x.review_distance is None else round(x.review_distance, 4),
                     how,
                 ]
             )
@@ -288,13 +297,22 @@ FINDING_WORDS: Mapping[str, str] = {
 }
 
 
+#: The order groups are told in: what makes a file flagged first (a flagged video of a
+#: young child also holds many review findings, and only six groups are told).
+_TOLD_FIRST = (FindingType.OPTED_OUT_FACE, FindingType.FULL_NAME, FindingType.ERROR)
+
+
 def _describe(report: ScanReport, f: FileResult) -> str:
-    """One line: who was found where, grouped by student."""
+    """One line: who was found where, grouped by student, what flags the file first."""
     parts: list[str] = []
     groups: dict[tuple[str, str | None], list[Finding]] = {}
     for x in f.findings:
         groups.setdefault((x.type, x.student_id), []).append(x)
-    for (kind, sid), items in groups.items():
+    told = sorted(
+        groups.items(),
+        key=lambda g: _TOLD_FIRST.index(g[0][0]) if g[0][0] in _TOLD_FIRST else len(_TOLD_FIRST),
+    )
+    for (kind, sid), items in told:
         words = FINDING_WORDS.get(kind)
         if words is None:
             continue

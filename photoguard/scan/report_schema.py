@@ -4,7 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from photoguard.vocab import FindingType, VerdictKind
+from photoguard.vocab import AgeBand, FindingType, VerdictKind
+
+_DISTANCE = {"type": "number", "minimum": 0}
+_AGE_BAND = {"enum": [str(b) for b in AgeBand]}
+#: One band's distances in the report's settings (workspace/settings.py BandDistances).
+_BAND_DISTANCES = {
+    "type": "object",
+    "required": ["flag_distance", "review_distance", "profile_review_distance"],
+    "properties": {
+        "flag_distance": _DISTANCE,
+        "review_distance": _DISTANCE,
+        "profile_review_distance": _DISTANCE,
+    },
+}
 
 _BOX = {"type": "array", "items": {"type": "integer", "minimum": 0}, "minItems": 4, "maxItems": 4}
 
@@ -22,7 +35,12 @@ FINDING: dict[str, Any] = {
             ]
         },
         "student_id": {"type": "string"},
-        "distance": {"type": "number", "minimum": 0},
+        "distance": _DISTANCE,
+        # Face findings: the student's age band and the distances the face was judged
+        # with (review_distance: the one that applied, wider for a profile).
+        "age_band": _AGE_BAND,
+        "flag_distance": _DISTANCE,
+        "review_distance": _DISTANCE,
         "box": _BOX,
         "time_s": {"type": "number", "minimum": 0},
         "field": {"type": "string"},
@@ -41,7 +59,16 @@ FINDING: dict[str, Any] = {
                     }
                 }
             },
-            "then": {"required": ["student_id", "distance", "box"]},
+            "then": {
+                "required": [
+                    "student_id",
+                    "distance",
+                    "box",
+                    "age_band",
+                    "flag_distance",
+                    "review_distance",
+                ]
+            },
         },
         {
             "if": {"properties": {"type": {"const": FindingType.FULL_NAME}}},
@@ -87,6 +114,15 @@ REPORT_SCHEMA: dict[str, Any] = {
                 "frames_per_second": {"type": "number"},
                 "min_face_px": {"type": "integer"},
                 "faces": {"type": "boolean"},
+                # Every age band's distances (match_distance and review_distance above
+                # are the adults'), and where the children's come from.
+                "age_bands": {
+                    "type": "object",
+                    "required": [str(b) for b in AgeBand],
+                    "properties": {str(b): _BAND_DISTANCES for b in AgeBand},
+                    "additionalProperties": False,
+                },
+                "age_bands_source": {"type": "string"},
             },
         },
         "files": {

@@ -235,7 +235,7 @@ def scan(
     ) -> Iterator[ScanEvent]:
         item = found[i]
         captions = _captions(item, analysis)
-        assessment = assess(analysis, captions, references, names, settings)
+        assessment = assess(analysis, captions, references, names)
         result = FileResult(
             path=item.path,
             rel=item.rel,
@@ -399,6 +399,7 @@ def _grouped(
             continue  # this file already says so
         hit = analyses[m.face.file].faces[m.face.face]
         assert hit.encoding is not None
+        judged = references.distances_of(m.student_id)
         via = results[m.via.file]
         when = f" at {m.via.picture[1]:.1f} s" if m.via.picture[1] is not None else ""
         here = f", in the photo's {hit.embedded} (box in its pixels)" if hit.embedded else ""
@@ -412,6 +413,9 @@ def _grouped(
                 detail=f"the same person as a face matched to this student in {via.rel}{when}"
                 + here,
                 face=m.face.face,
+                age_band=judged.band if judged else None,
+                flag_distance=judged.flag if judged else None,
+                review_distance=(judged.review_for(profile=hit.profile) if judged else None),
             )
         )
     out: list[FileResult] = []

@@ -1,11 +1,12 @@
 """Deciding a file's verdict from what was found in it.
 
-* ``flagged``: a face within the match distance of an opted-out student, or a
+* ``flagged``: a face within the flag distance of an opted-out student (that
+  student's age band's: workspace/settings.py ``Settings.distances_for``), or a
   student's full name in a caption, metadata field, sidecar or the file's name;
 * ``error``: some part of the file could not be read (a frame, a metadata
   block): it was not fully checked, so it is never clear;
-* ``review``: no hard match, but a face between the match and the review
-  distance (or, in faces-off mode, any face at all): a person must look;
+* ``review``: no hard match, but a face between a student's flag and review
+  distances (or, in faces-off mode, any face at all): a person must look;
 * ``clear``: every picture and every caption was read, and every face found is
   far from every enrolled opted-out student.
 
@@ -24,7 +25,6 @@ from photoguard.roster.names import NameIndex
 from photoguard.scan.analysis import FileAnalysis
 from photoguard.scan.failure import WorkerFailure
 from photoguard.vocab import FindingType, VerdictKind
-from photoguard.workspace.settings import Settings
 
 #: A file's verdict; the name is kept for the modules that import it.
 Verdict = VerdictKind
@@ -55,6 +55,11 @@ class Finding:
     text: str | None = None
     span: tuple[int, int] | None = None
     detail: str | None = None
+    #: Face findings: the student's age band and the distances the face was judged
+    #: with (the review distance is the one that applied: wider for a profile).
+    age_band: str | None = None
+    flag_distance: float | None = None
+    review_distance: float | None = None
     #: Face findings: the face group (groups.py) the face belongs to in its check.
     face_group: int | None = None
     #: Face findings: which of the file's faces (its index in FileAnalysis.faces). Not
@@ -63,26 +68,33 @@ class Finding:
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"type": self.type}
-        for key in (
-            "student_id",
-            "distance",
-            "box",
-            "time_s",
-            "field",
-            "text",
-            "span",
-            "detail",
-            "face_group",
-        ):
+        for key in _JSON_KEYS:
             value = getattr(self, key)
             if value is None:
                 continue
             if isinstance(value, tuple):
                 value = list(value)
-            if key == "distance":
+            if key in _DISTANCES:
                 value = round(float(value), 4)
             out[key] = value
         return out
+
+
+_JSON_KEYS = (
+    "student_id",
+    "distance",
+    "age_band",
+    "flag_distance",
+    "review_distance",
+    "box",
+    "time_s",
+    "field",
+    "text",
+    "span",
+    "detail",
+    "face_group",
+)
+_DISTANCES = frozenset({"distance", "flag_distance", "review_distance"})
 
 
 @dataclass(frozen=True)
@@ -111,8 +123,9 @@ def assess(
     captions: CaptionFields,
     references: ReferenceSet,
     names: NameIndex,
-    settings: Settings,
 ) -> Assessment:
+    """The verdict on one file. Faces are judged by ``references``, which carry each
+    opted-out student's distances (their age band's, from the settings)."""
     findings: list[Finding] = []
     faces = 0
     too_small = 0 if isinstance(analysis, WorkerFailure) else analysis.faces_too_small
@@ -141,16 +154,10 @@ def assess(
                     )
                 )
                 continue
-            match = references.possible_student(
-                hit.encoding, settings.review_distance_for(profile=hit.profile)
-            )
+            match = references.possible_student(hit.encoding, profile=hit.profile)
             if match is None:
                 continue
-            kind = (
-                OPTED_OUT_FACE
-                if match.distance <= settings.match_distance
-                else POSSIBLE_OPTED_OUT_FACE
-            )
+            kind = OPTED_OUT_FACE if match.flagged else POSSIBLE_OPTED_OUT_FACE
             if hit.profile and kind == POSSIBLE_OPTED_OUT_FACE:
                 where = "turned away from the camera" + (f", {where}" if where else "")
             findings.append(
@@ -162,6 +169,9 @@ def assess(
                     time_s=hit.time_s,
                     detail=where,
                     face=index,
+                    age_band=match.distances.band if match.distances else None,
+                    flag_distance=match.distances.flag if match.distances else None,
+                    review_distance=match.review_distance,
                 )
             )
     for caption in captions.fields:

@@ -207,6 +207,17 @@ MIGRATIONS: tuple[Migration, ...] = (
         postgresql=("GRANT UPDATE (record_seq) ON scan_files TO photoguard_staff",),
         converts_data=True,
     ),
+    Migration(
+        4,
+        "each student's age, as the class it puts them in (for the face distances' age band)",
+        shared=(
+            # roster/ages.py: the year of graduation of the youngest class the student's
+            # age allows (no birth date is stored), and the column it was read from.
+            # NULL and 'unknown' for every student imported before: the youngest band.
+            "ALTER TABLE roster_students ADD COLUMN age_class_of INTEGER",
+            "ALTER TABLE roster_students ADD COLUMN age_source TEXT NOT NULL DEFAULT 'unknown'",
+        ),
+    ),
 )
 
 

@@ -22,6 +22,11 @@ faces between 0.6 and ``REVIEW_DISTANCE = 0.65`` are not called clear but sent
 to a person (``review``). The band stops at 0.65 because that is where
 different people begin (0.648 for the cropped half face, 0.69 for whole faces):
 a wider band would send ordinary photos of other children to review.
+
+Those two numbers are the **adults'** distances. Children are judged per age band
+(``CHILD_BAND_DISTANCES`` below, issue 18): each opted-out student's faces are
+compared with the distances of that student's band (roster/ages.py), so that a face
+near a young child is judged as one.
 """
 
 from __future__ import annotations
@@ -33,6 +38,8 @@ from pathlib import Path
 from typing import Any
 
 from photoguard.errors import UserError
+from photoguard.faces.distances import BandDistances
+from photoguard.vocab import AgeBand
 
 #: A face this close to an opted-out student's reference is that student: ``flagged``.
 MATCH_DISTANCE = 0.6
@@ -49,6 +56,59 @@ REVIEW_DISTANCE = 0.65
 #: *flagged* beyond MATCH_DISTANCE: a person looks. A safe copy covers every profile
 #: within this distance.
 PROFILE_REVIEW_DISTANCE = 0.75
+
+# ------------------------------------------------------------------ age bands
+# The flag and review distances per age band, from the accuracy harness of issue 18
+# (benchmarks/accuracy.py, `make bench-accuracy`, on branch h/acc, commits 9e8473b-364e627,
+# the same numbers in 3 runs on 2026-12-04; proposed in acc-distances.json): FG-NET
+# subjects 001-041 aged 5 and up, CenterFace boxes, dlib's ResNet; same-child pairs in the
+# band of the later photo, different-child pairs with both photos in the band. Its rule:
+#
+# * flag: the largest distance at which at most 0.5 % of pairs of *different* children
+#   of the band are within it, so an automatic "this is that child" is rarely wrong;
+# * review: the smallest distance that catches at least 99 % of pairs of photos of the
+#   *same* child taken at most a year apart.
+#
+# The harness calls its run preliminary: every band has fewer than 100 same-child pairs
+# a year apart or less (5-8: 12, 9-12: 9, 13-15: 7, 16-18: 17), so each review distance
+# is simply the farthest such pair seen, and will grow as pairs are added. The flag
+# distances rest on 849-2,049 pairs of different children per band.
+#
+# How they combine with the settings (Settings.distances_for), failing closed:
+#
+# * adults are judged with the school's settings, match_distance and review_distance
+#   (defaults MATCH_DISTANCE and REVIEW_DISTANCE above: the adult fixtures' 55 of 55 in
+#   `make bench`). The harness measured 0.555 / 0.580 on adults; using them would turn
+#   adult flags between 0.555 and 0.6 into reviews: a change of the adult operating
+#   point, left to its own decision;
+# * a child band flags at the *smaller* of its distance and match_distance, and sends to
+#   review up to the *larger* of its distance and review_distance. So no setting makes a
+#   child's flag looser than the band allows, and a band never narrows the review below
+#   what the school set: the harness's review distances (0.483-0.616, from 7-17 pairs)
+#   are all under today's 0.65, so for now the review reaches 0.65 in every band and only
+#   the flags get stricter: faces of children between the band's flag distance and 0.65
+#   go to a person instead of being flagged, none is let through that was caught before;
+# * a face turned away from the camera is at least review up to PROFILE_REVIEW_DISTANCE
+#   in every band (the same rule as for adults; never flagged beyond the band's flag).
+
+#: band -> (flag distance, review distance), as the harness proposed them.
+CHILD_BAND_DISTANCES: dict[AgeBand, tuple[float, float]] = {
+    # 5-8: at 0.60, 37.7 % of pairs of different children match (issue 18); 0.5 % of
+    # them are within 0.465. The farthest of 12 same-child pairs a year apart: 0.483.
+    AgeBand.AGES_5_8: (0.465, 0.483),
+    # 9-12: 0.5 % of 1,157 different-child pairs within 0.497; farthest of 9 same-child
+    # pairs: 0.616.
+    AgeBand.AGES_9_12: (0.497, 0.616),
+    # 13-15: 0.5 % of 849 different-child pairs within 0.514; farthest of 7: 0.558.
+    AgeBand.AGES_13_15: (0.514, 0.558),
+    # 16-18: 0.5 % of 2,049 different-child pairs within 0.525; farthest of 17: 0.597.
+    AgeBand.AGES_16_18: (0.525, 0.597),
+}
+#: Where CHILD_BAND_DISTANCES come from, for the report's settings.
+BAND_DISTANCES_SOURCE = (
+    "issue 18 accuracy harness (h/acc 364e627, 2026-12-04; preliminary: 7-17 same-child pairs)"
+)
+
 
 #: Video frames sampled per second, plus the first and the last frame.
 FRAMES_PER_SECOND = 4.0
@@ -113,11 +173,29 @@ class Settings:
             return max(self.review_distance, PROFILE_REVIEW_DISTANCE)
         return self.review_distance
 
+    def distances_for(self, band: AgeBand) -> BandDistances:
+        """The distances a face is judged with against a student of ``band`` (the rules
+        are above CHILD_BAND_DISTANCES: adults take the settings; a child band the
+        stricter flag and the wider review of its own and the settings')."""
+        if band == AgeBand.ADULT:
+            flag, review = self.match_distance, self.review_distance
+        else:
+            band_flag, band_review = CHILD_BAND_DISTANCES[band]
+            flag = min(self.match_distance, band_flag)
+            review = max(self.review_distance, band_review)
+        return BandDistances(band, flag, review, max(review, PROFILE_REVIEW_DISTANCE))
+
+    def band_table(self) -> dict[AgeBand, BandDistances]:
+        """Every band's distances, youngest first."""
+        return {band: self.distances_for(band) for band in AgeBand}
+
     def report_fields(self) -> dict[str, Any]:
         return {
             "match_distance": self.match_distance,
             "review_distance": self.review_distance,
             "profile_review_distance": self.review_distance_for(profile=True),
+            "age_bands": {str(b): d.as_json() for b, d in self.band_table().items()},
+            "age_bands_source": BAND_DISTANCES_SOURCE,
             "frames_per_second": self.frames_per_second,
             "min_face_px": self.min_face_px,
             "faces": self.faces,

@@ -23,7 +23,7 @@ from ui.widgets.message_bar import MessageBar
 
 NONE = "(not in this file)"
 #: Roles offered, in order; the flag column is chosen separately.
-ROLES_SHOWN = ("id", "last", "first", "name", "preferred", "grade", "homeroom")
+ROLES_SHOWN = ("id", "last", "first", "name", "preferred", "grade", "homeroom", "yog", "birth")
 
 
 def guess(role: str, headers: tuple[str, ...]) -> str | None:

@@ -26,6 +26,7 @@ from photoguard.errors import UserError
 from photoguard.files.pathtext import display
 from photoguard.references.privacy import Inventory, inventory
 from photoguard.scan.cache import clear_cache
+from photoguard.vocab import AgeBand
 from photoguard.workspace import settings as core_settings
 from photoguard.workspace.settings import Settings
 from ui.policy import POLICY_2B3
@@ -38,9 +39,13 @@ DISTANCE_HELP = (
     "photos: the same person 0.06 to 0.52, different people 0.65 and up. A face closer than "
     f"the match distance (default {core_settings.MATCH_DISTANCE:.2f}) to an opted-out student "
     "is flagged; one between the match and the review distance (default "
-    f"{core_settings.REVIEW_DISTANCE:.2f}) is sent to a person. The face model is weaker on "
-    "children, so a missed opted-out child is the costly mistake: raise the distances to "
-    "catch more (and review more photos), never lower them without measuring."
+    f"{core_settings.REVIEW_DISTANCE:.2f}) is sent to a person. These are the adults' "
+    "distances: the face model is far weaker on children, so a child is flagged only within "
+    "the stricter distance of their age band (from the roster's grade or birth date; "
+    f"{core_settings.CHILD_BAND_DISTANCES[AgeBand.AGES_5_8][0]:.3f} for ages 5-8), and sent "
+    "to a person up to at least the review distance. A missed opted-out child is the costly "
+    "mistake: raise the review distance to catch more (and review more photos), never lower "
+    "it without measuring."
 )
 
 
