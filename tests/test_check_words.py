@@ -48,3 +48,16 @@ def test_small_words() -> None:
     assert eta_text(125) == "about 2:05 left"
     assert skipped_text(1) == "1 file skipped (not photos or videos)"
     assert skipped_text(3) == "3 files skipped (not photos or videos)"
+
+
+def test_a_check_for_young_children_says_matching_is_unreliable_for_them() -> None:
+    from dataclasses import replace
+
+    from photoguard.roster.model import Student
+
+    ana = Student("2001", "Lopez", "Ana", grade="1", opted_out=True)
+    young = replace(empty_report(), young_students=(ana,))
+    _kind, text = after_check(young)
+    assert "1 opted-out student(s) are under about 9. Automatic face matching is unreliable" in text
+    assert "The 0 face(s) it was unsure of are listed above" in text
+    assert "under about 9" not in after_check(empty_report())[1]

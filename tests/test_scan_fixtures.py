@@ -154,3 +154,22 @@ def test_press_captions_naming_a_student_flag_the_photo(copy_home: Any, tmp_path
     assert all(f.text and f.span and f.text[f.span[0] : f.span[1]] == "Barack Obama" for f in names)
     # Biden's own face is not an opted-out student's.
     assert not [f for f in result.findings if "face" in f.type]
+
+
+@pytest.mark.faces
+def test_the_summary_says_matching_is_unreliable_for_young_children(fixture_scan: dict) -> None:
+    """Lin is in grade 3 (ages 8-9: the youngest band); Obama (grade 5) and Kit (grade 4)
+    are not. The report names the young student; the summary says what that means and
+    how many faces it was unsure of."""
+    report = fixture_scan["report"]
+    assert report["young_students"] == ["1006"]
+    (note,) = [line for line in fixture_scan["stdout"].splitlines() if "under about 9" in line]
+    unsure = sum(
+        1
+        for f in report["files"]
+        for x in f["findings"]
+        if x["type"] == "possible_opted_out_face" and x["student_id"] == "1006"
+    )
+    assert unsure > 0  # the video holds faces of Lin between the two distances
+    assert note.startswith("Note: 1 opted-out student(s) are under about 9.")
+    assert f"The {unsure} face(s) it was unsure of are listed above" in note

@@ -137,6 +137,9 @@ class ScanReport:
     coverage_gaps: tuple[Student, ...]
     #: Opted-out students whose newest reference face is older than the set age.
     stale_references: tuple[Student, ...] = ()
+    #: Opted-out students (enrolled) in the youngest age band on the check's date:
+    #: automatic matching is unreliable for them, and the summary says so.
+    young_students: tuple[Student, ...] = ()
     students: Mapping[str, Student] = field(default_factory=dict)
     started_at: str = ""
     finished_at: str = ""
@@ -193,6 +196,7 @@ class ScanReport:
             ],
             "coverage_gaps": [s.student_id for s in self.coverage_gaps],
             "stale_references": [s.student_id for s in self.stale_references],
+            "young_students": [s.student_id for s in self.young_students],
         }
 
 
@@ -374,8 +378,30 @@ def summary_lines(report: ScanReport) -> list[str]:
             f"Note: {len(report.stale_references)} opted-out student(s) have only reference "
             "faces older than the set age (children change): enroll this year's picture-day photos."
         )
+    if report.young_students:
+        lines.append(young_children_note(report))
     lines.append(outcome_line(report))
     return lines
+
+
+def young_children_note(report: ScanReport) -> str:
+    """What a person must know when the check looked for children under about 9: the
+    harness (models/dlib-resnet-v1.md) measured that the model cannot both catch such a
+    child and keep other children apart, so its flags and clears mean less there."""
+    young = {s.student_id for s in report.young_students}
+    unsure = sum(
+        1
+        for f in report.files
+        for x in f.findings
+        if x.type == FindingType.POSSIBLE_OPTED_OUT_FACE and x.student_id in young
+    )
+    return (
+        f"Note: {len(young)} opted-out student(s) are under about 9. Automatic face matching "
+        "is unreliable at that age: it can take one young child for another, and can miss a "
+        f"child whose reference photo is a year or more old. The {unsure} face(s) it was "
+        "unsure of are listed above to look at; look at any photo you know shows these "
+        "children too."
+    )
 
 
 def sampling_lines(report: ScanReport) -> list[str]:

@@ -164,5 +164,6 @@ REPORT_SCHEMA: dict[str, Any] = {
         "all_clear": {"type": "boolean"},
         "coverage_gaps": {"type": "array", "items": {"type": "string"}},
         "stale_references": {"type": "array", "items": {"type": "string"}},
+        "young_students": {"type": "array", "items": {"type": "string"}},
     },
 }

@@ -51,7 +51,7 @@ from photoguard.scan.pinned import CHANGED, FileTask, PinnedAnalysis, run_file_t
 from photoguard.scan.report import FileResult, ScanReport
 from photoguard.scan.verdict import Finding, assess, with_findings
 from photoguard.scan.workers import DEFAULT_TIMEOUT_S, CancelToken, WorkerPool, warm_up
-from photoguard.vocab import DecisionKind, FindingType, LogAction
+from photoguard.vocab import YOUNGEST_BAND, DecisionKind, FindingType, LogAction
 from photoguard.workspace.folder import Workspace
 
 #: Scan records are committed at least this often (seconds) when nothing forces it sooner.
@@ -357,6 +357,11 @@ def scan(
         skipped=tuple(skipped),
         coverage_gaps=gaps,
         stale_references=stale,
+        young_students=tuple(
+            s
+            for s in (e.student for e in enrolled if e.references)
+            if (d := references.distances_of(s.student_id)) is not None and d.band == YOUNGEST_BAND
+        ),
         students=by_id,
         started_at=started_at,
         finished_at=utcnow(),

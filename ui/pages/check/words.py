@@ -10,7 +10,7 @@ import html
 from typing import Literal
 
 from photoguard.scan.decisions import DecisionResult
-from photoguard.scan.report import ScanReport, outcome_line, summary_lines
+from photoguard.scan.report import ScanReport, outcome_line, summary_lines, young_children_note
 from ui.policy import POLICY_3D1, POLICY_3D3
 from ui.state import gap_sentence
 
@@ -58,6 +58,8 @@ def after_check(report: ScanReport) -> tuple[Kind, str]:
             "not reached were not checked and must not be posted. " + first
         )
     gaps = " " + gap_sentence(report.coverage_gaps) if report.coverage_gaps else ""
+    if report.young_students:
+        gaps += " " + young_children_note(report).removeprefix("Note: ")
     if not report.all_clear:
         return "warning", f"{first} {outcome_line(report)}{gaps}"
     if gaps:
