@@ -8,7 +8,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import FACES
+from conftest import FACES, FIXTURES
 from faceworld import ROSTER_CSV, pspa_row, write_roster
 
 from photoguard.errors import UserError
@@ -135,6 +135,43 @@ def test_a_photo_with_no_face_is_refused_in_plain_words(copy_home: Path, tmp_pat
         assert refused.reason.startswith("no face could be found in this photo")
         assert "choose another" in refused.reason
         assert result.added == {} and _counts(ws) == before
+
+
+@pytest.mark.parametrize(
+    ("source", "turns"),
+    [
+        (FIXTURES / "children" / "images" / "001A05.JPG", 1),  # a five-year-old's portrait
+        (FACES / "biden" / "biden.jpg", 3),
+    ],
+)
+def test_a_picture_day_print_scanned_on_its_side_is_enrolled(
+    copy_home: Path, tmp_path: Path, source: Path, turns: int
+) -> None:
+    """No orientation tag, the face lying on its side in the pixels, where the detector
+    does not find it as it lies (these two): the photo is searched turned, as a scan
+    searches such a photo, and the face enrolled is the same face, its box where it lies."""
+    import numpy as np
+    from PIL import Image
+
+    from photoguard.scan.analysis import AnalysisOptions, analyze_reference
+
+    with Image.open(source) as im:
+        upright = im.convert("RGB")
+    sideways = tmp_path / "1001.png"
+    Image.fromarray(np.rot90(np.asarray(upright), turns)).save(sideways)
+    options = AnalysisOptions(48, 4.0, encode=True)
+    (face,) = analyze_reference(sideways, options).faces
+    (plain,) = analyze_reference(source, options).faces
+    assert face.encoding is not None and plain.encoding is not None
+    assert float(np.linalg.norm(face.encoding - plain.encoding)) < 0.15
+    # The box is where the face lies in the sideways picture: its sides swapped.
+    assert face.box.width == pytest.approx(plain.box.height, rel=0.15)
+    assert face.box.left + face.box.width <= upright.height
+    with open_workspace(copy_home) as ws:
+        before = _counts(ws)["1001"]
+        result = enroll(ws, plan_student(ws, "1001", [sideways]), "office")
+        assert result.rejected == () and result.added == {"1001": 1}
+        assert _counts(ws)["1001"] == before + 1
 
 
 def test_one_students_photos(copy_home: Path) -> None:

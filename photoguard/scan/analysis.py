@@ -418,18 +418,34 @@ def analyze_reference(path: Path, options: AnalysisOptions) -> ReferenceAnalysis
         frame = next(iter(photo_frames(path, options.min_face_px)), None)
         if frame is None:
             return ReferenceAnalysis(error="no picture in the file could be decoded")
-        found = [f for f in find_faces(frame.image, encode=True) if not f.too_small]
+        image, turns = frame.image, 0
+        found = [f for f in find_faces(image, encode=True) if not f.too_small]
+        # A picture-day print scanned on its side, with no orientation tag: searched
+        # turned, as a scan searches a photo with no upright face (QUARTER_TURNS).
+        for turns in QUARTER_TURNS if not found else ():
+            image = np.ascontiguousarray(np.rot90(frame.image, turns))
+            found = [f for f in find_faces(image, encode=True) if not f.too_small]
+            if found:
+                break
     except MediaError as exc:
         return ReferenceAnalysis(error=str(exc))
     except MemoryError:
         return ReferenceAnalysis(error="too large to decode in memory")
+    height, width = frame.image.shape[:2]
     hits = tuple(
         FaceHit(
-            f.box.unscaled(frame.scale, frame.width, frame.height), f.encoding, profile=f.profile
+            _turned_back(f.box, turns, width, height).unscaled(
+                frame.scale, frame.width, frame.height
+            )
+            if found and turns
+            else f.box.unscaled(frame.scale, frame.width, frame.height),
+            f.encoding,
+            profile=f.profile,
         )
         for f in found
     )
-    thumb = _thumbnail(frame.image, found[0].box) if len(found) == 1 else None
+    # The thumbnail shows the face upright (from the turned picture it was found in).
+    thumb = _thumbnail(image, found[0].box) if len(found) == 1 else None
     return ReferenceAnalysis(faces=hits, thumbnail=thumb)
 
 
