@@ -130,6 +130,14 @@ def test_keys_written_only_sometimes_stay_only_sometimes(written: Written) -> No
     assert video["audio_kept"] is False and list(video)[-1] == "audio_kept"
     old_start = bodies.ScanStart.from_body({"scan_id": 3})
     assert not old_start.roster_logged and "roster_version" not in old_start.to_json_dict()
+    # A check with no face group to review writes scan.finish as earlier versions did.
+    finish = bodies.ScanFinish(scan_id=3, counts={"clear": 1})
+    assert "face_groups" not in finish.to_json_dict()
+    grouped = bodies.ScanFinish(
+        scan_id=3, face_groups=({"group": 1, "student_id": "1001", "files": {"/a.jpg": 1}},)
+    ).to_json_dict()
+    assert list(grouped)[-1] == "face_groups"
+    assert list(bodies.ScanFinish.from_body(grouped).face_groups) == grouped["face_groups"]
 
 
 def test_key_order_is_the_order_writers_always_used() -> None:

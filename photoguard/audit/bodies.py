@@ -253,6 +253,10 @@ class ScanFinish(Body):
     coverage_gaps: tuple[str, ...] = _key("strs")
     cancelled: bool = _key("flag")
     roster_version: str | None = _key("str")
+    #: The face groups a person may decide at once (scan/review.py): each a mapping of
+    #: group, student_id and files (stored path -> unsure faces of the student in the
+    #: group). Written only when there is one, so earlier records keep their bytes.
+    face_groups: tuple[Mapping[str, Any], ...] = _key("maps", written="if_set")
 
 
 @dataclass(frozen=True, kw_only=True)

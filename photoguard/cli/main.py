@@ -100,6 +100,7 @@ def _command_modules(*first: Any) -> list[Any]:
         "captions",
         "log",
         "decide",
+        "review",
         "privacy",
         "safecopy",
         "db",

@@ -49,6 +49,7 @@ from photoguard.scan.failure import WorkerFailure
 from photoguard.scan.groups import CheckedFace, face_groups, reached_by_flags
 from photoguard.scan.pinned import CHANGED, FileTask, PinnedAnalysis, run_file_task
 from photoguard.scan.report import FileResult, ScanReport
+from photoguard.scan.review import groups_to_review
 from photoguard.scan.verdict import Finding, assess, with_findings
 from photoguard.scan.workers import DEFAULT_TIMEOUT_S, CancelToken, WorkerPool, warm_up
 from photoguard.vocab import YOUNGEST_BAND, DecisionKind, FindingType, LogAction
@@ -525,6 +526,12 @@ class _Recorder:
                     coverage_gaps=tuple(s.student_id for s in report.coverage_gaps),
                     cancelled=report.cancelled,
                     roster_version=self.roster_label,
+                    face_groups=tuple(
+                        g.as_json()
+                        for g in groups_to_review(
+                            [(stored(r.path.resolve()), r.findings) for r in report.files]
+                        )
+                    ),
                 ).to_json_dict(),
             )
         audit.write_head(self.ws.home, self.ws.school, record)

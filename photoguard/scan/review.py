@@ -1,0 +1,198 @@
+"""Review by person, not by file: one decision for every file of a face group.
+
+A check's face groups (groups.py) tell which of its unsure faces are, by their faces,
+one person. A person who knows the children can then say once, for a group, "this is
+Ana" or "this is not Ana", instead of opening each photo:
+
+* **It is the student**: every file of the group is blocked;
+* **It is not the student**: every file whose only findings are this group's unsure
+  faces of that student is approved (an override of the check, with the reason given);
+  a file with anything else (another student, a full name, a part that could not be
+  read, a face of the student outside the group) is left for a decision of its own.
+
+Which files a group holds is written in the check's ``scan.finish`` record
+(``face_groups``), so a decision by group rests on the approval log, not on a report
+file anyone could edit; each file's own findings are read from its ``scan.file``
+record, and each decision is recorded as any decision is (decisions.py), so every rule
+of a single decision (the file unchanged since, the roster and references in force,
+a reason for an override) holds for each file of the group.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from photoguard import audit
+from photoguard.audit import bodies
+from photoguard.errors import UserError
+from photoguard.files.pathtext import stored
+from photoguard.scan.decisions import DecisionResult, decide, scanned
+from photoguard.vocab import DecisionKind, FindingType, LogAction
+from photoguard.workspace.folder import Workspace
+
+
+@dataclass(frozen=True)
+class GroupToReview:
+    """Unsure faces of one face group that may be one opted-out student."""
+
+    group: int
+    student_id: str
+    #: Each file's stored path -> how many of its unsure faces of the student are in it.
+    files: Mapping[str, int]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"group": self.group, "student_id": self.student_id, "files": dict(self.files)}
+
+    @staticmethod
+    def from_json(raw: Mapping[str, Any]) -> GroupToReview | None:
+        group, sid, files = raw.get("group"), raw.get("student_id"), raw.get("files")
+        if not isinstance(group, int) or not isinstance(sid, str) or not isinstance(files, dict):
+            return None
+        counts = {str(k): v for k, v in files.items() if isinstance(v, int) and v > 0}
+        return GroupToReview(group, sid, counts)
+
+
+def groups_to_review(files: Sequence[tuple[str, Sequence[Any]]]) -> list[GroupToReview]:
+    """The groups to review among a check's files: (stored path, findings) each. One per
+    group and student with at least one unsure face (review finding); in group order."""
+    found: dict[tuple[int, str], dict[str, int]] = {}
+    for path, findings in files:
+        for f in findings:
+            if (
+                f.type == FindingType.POSSIBLE_OPTED_OUT_FACE
+                and f.face_group is not None
+                and f.student_id is not None
+            ):
+                per_file = found.setdefault((f.face_group, f.student_id), {})
+                per_file[path] = per_file.get(path, 0) + 1
+    return [GroupToReview(g, sid, files) for (g, sid), files in sorted(found.items())]
+
+
+@dataclass(frozen=True)
+class CheckGroups:
+    scan_id: int
+    groups: tuple[GroupToReview, ...]
+
+    def find(self, group: int, student_id: str | None) -> GroupToReview:
+        matching = [
+            g
+            for g in self.groups
+            if g.group == group and (student_id is None or g.student_id == student_id)
+        ]
+        if not matching:
+            raise UserError(
+                f"check {self.scan_id} has no face group {group} to review"
+                + (f" for student {student_id}" if student_id else "")
+                + " ('photoguard review' lists them)"
+            )
+        if len(matching) > 1:
+            ids = ", ".join(g.student_id for g in matching)
+            raise UserError(
+                f"face group {group} may be more than one student ({ids}): say which with --student"
+            )
+        return matching[0]
+
+
+def check_groups(ws: Workspace, scan_id: int | None = None) -> CheckGroups:
+    """The face groups to review of a finished check (the newest one if not named), as
+    its ``scan.finish`` record holds them."""
+    with ws.db.snapshot() as tx:
+        if scan_id is None:
+            found = list(
+                audit.records_of(tx, ws.school, [LogAction.SCAN_FINISH], newest_first=True, limit=1)
+            )
+        else:
+            found = list(
+                audit.find_records(tx, ws.school, LogAction.SCAN_FINISH, {"scan_id": scan_id})
+            )[:1]
+        # Only a record that stands in its chain as it was written is acted on.
+        record = audit.chained(tx, ws.school, found[0].seq) if found else None
+    body = record.body_as(bodies.ScanFinish) if record is not None else None
+    if body is None or body.scan_id is None:
+        raise UserError(
+            "no finished check to review" + (f" with number {scan_id}" if scan_id else "")
+            if not found
+            else f"the record of check {scan_id or ''} cannot be read from the approval log"
+            " ('photoguard log verify' says why)"
+        )
+    groups = tuple(g for raw in body.face_groups if (g := GroupToReview.from_json(raw)) is not None)
+    return CheckGroups(body.scan_id, groups)
+
+
+@dataclass(frozen=True)
+class GroupDecision:
+    path: str
+    #: The decision recorded, or None when the file was left for a decision of its own.
+    result: DecisionResult | None
+    #: Why it was left (None when decided).
+    left: str | None = None
+
+
+def decide_group(
+    ws: Workspace,
+    checked: CheckGroups,
+    group: GroupToReview,
+    *,
+    is_student: bool,
+    by: str,
+    student_name: str,
+    reason: str | None = None,
+) -> list[GroupDecision]:
+    """Record the decision a person made for a whole face group, file by file."""
+    said = (
+        f"face group {group.group} of check {checked.scan_id}: {by} says this is {student_name}"
+        if is_student
+        else f"face group {group.group} of check {checked.scan_id} is not {student_name} "
+        f"({by} looked)"
+    )
+    why = f"{said}; {reason}" if reason else said
+    out: list[GroupDecision] = []
+    for path, count in sorted(group.files.items()):
+        left = _why_left(ws, checked.scan_id, path, group.student_id, count, is_student)
+        if left is not None:
+            out.append(GroupDecision(path, None, left))
+            continue
+        kind = DecisionKind.BLOCK if is_student else DecisionKind.OVERRIDE
+        try:
+            out.append(GroupDecision(path, decide(ws, Path(path), kind, by, why)))
+        except UserError as exc:
+            out.append(GroupDecision(path, None, str(exc)))
+    return out
+
+
+def _why_left(
+    ws: Workspace, scan_id: int, path: str, student_id: str, count: int, is_student: bool
+) -> str | None:
+    """Why this file of the group cannot take the group's decision (None: it can)."""
+    row = scanned(ws, Path(path))
+    if row is None or row.scan_id != scan_id:
+        return "it was checked again after this check: review the newer check"
+    if is_student:
+        return None  # blocking is always allowed, whatever else the file holds
+    if row.record_seq is None:
+        return "its check has no record to read its findings from"
+    with ws.db.snapshot() as tx:
+        record = audit.chained(tx, ws.school, row.record_seq)
+    body = record.body_as(bodies.ScanFile) if record is not None else None
+    if body is None or stored(Path(path)) != body.path:
+        return "its check's record could not be read"
+    others = [
+        f
+        for f in body.findings
+        if not (
+            f.get("type") == FindingType.POSSIBLE_OPTED_OUT_FACE
+            and f.get("student_id") == student_id
+        )
+    ]
+    if others:
+        return "it holds other findings: decide it on its own"
+    unsure = len(body.findings)
+    if unsure != count:
+        return (
+            f"it holds {unsure} unsure face(s) of this student, {count} of them in this group: "
+            "decide it on its own"
+        )
+    return None

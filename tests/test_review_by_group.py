@@ -1,0 +1,177 @@
+"""Review by person (scan/review.py, ``photoguard review``): one decision for every file of
+a face group, read from the approval log. A real check of real photos through the real
+models, then real decisions in the log."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+from conftest import FACES
+
+from photoguard.errors import UserError
+
+pytestmark = pytest.mark.faces
+
+
+@pytest.fixture(scope="module")
+def checked_home(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """Obama (1001, an adult here) has a partial-face crop as his only reference. Checked
+    with flag 0.20 / review 0.40, obama.jpg (0.22 from it) and obama2.jpg (0.38) are both
+    unsure faces of him, 0.35 apart: one face group. A copy of obama.jpg whose file name
+    is his full name is in the group too, with a full-name finding besides."""
+    from faceworld import ROSTER_CSV, write_roster
+
+    from photoguard.references.enroll import enroll, plan_student
+    from photoguard.roster.importing import apply_import, preview_import
+    from photoguard.scan.run import ScanOptions, scan
+    from photoguard.workspace.folder import open_workspace
+    from photoguard.workspace.settings import with_overrides
+
+    base = tmp_path_factory.mktemp("review")
+    home = base / "home"
+    event = base / "event"
+    event.mkdir()
+    shutil.copyfile(FACES / "obama" / "obama.jpg", event / "a_stage.jpg")
+    shutil.copyfile(FACES / "obama" / "obama2.jpg", event / "b_later.jpg")
+    shutil.copyfile(FACES / "obama" / "obama.jpg", event / "Barry Obama at the fair.jpg")
+    shutil.copyfile(FACES / "biden" / "biden.jpg", event / "d_other.jpg")
+    born = f"{date.today().year - 23}-01-15"
+    lines = ROSTER_CSV.replace("1001,Obama,Barry,,5,", "1001,Obama,Barry,,,").split("\r\n")
+    csv = "\r\n".join(
+        [lines[0] + ",Birth Date"]
+        + [line + (f",{born}" if line.startswith("1001,") else ",") for line in lines[1:] if line]
+    )
+    with open_workspace(home) as ws:
+        apply_import(
+            ws, preview_import(ws, write_roster(base / "roster.csv", csv + "\r\n")), "office"
+        )
+        enroll(ws, plan_student(ws, "1001", [FACES / "obama" / "obama_partial_face.jpg"]), "office")
+        unsure = ws.with_settings(
+            with_overrides(ws.settings, match_distance=0.20, review_distance=0.40)
+        )
+        list(scan(unsure, [event], ScanOptions(processes=1)))
+    return home, event
+
+
+def _copy(checked_home: tuple[Path, Path], tmp_path: Path) -> tuple[Path, Path]:
+    home, event = checked_home
+    shutil.copytree(home, tmp_path / "home")
+    return tmp_path / "home", event
+
+
+def test_the_check_lists_the_group_and_its_files_from_the_log(
+    checked_home: tuple[Path, Path],
+) -> None:
+    from photoguard.files.pathtext import stored
+    from photoguard.scan.review import check_groups
+    from photoguard.workspace.folder import open_workspace
+
+    home, event = checked_home
+    with open_workspace(home) as ws:
+        checked = check_groups(ws)
+    (group,) = checked.groups
+    assert group.student_id == "1001"
+    names = {"a_stage.jpg", "b_later.jpg", "Barry Obama at the fair.jpg"}
+    assert group.files == {stored((event / n).resolve()): 1 for n in names}
+
+
+def test_not_the_student_approves_the_files_that_hold_only_the_groups_faces(
+    checked_home: tuple[Path, Path], tmp_path: Path
+) -> None:
+    from photoguard import audit
+    from photoguard.scan.decisions import latest_decision
+    from photoguard.scan.review import check_groups, decide_group
+    from photoguard.workspace.folder import open_workspace
+
+    home, event = _copy(checked_home, tmp_path)
+    with open_workspace(home) as ws:
+        checked = check_groups(ws)
+        (group,) = checked.groups
+        done = decide_group(
+            ws, checked, group, is_student=False, by="Ms Rivera", student_name="Barry Obama",
+            reason="I teach him; that is his cousin",
+        )  # fmt: skip
+        by_name = {Path(d.path).name: d for d in done}
+        assert by_name["a_stage.jpg"].result is not None
+        assert by_name["a_stage.jpg"].result.decision == "override"
+        assert by_name["b_later.jpg"].result is not None
+        left = by_name["Barry Obama at the fair.jpg"]
+        assert left.result is None and left.left == "it holds other findings: decide it on its own"
+        latest = latest_decision(ws, event / "b_later.jpg")
+        assert latest is not None and latest.decision == "override"
+        assert "face group" in (latest.reason or "") and "is not Barry Obama" in (
+            latest.reason or ""
+        )
+        assert latest_decision(ws, event / "Barry Obama at the fair.jpg") is None
+        assert latest_decision(ws, event / "d_other.jpg") is None  # not in the group
+        assert audit.verify(ws.db, ws.school, ws.home).ok
+
+
+def test_the_student_blocks_every_file_of_the_group(
+    checked_home: tuple[Path, Path], tmp_path: Path
+) -> None:
+    from photoguard.scan.decisions import latest_decision
+    from photoguard.scan.review import check_groups, decide_group
+    from photoguard.workspace.folder import open_workspace
+
+    home, event = _copy(checked_home, tmp_path)
+    with open_workspace(home) as ws:
+        checked = check_groups(ws)
+        (group,) = checked.groups
+        done = decide_group(
+            ws, checked, group, is_student=True, by="Ms Rivera", student_name="Barry Obama"
+        )
+        assert [d.result.decision if d.result else d.left for d in done] == ["block"] * 3
+        decided = latest_decision(ws, event / "Barry Obama at the fair.jpg")
+        assert decided is not None and decided.decision == "block"
+
+
+def test_the_command_lists_decides_and_refuses_without_a_reason(
+    checked_home: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from photoguard.cli.main import main
+    from photoguard.scan.review import check_groups
+    from photoguard.workspace.folder import open_workspace
+
+    home, _event = _copy(checked_home, tmp_path)
+    assert main(["--home", str(home), "review"]) == 0
+    out = capsys.readouterr().out
+    assert "1 face group to look at" in out
+    assert "may be Barry Obama (1001), 3 faces in 3 files" in out
+    with open_workspace(home) as ws:
+        (group,) = check_groups(ws).groups
+    number = str(group.group)
+    assert main(["--home", str(home), "review", "--group", number, "--not"]) == 2
+    assert "give your --reason" in capsys.readouterr().err
+    assert main(["--home", str(home), "review", "--group", "99", "--is"]) == 2
+    assert "has no face group 99" in capsys.readouterr().err
+    # Decided with a reason: two approved, one left (exit 1: not every file was decided).
+    argv = ["--home", str(home), "review", "--group", number, "--not", "--by", "Ms Rivera"]
+    assert main([*argv, "--reason", "not him"]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert sum(line.startswith("override") for line in lines) == 2
+    assert any(line.startswith("left") and "Barry Obama at the fair" in line for line in lines)
+
+
+def test_a_check_with_nothing_unsure_has_no_group_and_says_so(
+    checked_home: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from photoguard.cli.main import main
+    from photoguard.scan.review import check_groups
+    from photoguard.scan.run import ScanOptions, scan
+    from photoguard.workspace.folder import open_workspace
+
+    home, _event = _copy(checked_home, tmp_path)
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    shutil.copyfile(FACES / "biden" / "biden.jpg", plain / "biden.jpg")
+    with open_workspace(home) as ws:
+        list(scan(ws, [plain], ScanOptions(processes=1)))
+        assert check_groups(ws).groups == ()
+        with pytest.raises(UserError, match="no finished check to review with number 999"):
+            check_groups(ws, 999)
+    assert main(["--home", str(home), "review"]) == 0
+    assert "has no unsure faces to review" in capsys.readouterr().out
