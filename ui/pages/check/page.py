@@ -34,6 +34,7 @@ from photoguard.files.pathtext import display
 from photoguard.roster.names import NameIndex
 from photoguard.scan.decisions import DecisionResult
 from photoguard.scan.report import FileResult, ScanReport, write_json, write_report_csv
+from photoguard.scan.review import groups_to_review
 from photoguard.scan.run import FileChecked, FileSkipped
 from ui.dialogs.safe_copy import SafeCopyDialog
 from ui.images import ThumbnailCache
@@ -79,6 +80,7 @@ class CheckPage(QWidget):
         super().__init__(parent)
         self.session = session
         self.setAccessibleName("Check photos")
+        self.faces_dialog: QWidget | None = None
         self.report: ScanReport | None = None
         self.state: DataState | None = None
         self.skipped: list[FileSkipped] = []
@@ -144,6 +146,11 @@ class CheckPage(QWidget):
         self.heading.setFont(font)
         self.heading.setTextFormat(Qt.TextFormat.PlainText)
         top.addWidget(self.heading, 1)
+        self.faces_button = QPushButton("Faces to &look at…")
+        self.faces_button.setAccessibleName("Decide the faces the check was unsure of, by person")
+        self.faces_button.clicked.connect(self.faces_to_look_at)
+        self.faces_button.setEnabled(False)
+        top.addWidget(self.faces_button)
         self.save_button = QPushButton("&Save report…")
         self.save_button.setAccessibleName("Save the check's report")
         self.save_button.clicked.connect(self.save_report)
@@ -308,6 +315,7 @@ class CheckPage(QWidget):
         self.heading.setText(f"Checking {check_label([str(p) for p in paths])}")
         self.new_button.setEnabled(False)
         self.save_button.setEnabled(False)
+        self.faces_button.setEnabled(False)
         self.skipped_label.clear()
         self.stack.setCurrentIndex(RESULTS_VIEW)
         self.scans.start(paths)
@@ -357,6 +365,11 @@ class CheckPage(QWidget):
         self.recent.remember(self.paths, report)
         self.select_row(0)
         self.decisions.look_up(report)
+        groups = groups_to_review([(str(r.path), r.findings) for r in report.files])
+        self.faces_button.setEnabled(bool(groups) and report.scan_id is not None)
+        self.faces_button.setText(
+            f"Faces to &look at ({len(groups)})…" if groups else "Faces to &look at…"
+        )
         self.check_finished.emit(report)
 
     def _decided_before(self, found: dict[str, DecisionResult]) -> None:
@@ -465,6 +478,17 @@ class CheckPage(QWidget):
             return
         self.stack.setCurrentIndex(HOME_VIEW)
         self.refresh()
+
+    def faces_to_look_at(self) -> None:
+        """One row per person the check was unsure of: decided once for all their photos."""
+        if self.report is None:
+            return
+        from ui.dialogs.faces_to_look_at import open_faces_to_look_at
+
+        report = self.report
+        dialog = open_faces_to_look_at(self.session, report, self)
+        dialog.decided.connect(lambda: self.decisions.look_up(report))
+        self.faces_dialog = dialog
 
     def save_report(self) -> None:
         if self.report is None:

@@ -1,0 +1,100 @@
+"""Faces to look at (ui/dialogs/faces_to_look_at.py): after a check, one row per person the
+check was unsure of, decided once for all their photos. A real check in the real window,
+real decisions in the approval log."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QLabel
+
+from gui.guitools import drop_paths, idle, wait_for_check
+
+pytestmark = [pytest.mark.gui, pytest.mark.faces]
+
+
+def unsure_school(tmp_path: Path, faces: Path) -> tuple[Path, Path]:
+    """Obama (1001, an adult here) has a partial-face crop as his only reference; the data
+    folder flags within 0.20 and reviews within 0.40, so obama.jpg (0.22 from it) and
+    obama2.jpg (0.38) are unsure faces of him, 0.35 apart: one person. A copy of obama.jpg
+    named with his full name holds a full-name finding too."""
+    from faceworld import ROSTER_CSV, write_roster
+
+    from photoguard.references.enroll import enroll, plan_student
+    from photoguard.roster.importing import apply_import, preview_import
+    from photoguard.workspace.folder import open_workspace
+    from photoguard.workspace.settings import save_settings
+
+    home = tmp_path / "home"
+    born = f"{date.today().year - 23}-01-15"
+    lines = ROSTER_CSV.replace("1001,Obama,Barry,,5,", "1001,Obama,Barry,,,").split("\r\n")
+    csv = "\r\n".join(
+        [lines[0] + ",Birth Date"]
+        + [line + (f",{born}" if line.startswith("1001,") else ",") for line in lines[1:] if line]
+    )
+    with open_workspace(home) as ws:
+        apply_import(
+            ws, preview_import(ws, write_roster(tmp_path / "r.csv", csv + "\r\n")), "office"
+        )
+        enroll(ws, plan_student(ws, "1001", [faces / "obama" / "obama_partial_face.jpg"]), "office")
+        save_settings(home, replace(ws.settings, match_distance=0.20, review_distance=0.40))
+    event = tmp_path / "spring fair"
+    event.mkdir()
+    shutil.copyfile(faces / "obama" / "obama.jpg", event / "a_stage.jpg")
+    shutil.copyfile(faces / "obama" / "obama2.jpg", event / "b_later.jpg")
+    shutil.copyfile(faces / "obama" / "obama.jpg", event / "Barry Obama at the fair.jpg")
+    shutil.copyfile(faces / "biden" / "biden.jpg", event / "d_other.jpg")
+    return home, event
+
+
+def test_one_answer_decides_every_photo_of_the_person(
+    qtbot, make_window, tmp_path: Path, fixtures_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from photoguard.scan.decisions import latest_decision
+    from ui.dialogs.faces_to_look_at import FacesToLookAt
+
+    home, event = unsure_school(tmp_path, fixtures_dir / "faces")
+    window = make_window(home, user="Ms. Rivera")
+    idle(qtbot, window)
+    check = window.check
+    assert not check.faces_button.isEnabled()
+    drop_paths(check.drop, [event])
+    wait_for_check(qtbot, window)
+    assert check.faces_button.isEnabled()
+    assert check.faces_button.text() == "Faces to &look at (1)…"
+    check.faces_button.click()
+    dialog = check.faces_dialog
+    assert isinstance(dialog, FacesToLookAt)
+    (row,) = dialog.row_widgets
+    assert row.title() == "May be Barry Obama? 3 faces in 3 photos"
+    assert row.yes.text() == "It's Barry" and row.no.text() == "Not Barry"
+    # The reference photo and the faces are shown, the faces loaded off the UI thread.
+    qtbot.waitUntil(lambda: row.faces_note.text() != "loading the faces…", timeout=30_000)
+    shown = [row.faces.itemAt(i).widget() for i in range(row.faces.count())]
+    assert sum(isinstance(w, QLabel) and not w.pixmap().isNull() for w in shown) == 3
+    dialog.grab().save(str(tmp_path / "faces-to-look-at.png"))
+
+    # A reason too short records nothing.
+    monkeypatch.setattr(dialog, "ask_reason", lambda _row: "no")
+    row.no.click()
+    assert row.outcome.text().startswith("Nothing recorded")
+    assert latest_decision(window.session.ws, event / "b_later.jpg") is None
+    # A real reason: the two photos that hold only his unsure faces are approved; the
+    # one named with his full name is left, and says why.
+    monkeypatch.setattr(dialog, "ask_reason", lambda _row: "that is his cousin; I teach both")
+    row.no.click()
+    assert row.outcome.text() == (
+        "Approved 2 photos. Left Barry Obama at the fair.jpg: it holds other findings: "
+        "decide it on its own."
+    )
+    assert not row.yes.isEnabled() and not row.no.isEnabled()
+    for name in ("a_stage.jpg", "b_later.jpg"):
+        decided = latest_decision(window.session.ws, event / name)
+        assert decided is not None and decided.decision == "override"
+        assert decided.by == "Ms. Rivera" and "that is his cousin" in (decided.reason or "")
+    assert latest_decision(window.session.ws, event / "Barry Obama at the fair.jpg") is None
+    dialog.close()

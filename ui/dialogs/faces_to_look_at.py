@@ -1,0 +1,281 @@
+"""Faces to look at: a check's unsure faces, one row per person, decided at a glance.
+
+Each row is one face group of the check (photoguard/scan/groups.py) whose faces may be an
+opted-out student: the student's reference photos beside a few of the group's faces,
+large enough for a teacher who knows the children, and two buttons. "It's Ana" blocks
+every file of the group; "Not Ana" (with a reason) approves those that hold nothing
+else. The core decides which files take it (photoguard/scan/review.py), from the
+check's record in the approval log; this window only shows and asks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QGroupBox,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from photoguard.errors import UserError
+from photoguard.files.pathtext import display, stored
+from photoguard.references.enroll import reference_thumbnails
+from photoguard.scan.report import FileResult, ScanReport
+from photoguard.scan.review import (
+    CheckGroups,
+    GroupDecision,
+    GroupToReview,
+    check_groups,
+    decide_group,
+)
+from photoguard.scan.verdict import Finding
+from photoguard.vocab import FindingType
+from ui.images import load_picture, to_qimage
+from ui.session import Session
+
+#: Faces of a group shown, and how large (px).
+FACES_SHOWN = 4
+FACE_PX = 140
+#: "Not Ana" approves photos the check was unsure of: the reason must say something.
+MIN_REASON_CHARS = 8
+
+
+@dataclass(frozen=True)
+class GroupFaces:
+    """What one row shows: the group, the student's name, the faces to crop."""
+
+    group: GroupToReview
+    name: str
+    faces: tuple[tuple[FileResult, Finding], ...]
+
+
+def rows_of(report: ScanReport, checked: CheckGroups) -> list[GroupFaces]:
+    """The rows, in group order: each group the log lists, with its faces from the report."""
+    by_path = {stored(r.path.resolve()): r for r in report.files}
+    rows = []
+    for g in checked.groups:
+        faces = tuple(
+            (r, f)
+            for path in sorted(g.files)
+            if (r := by_path.get(path)) is not None
+            for f in r.findings
+            if f.type == FindingType.POSSIBLE_OPTED_OUT_FACE
+            and f.student_id == g.student_id
+            and f.face_group == g.group
+        )
+        rows.append(GroupFaces(g, report.name(g.student_id), faces))
+    return rows
+
+
+def face_crop(result: FileResult, finding: Finding) -> QImage | None:
+    """The face with a margin, upright, about FACE_PX wide (None: cannot be shown)."""
+    if finding.box is None or result.kind == "document":
+        return None
+    try:
+        picture, _ = load_picture(result.path, result.kind, finding.time_s, 1600)
+    except UserError:
+        return None
+    left, top, width, height = (round(v * picture.scale) for v in finding.box)
+    pad = width // 3
+    box = (
+        max(0, left - pad),
+        max(0, top - pad),
+        min(picture.image.width, left + width + pad),
+        min(picture.image.height, top + height + pad),
+    )
+    crop = picture.image.crop(box)
+    crop.thumbnail((FACE_PX, int(FACE_PX * 1.3)))
+    return to_qimage(crop)
+
+
+def load_faces(rows: Sequence[GroupFaces]) -> dict[int, list[QImage]]:
+    """Each row's face crops (runs off the UI thread: it decodes photos)."""
+    out: dict[int, list[QImage]] = {}
+    for i, row in enumerate(rows):
+        out[i] = [c for r, f in row.faces[:FACES_SHOWN] if (c := face_crop(r, f)) is not None]
+    return out
+
+
+def _pixmap_label(image: QImage, tip: str) -> QLabel:
+    label = QLabel()
+    label.setPixmap(QPixmap.fromImage(image))
+    label.setToolTip(tip)
+    return label
+
+
+class GroupRow(QGroupBox):
+    """One person: references | faces | the two answers."""
+
+    answered = Signal(object, bool)  # (row, is the student)
+
+    def __init__(self, row: GroupFaces, references: Sequence[bytes]) -> None:
+        files = len(row.group.files)
+        faces = sum(row.group.files.values())
+        super().__init__(
+            f"May be {row.name}? {faces} face{'s' * (faces != 1)} in "
+            f"{files} photo{'s' * (files != 1)}"
+        )
+        self.row = row
+        line = QHBoxLayout(self)
+        refs = QVBoxLayout()
+        refs.addWidget(QLabel(f"{row.name}'s reference photo"))
+        shown = QHBoxLayout()
+        for data in references[:2]:
+            image = QImage.fromData(data)
+            if not image.isNull():
+                # Stored small (references keep a 96 px thumbnail): shown as stored.
+                shown.addWidget(_pixmap_label(image, f"{row.name}: reference photo"))
+        refs.addLayout(shown)
+        refs.addStretch(1)
+        line.addLayout(refs)
+        found = QVBoxLayout()
+        found.addWidget(QLabel("Faces in this check"))
+        self.faces = QHBoxLayout()
+        self.faces_note = QLabel("loading the faces…")
+        self.faces.addWidget(self.faces_note)
+        self.faces.addStretch(1)
+        found.addLayout(self.faces)
+        found.addStretch(1)
+        line.addSpacing(24)
+        line.addLayout(found, 1)
+        answers = QVBoxLayout()
+        first = row.name.split()[0] if row.name else "them"
+        self.yes = QPushButton(f"It's {first}")
+        self.yes.setAccessibleName(f"It is {row.name}: block every photo of this person")
+        self.no = QPushButton(f"Not {first}")
+        self.no.setAccessibleName(
+            f"It is not {row.name}: approve the photos that hold nothing else"
+        )
+        self.yes.clicked.connect(lambda: self.answered.emit(self, True))
+        self.no.clicked.connect(lambda: self.answered.emit(self, False))
+        self.outcome = QLabel()
+        self.outcome.setWordWrap(True)
+        answers.addWidget(self.yes)
+        answers.addWidget(self.no)
+        answers.addWidget(self.outcome)
+        answers.addStretch(1)
+        line.addLayout(answers)
+        where = ", ".join(display(r.rel) for r, _f in row.faces[:6])
+        self.setToolTip(f"In: {where}")
+
+    def show_faces(self, images: Sequence[QImage]) -> None:
+        self.faces_note.setText("" if images else "the faces cannot be shown")
+        for image in images:
+            # Before the trailing stretch: the faces line up from the left.
+            self.faces.insertWidget(
+                self.faces.count() - 1, _pixmap_label(image, "a face the check was unsure of")
+            )
+
+    def show_outcome(self, done: Sequence[GroupDecision], is_student: bool) -> None:
+        decided = [d for d in done if d.result is not None]
+        left = [d for d in done if d.result is None]
+        said = "Blocked" if is_student else "Approved"
+        parts = [f"{said} {len(decided)} photo{'s' * (len(decided) != 1)}."]
+        for d in left:
+            parts.append(f"Left {display(d.path.rsplit('/', 1)[-1])}: {d.left}.")
+        self.outcome.setText(" ".join(parts))
+        self.yes.setEnabled(False)
+        self.no.setEnabled(False)
+
+
+class FacesToLookAt(QDialog):
+    """The window: one row per face group to look at."""
+
+    #: A decision was recorded (the check page shows decisions again).
+    decided = Signal()
+
+    def __init__(self, session: Session, report: ScanReport, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.session = session
+        self.report = report
+        self.setWindowTitle("Faces to look at")
+        self.resize(980, 640)
+        layout = QVBoxLayout(self)
+        self.checked = check_groups(session.ws, report.scan_id)
+        self.rows = rows_of(report, self.checked)
+        intro = QLabel(
+            "The check was unsure of these faces. Each row is one person, as far as their faces "
+            "tell: look at the reference photo and the faces, and answer once for every photo "
+            "of that person."
+            if self.rows
+            else "The check was sure of every face it found: nothing to look at here."
+        )
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        inner = QWidget()
+        column = QVBoxLayout(inner)
+        self.row_widgets: list[GroupRow] = []
+        for row in self.rows:
+            widget = GroupRow(row, reference_thumbnails(session.ws, row.group.student_id))
+            widget.answered.connect(self._answer)
+            column.addWidget(widget)
+            self.row_widgets.append(widget)
+        column.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(inner)
+        layout.addWidget(scroll, 1)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        if self.rows:
+            session.tasks.run(load_faces, self.rows, on_done=self._faces_loaded)
+
+    def _faces_loaded(self, faces: dict[int, list[QImage]]) -> None:
+        for i, widget in enumerate(self.row_widgets):
+            widget.show_faces(faces.get(i, []))
+
+    def ask_reason(self, row: GroupFaces) -> str | None:
+        """Why it is not the student (None: the person changed their mind)."""
+        text, ok = QInputDialog.getText(
+            self,
+            f"Not {row.name}",
+            f"Why are these faces not {row.name}? (kept in the approval log)",
+            QLineEdit.EchoMode.Normal,
+        )
+        return text.strip() if ok else None
+
+    def _answer(self, widget: GroupRow, is_student: bool) -> None:
+        row = widget.row
+        reason = None
+        if not is_student:
+            reason = self.ask_reason(row)
+            if reason is None:
+                return
+            if len(reason) < MIN_REASON_CHARS:
+                widget.outcome.setText(
+                    "Nothing recorded: say why in a few words "
+                    f"({MIN_REASON_CHARS} letters or more)."
+                )
+                return
+        done = decide_group(
+            self.session.ws,
+            self.checked,
+            row.group,
+            is_student=is_student,
+            by=self.session.user_name,
+            student_name=row.name,
+            reason=reason,
+        )
+        widget.show_outcome(done, is_student)
+        self.session.notify_log()
+        self.decided.emit()
+
+
+def open_faces_to_look_at(session: Session, report: ScanReport, parent: QWidget) -> FacesToLookAt:
+    dialog = FacesToLookAt(session, report, parent)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.show()
+    return dialog
