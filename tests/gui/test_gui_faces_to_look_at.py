@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
 from gui.guitools import drop_paths, idle, wait_for_check
@@ -78,9 +79,9 @@ def test_one_answer_decides_every_photo_of_the_person(
     assert sum(isinstance(w, QLabel) and not w.pixmap().isNull() for w in shown) == 3
     dialog.grab().save(str(tmp_path / "faces-to-look-at.png"))
 
-    # A reason too short records nothing.
+    # A reason too short records nothing (N answers the first row not yet answered).
     monkeypatch.setattr(dialog, "ask_reason", lambda _row: "no")
-    row.no.click()
+    qtbot.keyClick(dialog, Qt.Key.Key_N)
     assert row.outcome.text().startswith("Nothing recorded")
     assert latest_decision(window.session.ws, event / "b_later.jpg") is None
     # A real reason: the two photos that hold only his unsure faces are approved; the

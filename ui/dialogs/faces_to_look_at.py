@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtGui import QImage, QKeyEvent, QPixmap
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -208,7 +208,8 @@ class FacesToLookAt(QDialog):
         intro = QLabel(
             "The check was unsure of these faces. Each row is one person, as far as their faces "
             "tell: look at the reference photo and the faces, and answer once for every photo "
-            "of that person."
+            "of that person. Keys: I (it is them) and N (it is not), for the first row not "
+            "yet answered."
             if self.rows
             else "The check was sure of every face it found: nothing to look at here."
         )
@@ -232,6 +233,14 @@ class FacesToLookAt(QDialog):
         layout.addWidget(buttons)
         if self.rows:
             session.tasks.run(load_faces, self.rows, on_done=self._faces_loaded)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """I and N answer the first row not yet answered."""
+        row = next((w for w in self.row_widgets if w.yes.isEnabled()), None)
+        if row is not None and event.key() in (Qt.Key.Key_I, Qt.Key.Key_N):
+            (row.yes if event.key() == Qt.Key.Key_I else row.no).click()
+            return
+        super().keyPressEvent(event)
 
     def _faces_loaded(self, faces: dict[int, list[QImage]]) -> None:
         for i, widget in enumerate(self.row_widgets):
