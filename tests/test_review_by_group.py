@@ -175,3 +175,55 @@ def test_a_check_with_nothing_unsure_has_no_group_and_says_so(
             check_groups(ws, 999)
     assert main(["--home", str(home), "review"]) == 0
     assert "has no unsure faces to review" in capsys.readouterr().out
+
+
+def test_a_confirmed_face_becomes_a_reference_and_the_next_check_is_sure(
+    checked_home: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """ "It's Barry", with --add-reference: the group's clearest face (a photo holding one
+    face of his) is added to his references, logged as an enrollment naming the check and
+    the group; the next check of the same photos is sure of the photo it came from."""
+    from photoguard import audit
+    from photoguard.audit import bodies
+    from photoguard.cli.main import main
+    from photoguard.references.enroll import status
+    from photoguard.scan.review import check_groups
+    from photoguard.scan.run import ScanFinished, ScanOptions, scan
+    from photoguard.vocab import LogAction
+    from photoguard.workspace.folder import open_workspace
+    from photoguard.workspace.settings import with_overrides
+
+    home, event = _copy(checked_home, tmp_path)
+    with open_workspace(home) as ws:
+        (group,) = check_groups(ws).groups
+        (before,) = [e.references for e in status(ws) if e.student.student_id == "1001"]
+    argv = ["--home", str(home), "review", "--group", str(group.group), "--is", "--by", "Ms Rivera"]
+    assert main([*argv, "--add-reference"]) == 0
+    out = capsys.readouterr().out
+    assert sum(line.startswith("block") for line in out.splitlines()) == 3
+    assert "Added one more reference of 1001 (check" in out
+    with open_workspace(home) as ws:
+        (after,) = [e.references for e in status(ws) if e.student.student_id == "1001"]
+        assert after == before + 1
+        with ws.db.snapshot() as tx:
+            (added,) = [
+                r.body_as(bodies.EnrollAdd)
+                for r in audit.records_of(tx, ws.school, [LogAction.ENROLL_ADD])
+                if "face group" in str(r.body.get("source"))
+            ]
+        assert added is not None and added.references_added == 1
+        assert f"face group {group.group}: b_later.jpg (confirmed by Ms Rivera)" in str(
+            added.source
+        )
+        assert audit.verify(ws.db, ws.school, ws.home).ok
+        again = ws.with_settings(
+            with_overrides(ws.settings, match_distance=0.20, review_distance=0.40)
+        )
+        events = list(scan(again, [event], ScanOptions(processes=1)))
+    report = next(e.report for e in events if isinstance(e, ScanFinished))
+    verdicts = {r.rel: r.verdict for r in report.files}
+    assert verdicts["b_later.jpg"] == "flagged"  # its own face (the widest) is a reference now
+    assert verdicts["a_stage.jpg"] == "review"
+    # Only a face a person confirmed is added.
+    assert main([*argv[:-3], "--not", "--reason", "x", "--add-reference"]) == 2
+    assert "--add-reference goes with --is" in capsys.readouterr().err

@@ -16,7 +16,13 @@ from photoguard.cli.output import plural, print_json
 from photoguard.errors import UserError
 from photoguard.files.pathtext import display
 from photoguard.roster import stored as roster_store
-from photoguard.scan.review import CheckGroups, GroupToReview, check_groups, decide_group
+from photoguard.scan.review import (
+    CheckGroups,
+    GroupToReview,
+    check_groups,
+    decide_group,
+    learn_from_group,
+)
 
 if TYPE_CHECKING:
     from photoguard.cli.main import Context
@@ -38,6 +44,12 @@ def register(sub: Any) -> None:
     said = p.add_mutually_exclusive_group()
     said.add_argument("--is", dest="is_student", action="store_true", help="it is the student")
     said.add_argument("--not", dest="not_student", action="store_true", help="it is not")
+    p.add_argument(
+        "--add-reference",
+        action="store_true",
+        help="with --is: also add the clearest face of the group as one more reference of the "
+        "student (then check the files again: decisions wait for a check with it)",
+    )
     p.add_argument("--by", metavar="NAME", help="who decides (default: your user name)")
     p.add_argument("--reason", metavar="TEXT", help="why (required with --not)")
     p.add_argument("--json", action="store_true", help="print JSON")
@@ -82,6 +94,8 @@ def cmd_review(args: argparse.Namespace, ctx: Context) -> int:
         return 0
     if not (args.is_student or args.not_student):
         raise UserError("say what the group is: --is (it is the student) or --not")
+    if args.add_reference and not args.is_student:
+        raise UserError("--add-reference goes with --is: only a face a person confirmed is added")
     if args.not_student and not (args.reason and args.reason.strip()):
         raise UserError("--not approves files the check was unsure of: give your --reason")
     group = checked.find(args.group, args.student)
@@ -95,6 +109,9 @@ def cmd_review(args: argparse.Namespace, ctx: Context) -> int:
         student_name=names.get(group.student_id, group.student_id),
         reason=args.reason,
     )
+    learned = None
+    if args.add_reference:
+        learned = learn_from_group(ctx.ws, checked, group, by=by)
     if args.json:
         print_json(
             [
@@ -113,4 +130,9 @@ def cmd_review(args: argparse.Namespace, ctx: Context) -> int:
                 print(f"{d.result.decision:<9} {display(d.path)}  (log #{d.result.record_seq})")
             else:
                 print(f"{'left':<9} {display(d.path)}: {d.left}")
+        if learned is not None:
+            print(
+                f"Added one more reference of {learned.student_id} ({learned.source}; log "
+                f"#{learned.record_seq}). Check the folder again before deciding more."
+            )
     return 0 if all(d.result is not None for d in done) else 1

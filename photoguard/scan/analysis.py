@@ -449,6 +449,18 @@ def analyze_reference(path: Path, options: AnalysisOptions) -> ReferenceAnalysis
     return ReferenceAnalysis(faces=hits, thumbnail=thumb)
 
 
+def face_thumbnail(frame: Frame, box: Box) -> bytes:
+    """A reference's thumbnail of the face at ``box`` (in the upright original's pixels)."""
+    s = frame.scale
+    scaled = Box(
+        round(box.left * s),
+        round(box.top * s),
+        max(1, round(box.width * s)),
+        max(1, round(box.height * s)),
+    )
+    return _thumbnail(frame.image, scaled)
+
+
 def _thumbnail(image: object, box: Box) -> bytes:
     import io
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from photoguard import audit
 from photoguard.audit import bodies
@@ -32,6 +32,9 @@ from photoguard.files.pathtext import stored
 from photoguard.scan.decisions import DecisionResult, decide, scanned
 from photoguard.vocab import DecisionKind, FindingType, LogAction
 from photoguard.workspace.folder import Workspace
+
+if TYPE_CHECKING:
+    from photoguard.references.learn import Learned
 
 
 @dataclass(frozen=True)
@@ -161,6 +164,56 @@ def decide_group(
         except UserError as exc:
             out.append(GroupDecision(path, None, str(exc)))
     return out
+
+
+def learn_from_group(
+    ws: Workspace, checked: CheckGroups, group: GroupToReview, *, by: str
+) -> Learned:
+    """Add the clearest face of a group a person confirmed as its student (the widest
+    among the photos that hold exactly one of the group's faces of them) as one more
+    reference of that student (references/learn.py). UserError says why not."""
+    from photoguard.references.learn import add_confirmed_face
+
+    best: tuple[int, str, str, tuple[int, int, int, int]] | None = None
+    for path, count in sorted(group.files.items()):
+        row = scanned(ws, Path(path))
+        if count != 1 or row is None or row.scan_id != checked.scan_id or row.record_seq is None:
+            continue
+        with ws.db.snapshot() as tx:
+            record = audit.chained(tx, ws.school, row.record_seq)
+        body = record.body_as(bodies.ScanFile) if record is not None else None
+        if body is None or body.sha256 is None or body.kind != "photo":
+            continue
+        unsure = [
+            f
+            for f in body.findings
+            if f.get("type") == FindingType.POSSIBLE_OPTED_OUT_FACE
+            and f.get("student_id") == group.student_id
+            and isinstance(f.get("box"), list)
+            and f.get("time_s") is None
+            and not str(f.get("detail") or "").startswith("in the photo's")
+        ]
+        if len(unsure) != 1:
+            continue
+        box = tuple(int(v) for v in unsure[0]["box"])
+        if len(box) == 4 and (best is None or box[2] > best[0]):
+            best = (box[2], path, body.sha256, (box[0], box[1], box[2], box[3]))
+    if best is None:
+        raise UserError(
+            f"face group {group.group} has no photo whose face can be added as a reference "
+            "(only photos with one face of the group are used)"
+        )
+    _width, path, sha256, box = best
+    return add_confirmed_face(
+        ws,
+        student_id=group.student_id,
+        path=Path(path),
+        sha256=sha256,
+        box=box,
+        scan_id=checked.scan_id,
+        group=group.group,
+        by=by,
+    )
 
 
 def _why_left(

@@ -99,3 +99,37 @@ def test_one_answer_decides_every_photo_of_the_person(
         assert decided.by == "Ms. Rivera" and "that is his cousin" in (decided.reason or "")
     assert latest_decision(window.session.ws, event / "Barry Obama at the fair.jpg") is None
     dialog.close()
+
+
+def test_its_them_blocks_and_adds_a_face_as_a_reference_when_the_window_closes(
+    qtbot, make_window, tmp_path: Path, fixtures_dir: Path
+) -> None:
+    from photoguard.references.enroll import status
+    from photoguard.scan.decisions import latest_decision
+
+    home, event = unsure_school(tmp_path, fixtures_dir / "faces")
+    window = make_window(home, user="Ms. Rivera")
+    idle(qtbot, window)
+    check = window.check
+    drop_paths(check.drop, [event])
+    wait_for_check(qtbot, window)
+    check.faces_button.click()
+    dialog = check.faces_dialog
+    (row,) = dialog.row_widgets
+    assert row.learn.isChecked()  # this year's face is the best reference: on by default
+    qtbot.keyClick(dialog, Qt.Key.Key_I)
+    assert row.outcome.text() == "Blocked 3 photos."
+    for name in ("a_stage.jpg", "b_later.jpg", "Barry Obama at the fair.jpg"):
+        decided = latest_decision(window.session.ws, event / name)
+        assert decided is not None and decided.decision == "block"
+
+    def references() -> int:
+        (n,) = [e.references for e in status(window.session.ws) if e.student.student_id == "1001"]
+        return n
+
+    assert references() == 1  # not before the window closes
+    dialog.close()
+    assert references() == 2
+    assert "Added one of the faces of this check to Barry Obama's reference photos" in (
+        check.message.text()
+    )

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QKeyEvent, QPixmap
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QGroupBox,
@@ -39,6 +40,7 @@ from photoguard.scan.review import (
     GroupToReview,
     check_groups,
     decide_group,
+    learn_from_group,
 )
 from photoguard.scan.verdict import Finding
 from photoguard.vocab import FindingType
@@ -162,7 +164,14 @@ class GroupRow(QGroupBox):
         self.no.clicked.connect(lambda: self.answered.emit(self, False))
         self.outcome = QLabel()
         self.outcome.setWordWrap(True)
+        self.learn = QCheckBox(f"and add a face as {first}'s reference")
+        self.learn.setToolTip(
+            "The clearest of these faces becomes one more reference photo, when this window "
+            "closes (children change fast: this year's face is the best reference)"
+        )
+        self.learn.setChecked(True)
         answers.addWidget(self.yes)
+        answers.addWidget(self.learn)
         answers.addWidget(self.no)
         answers.addWidget(self.outcome)
         answers.addStretch(1)
@@ -188,6 +197,7 @@ class GroupRow(QGroupBox):
         self.outcome.setText(" ".join(parts))
         self.yes.setEnabled(False)
         self.no.setEnabled(False)
+        self.learn.setEnabled(False)
 
 
 class FacesToLookAt(QDialog):
@@ -195,6 +205,9 @@ class FacesToLookAt(QDialog):
 
     #: A decision was recorded (the check page shows decisions again).
     decided = Signal()
+    #: When the window closed, faces were added as references (or could not be): one
+    #: sentence each, for the check page to say.
+    learned = Signal(list)
 
     def __init__(self, session: Session, report: ScanReport, parent: QWidget | None = None):
         super().__init__(parent)
@@ -218,6 +231,7 @@ class FacesToLookAt(QDialog):
         inner = QWidget()
         column = QVBoxLayout(inner)
         self.row_widgets: list[GroupRow] = []
+        self._to_learn: list[GroupFaces] = []
         for row in self.rows:
             widget = GroupRow(row, reference_thumbnails(session.ws, row.group.student_id))
             widget.answered.connect(self._answer)
@@ -279,8 +293,32 @@ class FacesToLookAt(QDialog):
             reason=reason,
         )
         widget.show_outcome(done, is_student)
+        if is_student and widget.learn.isChecked():
+            # Added when the window closes: a new reference changes what the check looked
+            # for, and the other answers of this check must be recorded first.
+            self._to_learn.append(row)
         self.session.notify_log()
         self.decided.emit()
+
+    def done(self, result: int) -> None:
+        """Closing: the confirmed faces become references now."""
+        said: list[str] = []
+        for row in self._to_learn:
+            try:
+                learn_from_group(
+                    self.session.ws, self.checked, row.group, by=self.session.user_name
+                )
+                said.append(
+                    f"Added one of the faces of this check to {row.name}'s reference photos: "
+                    "check the folder again to use it."
+                )
+            except UserError as exc:
+                said.append(f"No face was added to {row.name}'s references: {exc}.")
+        self._to_learn = []
+        if said:
+            self.session.notify_references()
+            self.learned.emit(said)
+        super().done(result)
 
 
 def open_faces_to_look_at(session: Session, report: ScanReport, parent: QWidget) -> FacesToLookAt:

@@ -488,6 +488,7 @@ class CheckPage(QWidget):
         report = self.report
         dialog = open_faces_to_look_at(self.session, report, self)
         dialog.decided.connect(lambda: self.decisions.look_up(report))
+        dialog.learned.connect(lambda said: self.message.info(" ".join(said)))
         self.faces_dialog = dialog
 
     def save_report(self) -> None:
