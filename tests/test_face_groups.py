@@ -210,3 +210,38 @@ def test_scan_approve_waits_for_the_groups_and_does_not_approve_a_reached_file(
     kinds = [type(e).__name__ for e in events]
     assert kinds.index("FileRevised") < kinds.index("FileDecided")
     assert isinstance(next(e for e in events if isinstance(e, FileRevised)), FileRevised)
+
+
+@pytest.mark.faces
+def test_a_safe_copy_covers_a_face_its_group_made_review(
+    grouped_home: Path, tmp_path: Path, fixtures_dir: Path
+) -> None:
+    """b_later.jpg's face is far from Obama's reference, but its check found it is the same
+    person as a face flagged in a_stage.jpg: its safe copy covers it, and says why."""
+    from photoguard.safecopy.make import make_safe_copy
+    from photoguard.workspace.folder import open_workspace
+    from photoguard.workspace.settings import with_overrides
+
+    home = tmp_path / "home"
+    shutil.copytree(grouped_home, home)
+    event = tmp_path / "event"
+    event.mkdir()
+    shutil.copyfile(FACES / "obama" / "obama.jpg", event / "a_stage.jpg")
+    shutil.copyfile(FACES / "obama" / "obama2.jpg", event / "b_later.jpg")
+    assert {r.rel: r.verdict for r in _check(home, event)["report"].files}["b_later.jpg"] == (
+        "review"
+    )
+    with open_workspace(home) as opened:
+        ws = opened.with_settings(
+            with_overrides(opened.settings, match_distance=0.28, review_distance=0.30)
+        )
+        preview = make_safe_copy(ws, event / "b_later.jpg", processes=1)
+        (covered,) = preview.faces
+        assert covered.student_id == "1001"
+        assert covered.reason.startswith("the same person as a face matched to this student in")
+        assert preview.rescan.verdict == "clear"
+        # A copy of the same photo that no check grouped has nothing to cover.
+        alone = tmp_path / "alone"
+        alone.mkdir()
+        shutil.copyfile(FACES / "obama" / "obama2.jpg", alone / "other_name.jpg")
+        assert make_safe_copy(ws, alone / "other_name.jpg", processes=1).faces == ()

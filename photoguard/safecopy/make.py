@@ -50,6 +50,7 @@ from photoguard.safecopy.cover import LEVELS, STYLES, region_as_box, region_for
 from photoguard.safecopy.faces import (
     FACE_FINDINGS,
     CoveredFace,
+    box4,
     covered_face,
     must_cover,
     track_faces,
@@ -89,6 +90,7 @@ from photoguard.safecopy.video import (
     plan_covers,
 )
 from photoguard.scan.analysis import AnalysisOptions, FileAnalysis
+from photoguard.scan.review import ReachedFace, reached_faces
 from photoguard.scan.verdict import Assessment
 from photoguard.scan.workers import CancelToken, WorkerPool
 from photoguard.vocab import VerdictKind
@@ -113,6 +115,10 @@ class _Context:
     caption_style: Style
     runner: Runner
     progress: Progress
+    #: Faces the file's check made review through a face group (scan/review.py): the
+    #: same person as a face flagged elsewhere in the check, covered whatever their
+    #: own distance.
+    reached: tuple[ReachedFace, ...] = ()
 
     @property
     def options(self) -> AnalysisOptions:
@@ -170,6 +176,15 @@ def make_safe_copy(
     say = progress or (lambda _text: None)
     source_sha = sha256_file(source, regular_only=True)
     captions = read_captions(source)
+    reached = tuple(reached_faces(ws, source, source_sha)) if settings.faces else ()
+    if reached and kind == "video":
+        # A video's faces are covered by following matches through its frames; a face
+        # that only its check's group says is a student cannot be followed: fail closed.
+        raise UserError(
+            f"no safe copy of {source.name} was made: its check found a face that is the "
+            "same person as a face matched elsewhere in the check; decide it by looking "
+            "('photoguard review')"
+        )
 
     out_format: OutFormat | None = None
     suffix = ".mp4"
@@ -194,6 +209,7 @@ def make_safe_copy(
                 caption_style,
                 Runner(pool, cancel or CancelToken(), source),
                 say,
+                reached,
             )
             if out_format is not None:
                 made = _photo_copy(ctx, captions, target, out_format)
@@ -276,6 +292,19 @@ def _photo_copy(ctx: _Context, captions: CaptionFields, target: Path, out_format
         if covered:
             boxes.append(hit.box)
             faces.append(covered_face(hit.box, match))
+            continue
+        same = next((r for r in ctx.reached if _iou(box4(hit.box), r.box) >= 0.5), None)
+        if same is not None:
+            boxes.append(hit.box)
+            faces.append(
+                CoveredFace(
+                    same.student_id,
+                    same.distance,
+                    box4(hit.box),
+                    (0, 0, 0, 0),
+                    reason=same.detail,
+                )
+            )
     plan: MetadataPlan = plan_metadata(
         ctx.source, captions, ctx.names, ctx.caption_style, out_format
     )
@@ -314,6 +343,13 @@ def _photo_copy(ctx: _Context, captions: CaptionFields, target: Path, out_format
                     )
                 )
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _iou(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
+    w = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    h = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    union = a[2] * a[3] + b[2] * b[3] - w * h
+    return w * h / union if union > 0 else 0.0
 
 
 def _detections(ctx: _Context, scanned: VideoScan) -> list[Detection]:

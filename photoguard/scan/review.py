@@ -216,6 +216,52 @@ def learn_from_group(
     )
 
 
+#: How a finding a face group added begins (scan/run.py writes it).
+GROUP_REACHED = "the same person as a face matched to this student in "
+
+
+@dataclass(frozen=True)
+class ReachedFace:
+    """A face a flag in its group made review: a safe copy must cover it too."""
+
+    student_id: str
+    box: tuple[int, int, int, int]
+    time_s: float | None
+    distance: float | None
+    detail: str
+
+
+def reached_faces(ws: Workspace, path: Path, sha256: str) -> list[ReachedFace]:
+    """The faces of the file's newest check that a face group made review (none when
+    that check saw other bytes), read from its ``scan.file`` record."""
+    row = scanned(ws, path)
+    if row is None or row.sha256 != sha256 or row.record_seq is None:
+        return []
+    with ws.db.snapshot() as tx:
+        record = audit.chained(tx, ws.school, row.record_seq)
+    body = record.body_as(bodies.ScanFile) if record is not None else None
+    if body is None:
+        return []
+    out = []
+    for f in body.findings:
+        detail = str(f.get("detail") or "")
+        box = f.get("box")
+        sid = f.get("student_id")
+        if detail.startswith(GROUP_REACHED) and isinstance(box, list) and len(box) == 4:
+            t = f.get("time_s")
+            d = f.get("distance")
+            out.append(
+                ReachedFace(
+                    str(sid),
+                    (int(box[0]), int(box[1]), int(box[2]), int(box[3])),
+                    float(t) if isinstance(t, int | float) else None,
+                    float(d) if isinstance(d, int | float) else None,
+                    detail,
+                )
+            )
+    return out
+
+
 def _why_left(
     ws: Workspace, scan_id: int, path: str, student_id: str, count: int, is_student: bool
 ) -> str | None:

@@ -49,7 +49,7 @@ from photoguard.scan.failure import WorkerFailure
 from photoguard.scan.groups import CheckedFace, face_groups, reached_by_flags
 from photoguard.scan.pinned import CHANGED, FileTask, PinnedAnalysis, run_file_task
 from photoguard.scan.report import FileResult, ScanReport
-from photoguard.scan.review import groups_to_review
+from photoguard.scan.review import GROUP_REACHED, groups_to_review
 from photoguard.scan.verdict import Finding, assess, with_findings
 from photoguard.scan.workers import DEFAULT_TIMEOUT_S, CancelToken, WorkerPool, warm_up
 from photoguard.vocab import YOUNGEST_BAND, DecisionKind, FindingType, LogAction
@@ -416,8 +416,7 @@ def _grouped(
                 distance=references.distance_to(hit.encoding, m.student_id),
                 box=(hit.box.left, hit.box.top, hit.box.width, hit.box.height),
                 time_s=hit.time_s,
-                detail=f"the same person as a face matched to this student in {via.rel}{when}"
-                + here,
+                detail=f"{GROUP_REACHED}{via.rel}{when}{here}",
                 face=m.face.face,
                 age_band=judged.band if judged else None,
                 flag_distance=judged.flag if judged else None,
