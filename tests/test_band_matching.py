@@ -261,3 +261,21 @@ def test_the_scan_report_and_log_record_each_face_findings_band_and_distances(
     assert len(logged) == len(faces)
     assert all({"age_band", "flag_distance", "review_distance"} <= set(x) for x in logged)
     assert start.body["settings"]["age_bands"] == report["settings"]["age_bands"]
+
+
+def test_an_unsure_face_is_a_finding_for_every_student_it_may_be() -> None:
+    """Near an adult (0.48, review only) and a young child (0.52, within the child's 0.65):
+    one finding each, so that "not the adult" (review by group) cannot clear the face for
+    the child. A flag is one finding: the file is flagged whoever else it may be."""
+    bands = {ADULT: S.distances_for(AgeBand.ADULT), YOUNG: S.distances_for(YOUNGEST_BAND)}
+    unsure = judge(references({ADULT: 0.62, YOUNG: 0.52}, bands))
+    assert unsure.verdict == VerdictKind.REVIEW
+    assert [(f.student_id, round(f.distance, 2)) for f in unsure.findings] == [
+        (YOUNG, 0.52),
+        (ADULT, 0.62),
+    ]
+    assert {f.type for f in unsure.findings} == {FindingType.POSSIBLE_OPTED_OUT_FACE}
+    flagged = judge(references({ADULT: 0.50, YOUNG: 0.55}, bands))
+    assert [(f.type, f.student_id) for f in flagged.findings] == [
+        (FindingType.OPTED_OUT_FACE, ADULT)
+    ]

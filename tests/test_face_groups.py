@@ -245,3 +245,66 @@ def test_a_safe_copy_covers_a_face_its_group_made_review(
         alone.mkdir()
         shutil.copyfile(FACES / "obama" / "obama2.jpg", alone / "other_name.jpg")
         assert make_safe_copy(ws, alone / "other_name.jpg", processes=1).faces == ()
+
+
+@pytest.mark.faces
+def test_a_group_reached_face_is_found_in_a_file_that_already_has_a_finding_for_the_student(
+    grouped_home: Path, tmp_path: Path, fixtures_dir: Path
+) -> None:
+    """Each face is judged, not each file: a photo with a face flagged as Obama and, beside
+    it, another face that is the same person as a face flagged in another photo gets a
+    review finding for that second face too (before, a file with any finding for the
+    student got none, and review-by-group or a safe copy could then miss the face)."""
+    from PIL import Image
+
+    home = tmp_path / "home"
+    shutil.copytree(grouped_home, home)
+    event = tmp_path / "event"
+    event.mkdir()
+    shutil.copyfile(FACES / "obama" / "obama.jpg", event / "a_stage.jpg")
+    with (
+        Image.open(FACES / "obama" / "obama.jpg") as a,
+        Image.open(FACES / "obama" / "obama2.jpg") as b,
+    ):
+        left, right = a.convert("RGB"), b.convert("RGB")
+        right = right.resize((right.width * left.height // right.height, left.height))
+        both = Image.new("RGB", (left.width + right.width, left.height))
+        both.paste(left, (0, 0))
+        both.paste(right, (left.width, 0))
+        both.save(event / "b_both.jpg", quality=92)
+    files = {r.rel: r for r in _check(home, event)["report"].files}
+    kinds = sorted(
+        (f.type, "same person" in (f.detail or "")) for f in files["b_both.jpg"].findings
+    )
+    assert kinds == [("opted_out_face", False), ("possible_opted_out_face", True)]
+
+
+@pytest.mark.faces
+def test_not_the_student_never_approves_a_face_its_group_linked_to_a_flag(
+    grouped_home: Path, tmp_path: Path, fixtures_dir: Path
+) -> None:
+    """The person answering "not Obama" for a group sees its unsure faces, not the flagged
+    face they are linked to: a file with such a face is left for a decision of its own."""
+    from photoguard.scan.decisions import latest_decision
+    from photoguard.scan.review import check_groups, decide_group
+    from photoguard.workspace.folder import open_workspace
+
+    home = tmp_path / "home"
+    shutil.copytree(grouped_home, home)
+    event = tmp_path / "event"
+    event.mkdir()
+    shutil.copyfile(FACES / "obama" / "obama.jpg", event / "a_stage.jpg")
+    shutil.copyfile(FACES / "obama" / "obama2.jpg", event / "b_later.jpg")
+    _check(home, event)
+    with open_workspace(home) as ws:
+        checked = check_groups(ws)
+        (group,) = checked.groups
+        assert [Path(p).name for p in group.files] == ["b_later.jpg"]
+        with pytest.raises(UserError, match="needs your reason"):
+            decide_group(ws, checked, group, is_student=False, by="Ms Rivera", student_name="B")
+        (left,) = decide_group(
+            ws, checked, group, is_student=False, by="Ms Rivera", student_name="Barry Obama",
+            reason="that is not him",
+        )  # fmt: skip
+        assert left.result is None and "same person as a face matched" in str(left.left)
+        assert latest_decision(ws, event / "b_later.jpg") is None

@@ -212,9 +212,7 @@ def test_a_confirmed_face_becomes_a_reference_and_the_next_check_is_sure(
                 if "face group" in str(r.body.get("source"))
             ]
         assert added is not None and added.references_added == 1
-        assert f"face group {group.group}: b_later.jpg (confirmed by Ms Rivera)" in str(
-            added.source
-        )
+        assert f"face group {group.group} (a face a person confirmed)" in str(added.source)
         assert audit.verify(ws.db, ws.school, ws.home).ok
         again = ws.with_settings(
             with_overrides(ws.settings, match_distance=0.20, review_distance=0.40)

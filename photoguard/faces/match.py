@@ -135,3 +135,24 @@ class ReferenceSet:
                     float(review[best]),
                 )
         return None
+
+    def also_possible(
+        self, encoding: Encoding, match: Match, *, profile: bool = False
+    ) -> list[Match]:
+        """The other students this face may be, when ``match`` (from
+        :meth:`possible_student`) is only a review: each within their own review
+        distance, nearest first. A person who answers "not Ana" for the face must not
+        thereby clear it for Ben, whom it is as near."""
+        if match.flagged or not self.student_ids:
+            return []
+        closest = self._per_student(encoding)
+        review = self._profile if profile else self._review
+        others = [
+            k
+            for k in np.argsort(closest, kind="stable")
+            if closest[k] <= review[k] and self._students[k] != match.student_id
+        ]
+        return [
+            Match(self._students[k], float(closest[k]), self._distances[k], False, float(review[k]))
+            for k in others
+        ]

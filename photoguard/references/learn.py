@@ -85,7 +85,9 @@ def add_confirmed_face(
             f"{REFERENCE_MIN_FACE_PX} px"
         )
     assert face.encoding is not None
-    source = f"check {scan_id}, face group {group}: {path.name} (confirmed by {by})"
+    # The minimum: which check and group (the record's actor says who confirmed it). No
+    # file name: event photos are often named after the children in them.
+    source = f"check {scan_id}, face group {group} (a face a person confirmed)"
     vault = Vault(ws.db, ws.home, ws.school)
     with ws.db.transaction() as tx:
         student = next(

@@ -305,6 +305,15 @@ def _photo_copy(ctx: _Context, captions: CaptionFields, target: Path, out_format
                     reason=same.detail,
                 )
             )
+    found = [box4(hit.box) for hit in analysis.faces if hit.embedded is None]
+    lost = [r for r in ctx.reached if not any(_iou(b, r.box) >= 0.5 for b in found)]
+    if lost:
+        # Its check said this face is a student's; not found again, it cannot be covered.
+        raise UserError(
+            f"no safe copy of {ctx.source.name} was made: a face its check found to be the same "
+            "person as an opted-out student was not found again where it was; decide it by "
+            "looking"
+        )
     plan: MetadataPlan = plan_metadata(
         ctx.source, captions, ctx.names, ctx.caption_style, out_format
     )

@@ -78,6 +78,8 @@ def groups_to_review(files: Sequence[tuple[str, Sequence[Any]]]) -> list[GroupTo
 class CheckGroups:
     scan_id: int
     groups: tuple[GroupToReview, ...]
+    #: The check was stopped before every file was in.
+    cancelled: bool = False
 
     def find(self, group: int, student_id: str | None) -> GroupToReview:
         matching = [
@@ -122,7 +124,7 @@ def check_groups(ws: Workspace, scan_id: int | None = None) -> CheckGroups:
             " ('photoguard log verify' says why)"
         )
     groups = tuple(g for raw in body.face_groups if (g := GroupToReview.from_json(raw)) is not None)
-    return CheckGroups(body.scan_id, groups)
+    return CheckGroups(body.scan_id, groups, cancelled=body.cancelled)
 
 
 @dataclass(frozen=True)
@@ -144,7 +146,16 @@ def decide_group(
     student_name: str,
     reason: str | None = None,
 ) -> list[GroupDecision]:
-    """Record the decision a person made for a whole face group, file by file."""
+    """Record the decision a person made for a whole face group, file by file. "Not the
+    student" approves files the check was unsure of: it needs a person's reason, and a
+    check that was stopped early (its groups may be incomplete) takes none."""
+    if not is_student and not (reason and reason.strip()):
+        raise UserError("saying a face group is not the student needs your reason")
+    if not is_student and checked.cancelled:
+        raise UserError(
+            f"check {checked.scan_id} was stopped early: its face groups may be incomplete, "
+            "so no file is approved by group; check the folder again"
+        )
     said = (
         f"face group {group.group} of check {checked.scan_id}: {by} says this is {student_name}"
         if is_student
@@ -266,11 +277,11 @@ def _why_left(
     ws: Workspace, scan_id: int, path: str, student_id: str, count: int, is_student: bool
 ) -> str | None:
     """Why this file of the group cannot take the group's decision (None: it can)."""
+    if is_student:
+        return None  # blocking is always allowed, whatever else the file holds
     row = scanned(ws, Path(path))
     if row is None or row.scan_id != scan_id:
         return "it was checked again after this check: review the newer check"
-    if is_student:
-        return None  # blocking is always allowed, whatever else the file holds
     if row.record_seq is None:
         return "its check has no record to read its findings from"
     with ws.db.snapshot() as tx:
@@ -288,6 +299,13 @@ def _why_left(
     ]
     if others:
         return "it holds other findings: decide it on its own"
+    if any(str(f.get("detail") or "").startswith(GROUP_REACHED) for f in body.findings):
+        # Its face is the same person as a face flagged as this student elsewhere in the
+        # check, which this answer was not given on: a person looks at the file itself.
+        return (
+            "a face in it is the same person as a face matched to this student elsewhere "
+            "in the check: decide it on its own"
+        )
     unsure = len(body.findings)
     if unsure != count:
         return (

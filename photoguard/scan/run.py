@@ -390,19 +390,15 @@ def _grouped(
     group_of = {(f.file, f.face): g for f, g in zip(faces, groups, strict=True)}
     flagged: dict[tuple[int, int], set[str]] = {}
     already: dict[tuple[int, int], set[str]] = {}
-    students_in: dict[int, set[str]] = {}
     for i, r in enumerate(results):
         for f in r.findings:
             if f.face is None or f.student_id is None:
                 continue
             already.setdefault((i, f.face), set()).add(f.student_id)
-            students_in.setdefault(i, set()).add(f.student_id)
             if f.type == FindingType.OPTED_OUT_FACE:
                 flagged.setdefault((i, f.face), set()).add(f.student_id)
     extra: dict[int, list[Finding]] = {}
     for m in reached_by_flags(faces, groups, flagged, already):
-        if m.student_id in students_in.get(m.face.file, set()):
-            continue  # this file already says so
         hit = analyses[m.face.file].faces[m.face.face]
         assert hit.encoding is not None
         judged = references.distances_of(m.student_id)

@@ -160,20 +160,26 @@ def assess(
             kind = OPTED_OUT_FACE if match.flagged else POSSIBLE_OPTED_OUT_FACE
             if hit.profile and kind == POSSIBLE_OPTED_OUT_FACE:
                 where = "turned away from the camera" + (f", {where}" if where else "")
-            findings.append(
-                Finding(
-                    kind,
-                    student_id=match.student_id,
-                    distance=match.distance,
-                    box=box,
-                    time_s=hit.time_s,
-                    detail=where,
-                    face=index,
-                    age_band=match.distances.band if match.distances else None,
-                    flag_distance=match.distances.flag if match.distances else None,
-                    review_distance=match.review_distance,
+            # Unsure of the face: one finding for each student it may be, so that a
+            # person's "not Ana" (review by group) never clears it for Ben as well.
+            for near in [
+                match,
+                *references.also_possible(hit.encoding, match, profile=hit.profile),
+            ]:
+                findings.append(
+                    Finding(
+                        kind,
+                        student_id=near.student_id,
+                        distance=near.distance,
+                        box=box,
+                        time_s=hit.time_s,
+                        detail=where,
+                        face=index,
+                        age_band=near.distances.band if near.distances else None,
+                        flag_distance=near.distances.flag if near.distances else None,
+                        review_distance=near.review_distance,
+                    )
                 )
-            )
     for caption in captions.fields:
         for m in names.find(caption.text, file_name=caption.is_path_name):
             findings.append(

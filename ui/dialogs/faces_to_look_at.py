@@ -47,11 +47,13 @@ from photoguard.vocab import FindingType
 from ui.images import load_picture, to_qimage
 from ui.session import Session
 
-#: Faces of a group shown, and how large (px).
-FACES_SHOWN = 4
+#: Faces of a group shown at most, and how large (px). "Not Ana" is offered only where
+#: every face of the group was shown: nobody approves a face they did not see.
+FACES_SHOWN = 12
 FACE_PX = 140
 #: "Not Ana" approves photos the check was unsure of: the reason must say something.
 MIN_REASON_CHARS = 8
+LOADING = "loading the faces…"
 
 
 @dataclass(frozen=True)
@@ -145,7 +147,7 @@ class GroupRow(QGroupBox):
         found = QVBoxLayout()
         found.addWidget(QLabel("Faces in this check"))
         self.faces = QHBoxLayout()
-        self.faces_note = QLabel("loading the faces…")
+        self.faces_note = QLabel(LOADING)
         self.faces.addWidget(self.faces_note)
         self.faces.addStretch(1)
         found.addLayout(self.faces)
@@ -160,6 +162,7 @@ class GroupRow(QGroupBox):
         self.no.setAccessibleName(
             f"It is not {row.name}: approve the photos that hold nothing else"
         )
+        self.no.setEnabled(False)  # until every face is shown
         self.yes.clicked.connect(lambda: self.answered.emit(self, True))
         self.no.clicked.connect(lambda: self.answered.emit(self, False))
         self.outcome = QLabel()
@@ -180,7 +183,14 @@ class GroupRow(QGroupBox):
         self.setToolTip(f"In: {where}")
 
     def show_faces(self, images: Sequence[QImage]) -> None:
-        self.faces_note.setText("" if images else "the faces cannot be shown")
+        every = len(images) == len(self.row.faces)
+        self.faces_note.setText(
+            ""
+            if every
+            else f"{len(self.row.faces) - len(images)} of the faces cannot be shown here: open "
+            "those photos, or answer only It's"
+        )
+        self.no.setEnabled(every and self.yes.isEnabled())
         for image in images:
             # Before the trailing stretch: the faces line up from the left.
             self.faces.insertWidget(
@@ -195,9 +205,10 @@ class GroupRow(QGroupBox):
         for d in left:
             parts.append(f"Left {display(d.path.rsplit('/', 1)[-1])}: {d.left}.")
         self.outcome.setText(" ".join(parts))
-        self.yes.setEnabled(False)
-        self.no.setEnabled(False)
-        self.learn.setEnabled(False)
+        if decided:  # nothing recorded: the person may answer again
+            self.yes.setEnabled(False)
+            self.no.setEnabled(False)
+            self.learn.setEnabled(False)
 
 
 class FacesToLookAt(QDialog):
@@ -283,15 +294,19 @@ class FacesToLookAt(QDialog):
                     f"({MIN_REASON_CHARS} letters or more)."
                 )
                 return
-        done = decide_group(
-            self.session.ws,
-            self.checked,
-            row.group,
-            is_student=is_student,
-            by=self.session.user_name,
-            student_name=row.name,
-            reason=reason,
-        )
+        try:
+            done = decide_group(
+                self.session.ws,
+                self.checked,
+                row.group,
+                is_student=is_student,
+                by=self.session.user_name,
+                student_name=row.name,
+                reason=reason,
+            )
+        except (UserError, OSError) as exc:
+            widget.outcome.setText(f"Nothing recorded: {exc}.")
+            return
         widget.show_outcome(done, is_student)
         if is_student and widget.learn.isChecked():
             # Added when the window closes: a new reference changes what the check looked
@@ -303,7 +318,8 @@ class FacesToLookAt(QDialog):
     def done(self, result: int) -> None:
         """Closing: the confirmed faces become references now."""
         said: list[str] = []
-        for row in self._to_learn:
+        rows, self._to_learn = self._to_learn, []
+        for row in rows:
             try:
                 learn_from_group(
                     self.session.ws, self.checked, row.group, by=self.session.user_name
@@ -312,9 +328,8 @@ class FacesToLookAt(QDialog):
                     f"Added one of the faces of this check to {row.name}'s reference photos: "
                     "check the folder again to use it."
                 )
-            except UserError as exc:
+            except (UserError, OSError) as exc:
                 said.append(f"No face was added to {row.name}'s references: {exc}.")
-        self._to_learn = []
         if said:
             self.session.notify_references()
             self.learned.emit(said)

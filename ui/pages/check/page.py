@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from photoguard.errors import UserError
 from photoguard.files.pathtext import display
 from photoguard.roster.names import NameIndex
 from photoguard.scan.decisions import DecisionResult
@@ -486,7 +487,11 @@ class CheckPage(QWidget):
         from ui.dialogs.faces_to_look_at import open_faces_to_look_at
 
         report = self.report
-        dialog = open_faces_to_look_at(self.session, report, self)
+        try:
+            dialog = open_faces_to_look_at(self.session, report, self)
+        except UserError as exc:
+            self.message.warning(str(exc))
+            return
         dialog.decided.connect(lambda: self.decisions.look_up(report))
         dialog.learned.connect(lambda said: self.message.info(" ".join(said)))
         self.faces_dialog = dialog
