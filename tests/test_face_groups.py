@@ -308,3 +308,41 @@ def test_not_the_student_never_approves_a_face_its_group_linked_to_a_flag(
         )  # fmt: skip
         assert left.result is None and "same person as a face matched" in str(left.left)
         assert latest_decision(ws, event / "b_later.jpg") is None
+
+
+@pytest.mark.faces
+def test_a_row_pointed_back_at_the_record_before_the_revision_is_refused(
+    grouped_home: Path, tmp_path: Path, fixtures_dir: Path
+) -> None:
+    """Behind photoguard's back, b_later.jpg's row is set to its first record of the check
+    (clear, before its group revised it): approving it is refused, not granted."""
+    from photoguard.files.pathtext import stored
+    from photoguard.scan.decisions import decide
+    from photoguard.workspace.folder import open_workspace
+
+    home = tmp_path / "home"
+    shutil.copytree(grouped_home, home)
+    event = tmp_path / "event"
+    event.mkdir()
+    shutil.copyfile(FACES / "obama" / "obama.jpg", event / "a_stage.jpg")
+    shutil.copyfile(FACES / "obama" / "obama2.jpg", event / "b_later.jpg")
+    _check(home, event)
+    path = stored((event / "b_later.jpg").resolve())
+    with open_workspace(home) as ws:
+        with ws.db.snapshot() as tx:
+            rows = tx.rows(
+                "SELECT seq, body FROM audit_log WHERE action = 'scan.file' ORDER BY seq"
+            )
+            first = next(
+                int(r["seq"])
+                for r in rows
+                if json.loads(r["body"])["path"] == path
+                and json.loads(r["body"])["verdict"] == "clear"
+            )
+        with ws.db.transaction() as tx:
+            tx.execute(
+                "UPDATE scan_files SET verdict = 'clear', record_seq = ? WHERE path = ?",
+                (first, path),
+            )
+        with pytest.raises(UserError, match="newer check"):
+            decide(ws, event / "b_later.jpg", "approve", by="Ms Rivera")

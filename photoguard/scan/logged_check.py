@@ -130,8 +130,10 @@ def logged_check(tx: Tx, school: str, scanned: scan_store.ScannedFile) -> Logged
         ),
         None,
     )
-    newer_body = newer.body_as(bodies.ScanFile) if newer is not None else None
-    if newer is not None and (newer_body.scan_id if newer_body else None) != scanned.scan_id:
+    # Any newer record of the file, of this check too: a check whose face groups revised
+    # a file records it again, and the row names the newest (a row pointed back at the
+    # first record, behind photoguard's back, must not bring back the verdict before).
+    if newer is not None:
         raise LogMismatch(
             f"the approval log holds a newer check of {name} (record {newer.seq}) than the "
             "database; run 'photoguard log verify'"
