@@ -263,19 +263,21 @@ def test_the_scan_report_and_log_record_each_face_findings_band_and_distances(
     assert start.body["settings"]["age_bands"] == report["settings"]["age_bands"]
 
 
-def test_an_unsure_face_is_a_finding_for_every_student_it_may_be() -> None:
-    """Near an adult (0.48, review only) and a young child (0.52, within the child's 0.65):
-    one finding each, so that "not the adult" (review by group) cannot clear the face for
-    the child. A flag is one finding: the file is flagged whoever else it may be."""
+def test_an_unsure_face_names_every_student_it_may_be() -> None:
+    """Near an adult (0.62, review only) and a young child (0.52, within the child's 0.65):
+    one finding, for the nearer, naming the other too, so that "not the child" (review by
+    group) cannot clear the face for the adult. A flag names nobody else: the file is
+    flagged whoever else it may be."""
     bands = {ADULT: S.distances_for(AgeBand.ADULT), YOUNG: S.distances_for(YOUNGEST_BAND)}
     unsure = judge(references({ADULT: 0.62, YOUNG: 0.52}, bands))
     assert unsure.verdict == VerdictKind.REVIEW
-    assert [(f.student_id, round(f.distance, 2)) for f in unsure.findings] == [
-        (YOUNG, 0.52),
-        (ADULT, 0.62),
-    ]
-    assert {f.type for f in unsure.findings} == {FindingType.POSSIBLE_OPTED_OUT_FACE}
+    (finding,) = unsure.findings
+    assert (finding.student_id, round(finding.distance, 2)) == (YOUNG, 0.52)
+    assert finding.also_students == (ADULT,)
+    assert finding.as_json()["also_students"] == [ADULT]
+    alone = judge(references({ADULT: 0.9, YOUNG: 0.52}, bands))
+    assert alone.findings[0].also_students is None
     flagged = judge(references({ADULT: 0.50, YOUNG: 0.55}, bands))
-    assert [(f.type, f.student_id) for f in flagged.findings] == [
-        (FindingType.OPTED_OUT_FACE, ADULT)
+    assert [(f.type, f.student_id, f.also_students) for f in flagged.findings] == [
+        (FindingType.OPTED_OUT_FACE, ADULT, None)
     ]

@@ -225,3 +225,23 @@ def test_a_confirmed_face_becomes_a_reference_and_the_next_check_is_sure(
     # Only a face a person confirmed is added.
     assert main([*argv[:-3], "--not", "--reason", "x", "--add-reference"]) == 2
     assert "--add-reference goes with --is" in capsys.readouterr().err
+
+
+def test_a_group_names_every_student_its_faces_may_be() -> None:
+    """Unsure faces of one group near Ana and also near Ben and Cy: one group to review for
+    Ana, naming Ben and Cy too, so that "none of them" speaks for all three; the log's
+    form of it reads back the same."""
+    from photoguard.scan.review import GroupToReview, groups_to_review
+    from photoguard.scan.verdict import Finding
+
+    unsure = "possible_opted_out_face"
+    files = [
+        ("/e/a.jpg", [Finding(unsure, student_id="A", face_group=3, also_students=("B",))]),
+        ("/e/b.jpg", [Finding(unsure, student_id="A", face_group=3, also_students=("C", "B"))]),
+        ("/e/c.jpg", [Finding("opted_out_face", student_id="A", face_group=3)]),
+    ]
+    (group,) = groups_to_review(files)
+    assert group.students == ("A", "B", "C")
+    assert group.files == {"/e/a.jpg": 1, "/e/b.jpg": 1}
+    assert GroupToReview.from_json(group.as_json()) == group
+    assert "also" not in GroupToReview(1, "A", {"/x": 1}).as_json()  # as before when alone

@@ -66,11 +66,16 @@ def _names(ctx: Context) -> dict[str, str]:
 def _describe(group: GroupToReview, names: dict[str, str]) -> str:
     faces = sum(group.files.values())
     files = ", ".join(display(p) for p in sorted(group.files))
-    name = names.get(group.student_id, group.student_id)
+    who = " or ".join(f"{names.get(s, s)} ({s})" for s in group.students)
     return (
-        f"face group {group.group}: may be {name} ({group.student_id}), "
+        f"face group {group.group}: may be {who}, "
         f"{plural(faces, 'face')} in {plural(len(group.files), 'file')}: {files}"
     )
+
+
+def _who(group: GroupToReview, names: dict[str, str]) -> str:
+    """Every student a "not" answer speaks for, by name."""
+    return " or ".join(names.get(s, s) for s in group.students)
 
 
 def cmd_review(args: argparse.Namespace, ctx: Context) -> int:
@@ -106,7 +111,9 @@ def cmd_review(args: argparse.Namespace, ctx: Context) -> int:
         group,
         is_student=args.is_student,
         by=by,
-        student_name=names.get(group.student_id, group.student_id),
+        student_name=_who(group, names)
+        if args.not_student
+        else names.get(group.student_id, group.student_id),
         reason=args.reason,
     )
     learned = None

@@ -49,6 +49,8 @@ FINDING: dict[str, Any] = {
         "detail": {"type": "string"},
         # Face findings: the face group of the check the face is in (scan/groups.py).
         "face_group": {"type": "integer", "minimum": 1},
+        # Unsure faces: the other students the face may be, nearest first.
+        "also_students": {"type": "array", "items": {"type": "string"}, "minItems": 1},
     },
     "allOf": [
         {

@@ -45,9 +45,24 @@ class GroupToReview:
     student_id: str
     #: Each file's stored path -> how many of its unsure faces of the student are in it.
     files: Mapping[str, int]
+    #: The other students these faces may be (each within their own review distance):
+    #: "not the student" is an answer for all of them at once ("none of them").
+    also: tuple[str, ...] = ()
+
+    @property
+    def students(self) -> tuple[str, ...]:
+        """Every student a "none of them" answer speaks for, nearest first."""
+        return (self.student_id, *self.also)
 
     def as_json(self) -> dict[str, Any]:
-        return {"group": self.group, "student_id": self.student_id, "files": dict(self.files)}
+        out: dict[str, Any] = {
+            "group": self.group,
+            "student_id": self.student_id,
+            "files": dict(self.files),
+        }
+        if self.also:
+            out["also"] = list(self.also)
+        return out
 
     @staticmethod
     def from_json(raw: Mapping[str, Any]) -> GroupToReview | None:
@@ -55,13 +70,16 @@ class GroupToReview:
         if not isinstance(group, int) or not isinstance(sid, str) or not isinstance(files, dict):
             return None
         counts = {str(k): v for k, v in files.items() if isinstance(v, int) and v > 0}
-        return GroupToReview(group, sid, counts)
+        also = raw.get("also")
+        others = tuple(str(a) for a in also) if isinstance(also, list) else ()
+        return GroupToReview(group, sid, counts, others)
 
 
 def groups_to_review(files: Sequence[tuple[str, Sequence[Any]]]) -> list[GroupToReview]:
     """The groups to review among a check's files: (stored path, findings) each. One per
     group and student with at least one unsure face (review finding); in group order."""
     found: dict[tuple[int, str], dict[str, int]] = {}
+    also: dict[tuple[int, str], dict[str, None]] = {}
     for path, findings in files:
         for f in findings:
             if (
@@ -69,9 +87,15 @@ def groups_to_review(files: Sequence[tuple[str, Sequence[Any]]]) -> list[GroupTo
                 and f.face_group is not None
                 and f.student_id is not None
             ):
-                per_file = found.setdefault((f.face_group, f.student_id), {})
+                key = (f.face_group, f.student_id)
+                per_file = found.setdefault(key, {})
                 per_file[path] = per_file.get(path, 0) + 1
-    return [GroupToReview(g, sid, files) for (g, sid), files in sorted(found.items())]
+                for other in f.also_students or ():
+                    also.setdefault(key, {})[other] = None
+    return [
+        GroupToReview(g, sid, files, tuple(also.get((g, sid), {})))
+        for (g, sid), files in sorted(found.items())
+    ]
 
 
 @dataclass(frozen=True)
@@ -165,7 +189,7 @@ def decide_group(
     why = f"{said}; {reason}" if reason else said
     out: list[GroupDecision] = []
     for path, count in sorted(group.files.items()):
-        left = _why_left(ws, checked.scan_id, path, group.student_id, count, is_student)
+        left = _why_left(ws, checked.scan_id, path, group, count, is_student)
         if left is not None:
             out.append(GroupDecision(path, None, left))
             continue
@@ -274,9 +298,13 @@ def reached_faces(ws: Workspace, path: Path, sha256: str) -> list[ReachedFace]:
 
 
 def _why_left(
-    ws: Workspace, scan_id: int, path: str, student_id: str, count: int, is_student: bool
+    ws: Workspace, scan_id: int, path: str, group: GroupToReview, count: int, is_student: bool
 ) -> str | None:
-    """Why this file of the group cannot take the group's decision (None: it can)."""
+    """Why this file of the group cannot take the group's decision (None: it can).
+
+    "Not the student" speaks for every student the group's faces may be (``students``):
+    a file takes it only when its findings are all unsure faces of those students, every
+    one of them in this group, none linked to a flagged face."""
     if is_student:
         return None  # blocking is always allowed, whatever else the file holds
     row = scanned(ws, Path(path))
@@ -289,12 +317,14 @@ def _why_left(
     body = record.body_as(bodies.ScanFile) if record is not None else None
     if body is None or stored(Path(path)) != body.path:
         return "its check's record could not be read"
+    denied = set(group.students)
     others = [
         f
         for f in body.findings
         if not (
             f.get("type") == FindingType.POSSIBLE_OPTED_OUT_FACE
-            and f.get("student_id") == student_id
+            and f.get("student_id") in denied
+            and set(f.get("also_students") or ()) <= denied
         )
     ]
     if others:
@@ -309,7 +339,6 @@ def _why_left(
     unsure = len(body.findings)
     if unsure != count:
         return (
-            f"it holds {unsure} unsure face(s) of this student, {count} of them in this group: "
-            "decide it on its own"
+            f"it holds {unsure} unsure face(s), {count} of them in this group: decide it on its own"
         )
     return None

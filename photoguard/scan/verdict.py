@@ -60,6 +60,8 @@ class Finding:
     age_band: str | None = None
     flag_distance: float | None = None
     review_distance: float | None = None
+    #: Unsure face findings: the other students the face may be, nearest first.
+    also_students: tuple[str, ...] | None = None
     #: Face findings: the face group (groups.py) the face belongs to in its check.
     face_group: int | None = None
     #: Face findings: which of the file's faces (its index in FileAnalysis.faces). Not
@@ -92,6 +94,7 @@ _JSON_KEYS = (
     "text",
     "span",
     "detail",
+    "also_students",
     "face_group",
 )
 _DISTANCES = frozenset({"distance", "flag_distance", "review_distance"})
@@ -160,26 +163,28 @@ def assess(
             kind = OPTED_OUT_FACE if match.flagged else POSSIBLE_OPTED_OUT_FACE
             if hit.profile and kind == POSSIBLE_OPTED_OUT_FACE:
                 where = "turned away from the camera" + (f", {where}" if where else "")
-            # Unsure of the face: one finding for each student it may be, so that a
-            # person's "not Ana" (review by group) never clears it for Ben as well.
-            for near in [
-                match,
-                *references.also_possible(hit.encoding, match, profile=hit.profile),
-            ]:
-                findings.append(
-                    Finding(
-                        kind,
-                        student_id=near.student_id,
-                        distance=near.distance,
-                        box=box,
-                        time_s=hit.time_s,
-                        detail=where,
-                        face=index,
-                        age_band=near.distances.band if near.distances else None,
-                        flag_distance=near.distances.flag if near.distances else None,
-                        review_distance=near.review_distance,
-                    )
+            # Unsure of the face: it may be other students too (each within their own
+            # review distance). They are named on the one finding, so that a person's
+            # "not Ana" (review by group) never clears it for Ben as well.
+            also = tuple(
+                m.student_id
+                for m in references.also_possible(hit.encoding, match, profile=hit.profile)
+            )
+            findings.append(
+                Finding(
+                    kind,
+                    student_id=match.student_id,
+                    distance=match.distance,
+                    box=box,
+                    time_s=hit.time_s,
+                    detail=where,
+                    face=index,
+                    age_band=match.distances.band if match.distances else None,
+                    flag_distance=match.distances.flag if match.distances else None,
+                    review_distance=match.review_distance,
+                    also_students=also or None,
                 )
+            )
     for caption in captions.fields:
         for m in names.find(caption.text, file_name=caption.is_path_name):
             findings.append(

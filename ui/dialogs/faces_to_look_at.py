@@ -63,6 +63,12 @@ class GroupFaces:
     group: GroupToReview
     name: str
     faces: tuple[tuple[FileResult, Finding], ...]
+    #: The other students the faces may be, by name ("not" speaks for them too).
+    others: tuple[str, ...] = ()
+
+    @property
+    def everyone(self) -> str:
+        return " or ".join((self.name, *self.others))
 
 
 def rows_of(report: ScanReport, checked: CheckGroups) -> list[GroupFaces]:
@@ -79,7 +85,8 @@ def rows_of(report: ScanReport, checked: CheckGroups) -> list[GroupFaces]:
             and f.student_id == g.student_id
             and f.face_group == g.group
         )
-        rows.append(GroupFaces(g, report.name(g.student_id), faces))
+        others = tuple(report.name(s) for s in g.also)
+        rows.append(GroupFaces(g, report.name(g.student_id), faces, others))
     return rows
 
 
@@ -124,11 +131,14 @@ class GroupRow(QGroupBox):
 
     answered = Signal(object, bool)  # (row, is the student)
 
-    def __init__(self, row: GroupFaces, references: Sequence[bytes]) -> None:
+    def __init__(
+        self, row: GroupFaces, references: Sequence[bytes], others: Sequence[bytes] = ()
+    ) -> None:
         files = len(row.group.files)
         faces = sum(row.group.files.values())
+        also = f" (or {', '.join(row.others)})" if row.others else ""
         super().__init__(
-            f"May be {row.name}? {faces} face{'s' * (faces != 1)} in "
+            f"May be {row.name}{also}? {faces} face{'s' * (faces != 1)} in "
             f"{files} photo{'s' * (files != 1)}"
         )
         self.row = row
@@ -142,6 +152,14 @@ class GroupRow(QGroupBox):
                 # Stored small (references keep a 96 px thumbnail): shown as stored.
                 shown.addWidget(_pixmap_label(image, f"{row.name}: reference photo"))
         refs.addLayout(shown)
+        if others:
+            refs.addWidget(QLabel("and the others' (first photo each)"))
+            more = QHBoxLayout()
+            for data in others[:4]:
+                image = QImage.fromData(data)
+                if not image.isNull():
+                    more.addWidget(_pixmap_label(image, "another student these faces may be"))
+            refs.addLayout(more)
         refs.addStretch(1)
         line.addLayout(refs)
         found = QVBoxLayout()
@@ -158,9 +176,9 @@ class GroupRow(QGroupBox):
         first = row.name.split()[0] if row.name else "them"
         self.yes = QPushButton(f"It's {first}")
         self.yes.setAccessibleName(f"It is {row.name}: block every photo of this person")
-        self.no = QPushButton(f"Not {first}")
+        self.no = QPushButton("None of them" if row.others else f"Not {first}")
         self.no.setAccessibleName(
-            f"It is not {row.name}: approve the photos that hold nothing else"
+            f"It is not {row.everyone}: approve the photos that hold nothing else"
         )
         self.no.setEnabled(False)  # until every face is shown
         self.yes.clicked.connect(lambda: self.answered.emit(self, True))
@@ -244,7 +262,12 @@ class FacesToLookAt(QDialog):
         self.row_widgets: list[GroupRow] = []
         self._to_learn: list[GroupFaces] = []
         for row in self.rows:
-            widget = GroupRow(row, reference_thumbnails(session.ws, row.group.student_id))
+            others = [
+                thumbs[0]
+                for sid in row.group.also
+                if (thumbs := reference_thumbnails(session.ws, sid))
+            ]
+            widget = GroupRow(row, reference_thumbnails(session.ws, row.group.student_id), others)
             widget.answered.connect(self._answer)
             column.addWidget(widget)
             self.row_widgets.append(widget)
@@ -275,8 +298,8 @@ class FacesToLookAt(QDialog):
         """Why it is not the student (None: the person changed their mind)."""
         text, ok = QInputDialog.getText(
             self,
-            f"Not {row.name}",
-            f"Why are these faces not {row.name}? (kept in the approval log)",
+            f"Not {row.everyone}",
+            f"Why are these faces not {row.everyone}? (kept in the approval log)",
             QLineEdit.EchoMode.Normal,
         )
         return text.strip() if ok else None
@@ -301,7 +324,7 @@ class FacesToLookAt(QDialog):
                 row.group,
                 is_student=is_student,
                 by=self.session.user_name,
-                student_name=row.name,
+                student_name=row.name if is_student else row.everyone,
                 reason=reason,
             )
         except (UserError, OSError) as exc:
