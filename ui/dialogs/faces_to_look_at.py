@@ -50,7 +50,7 @@ from ui.session import Session
 #: Faces of a group shown at most, and how large (px). "Not Ana" is offered only where
 #: every face of the group was shown: nobody approves a face they did not see.
 FACES_SHOWN = 12
-FACE_PX = 140
+FACE_PX = 120
 #: "Not Ana" approves photos the check was unsure of: the reason must say something.
 MIN_REASON_CHARS = 8
 LOADING = "loading the faces…"
@@ -136,7 +136,11 @@ class GroupRow(QGroupBox):
     ) -> None:
         files = len(row.group.files)
         faces = sum(row.group.files.values())
-        also = f" (or {', '.join(row.others)})" if row.others else ""
+        also = ""
+        if row.others:
+            named = ", ".join(row.others[:2])
+            rest = len(row.others) - 2
+            also = f" (or {named}" + (f" and {rest} more" if rest > 0 else "") + ")"
         super().__init__(
             f"May be {row.name}{also}? {faces} face{'s' * (faces != 1)} in "
             f"{files} photo{'s' * (files != 1)}"
@@ -155,10 +159,15 @@ class GroupRow(QGroupBox):
         if others:
             refs.addWidget(QLabel("and the others' (first photo each)"))
             more = QHBoxLayout()
-            for data in others[:4]:
+            for data in others[:3]:
                 image = QImage.fromData(data)
                 if not image.isNull():
-                    more.addWidget(_pixmap_label(image, "another student these faces may be"))
+                    small = image.scaledToWidth(56, Qt.TransformationMode.SmoothTransformation)
+                    more.addWidget(_pixmap_label(small, "another student these faces may be"))
+            if len(others) > 3:
+                rest = QLabel(f"+{len(others) - 3}")
+                rest.setToolTip("Also: " + ", ".join(row.others))
+                more.addWidget(rest)
             refs.addLayout(more)
         refs.addStretch(1)
         line.addLayout(refs)
@@ -198,7 +207,7 @@ class GroupRow(QGroupBox):
         answers.addStretch(1)
         line.addLayout(answers)
         where = ", ".join(display(r.rel) for r, _f in row.faces[:6])
-        self.setToolTip(f"In: {where}")
+        self.setToolTip(f"May be {row.everyone}. In: {where}")
 
     def show_faces(self, images: Sequence[QImage]) -> None:
         every = len(images) == len(self.row.faces)
