@@ -165,9 +165,9 @@ class GroupRow(QGroupBox):
                     small = image.scaledToWidth(56, Qt.TransformationMode.SmoothTransformation)
                     more.addWidget(_pixmap_label(small, "another student these faces may be"))
             if len(others) > 3:
-                rest = QLabel(f"+{len(others) - 3}")
-                rest.setToolTip("Also: " + ", ".join(row.others))
-                more.addWidget(rest)
+                more_label = QLabel(f"+{len(others) - 3}")
+                more_label.setToolTip("Also: " + ", ".join(row.others))
+                more.addWidget(more_label)
             refs.addLayout(more)
         refs.addStretch(1)
         line.addLayout(refs)
