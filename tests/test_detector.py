@@ -379,3 +379,12 @@ def test_a_picture_with_no_pixels_has_no_faces(shape: tuple[int, int, int]) -> N
     from photoguard.faces.centerface import detect
 
     assert len(detect(np.zeros(shape, np.uint8), 0.375)) == 0
+
+
+def test_box_overlap_is_intersection_over_union() -> None:
+    from photoguard.faces.detect import overlap
+
+    assert overlap((0, 0, 10, 10), (0, 0, 10, 10)) == 1.0
+    assert overlap((0, 0, 10, 10), (5, 0, 10, 10)) == 50 / 150
+    assert overlap((0, 0, 10, 10), (20, 20, 5, 5)) == 0.0
+    assert overlap((0, 0, 0, 0), (0, 0, 0, 0)) == 0.0

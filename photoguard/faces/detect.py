@@ -318,6 +318,15 @@ def _piece_of_any(box: npt.NDArray[np.float32], others: npt.NDArray[np.float32])
     return bool(np.any(inside & wide))
 
 
+def overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
+    """Intersection over union of two (left, top, width, height) boxes: how far a face
+    found again is the face found before (a safe copy's cover, a learned reference)."""
+    w = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    h = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    union = a[2] * a[3] + b[2] * b[3] - w * h
+    return w * h / union if union > 0 else 0.0
+
+
 def _pixel_box(box: npt.NDArray[np.float32], width: int, height: int) -> Box:
     left, top = max(0, round(float(box[0]))), max(0, round(float(box[1])))
     right = min(width, round(float(box[2])))

@@ -26,6 +26,7 @@ from pathlib import Path
 from photoguard import audit
 from photoguard.audit import bodies
 from photoguard.errors import UserError
+from photoguard.faces.detect import overlap
 from photoguard.faces.model import MODEL_LABEL
 from photoguard.files.clock import utcnow
 from photoguard.files.hashing import sha256_file
@@ -74,7 +75,7 @@ def add_confirmed_face(
         faces = search_any_orientation(frame, True)
     except MediaError as exc:
         raise UserError(f"{name} cannot be read again ({exc}): its face was not added") from exc
-    scored = [(_iou(f.box.as_list(), box), f) for f in faces if f.encoding is not None]
+    scored = [(overlap(_box4(f.box.as_list()), box), f) for f in faces if f.encoding is not None]
     best = max(scored, key=lambda s: s[0], default=None)
     if best is None or best[0] < SAME_BOX_IOU:
         raise UserError(f"the face in {name} was not found again where the check found it")
@@ -130,11 +131,5 @@ def add_confirmed_face(
     return Learned(student_id, source, record.seq)
 
 
-def _iou(a: list[int], b: tuple[int, int, int, int]) -> float:
-    ax, ay, aw, ah = a
-    bx, by, bw, bh = b
-    w = max(0, min(ax + aw, bx + bw) - max(ax, bx))
-    h = max(0, min(ay + ah, by + bh) - max(ay, by))
-    inter = w * h
-    union = aw * ah + bw * bh - inter
-    return inter / union if union > 0 else 0.0
+def _box4(box: list[int]) -> tuple[int, int, int, int]:
+    return (box[0], box[1], box[2], box[3])

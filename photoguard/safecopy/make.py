@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from photoguard.errors import UserError
-from photoguard.faces.detect import Box
+from photoguard.faces.detect import Box, overlap
 from photoguard.faces.match import Match, ReferenceSet
 from photoguard.faces.model import MODEL_LABEL
 from photoguard.files.hashing import sha256_file
@@ -293,7 +293,7 @@ def _photo_copy(ctx: _Context, captions: CaptionFields, target: Path, out_format
             boxes.append(hit.box)
             faces.append(covered_face(hit.box, match))
             continue
-        same = next((r for r in ctx.reached if _iou(box4(hit.box), r.box) >= 0.5), None)
+        same = next((r for r in ctx.reached if overlap(box4(hit.box), r.box) >= 0.5), None)
         if same is not None:
             boxes.append(hit.box)
             faces.append(
@@ -306,7 +306,7 @@ def _photo_copy(ctx: _Context, captions: CaptionFields, target: Path, out_format
                 )
             )
     found = [box4(hit.box) for hit in analysis.faces if hit.embedded is None]
-    lost = [r for r in ctx.reached if not any(_iou(b, r.box) >= 0.5 for b in found)]
+    lost = [r for r in ctx.reached if not any(overlap(b, r.box) >= 0.5 for b in found)]
     if lost:
         # Its check said this face is a student's; not found again, it cannot be covered.
         raise UserError(
@@ -352,13 +352,6 @@ def _photo_copy(ctx: _Context, captions: CaptionFields, target: Path, out_format
                     )
                 )
     raise AssertionError("unreachable")  # pragma: no cover
-
-
-def _iou(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
-    w = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
-    h = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
-    union = a[2] * a[3] + b[2] * b[3] - w * h
-    return w * h / union if union > 0 else 0.0
 
 
 def _detections(ctx: _Context, scanned: VideoScan) -> list[Detection]:
