@@ -78,6 +78,8 @@ def scanned_folder(home: Path, folder: Path) -> None:
                 scan_store.record_file(
                     tx, scan_id, where, sha, "clear", "", record_seq=recs[-1].seq
                 )
+            finish = {"scan_id": scan_id, "counts": {"clear": FILES}}
+            recs.append(audit.append(tx, ws.school, "scanner", "scan.finish", finish))
         audit.write_head(ws.home, ws.school, *recs)
 
 

@@ -93,6 +93,12 @@ def record_scan(ws: Workspace, verdicts: dict[Path, str]) -> int:
                 )
             )
         scan_store.finish_scan(tx, scan_id, {})
+        # A check is decided on only once it finished (its face groups may revise it).
+        recs.append(
+            audit.append(
+                tx, ws.school, "scanner", "scan.finish", {"scan_id": scan_id, "counts": {}}
+            )
+        )
     audit.write_head(ws.home, ws.school, *recs)
     return scan_id
 

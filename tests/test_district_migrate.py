@@ -82,7 +82,9 @@ def single_machine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
                 tx, scan_id, str(photo.resolve()), decide_sha(photo), "clear", "no faces",
                 record_seq=found.seq,
             )  # fmt: skip
-        audit.write_head(ws.home, ws.school, start, found)
+            # The check finished, as the real scan records it (decisions wait for it).
+            done = audit.append(tx, ws.school, "t", "scan.finish", {"scan_id": scan_id})
+        audit.write_head(ws.home, ws.school, start, found, done)
         decide(ws, photo, "approve", by="Ms. Rivera")
     return home
 

@@ -346,3 +346,35 @@ def test_a_row_pointed_back_at_the_record_before_the_revision_is_refused(
             )
         with pytest.raises(UserError, match="newer check"):
             decide(ws, event / "b_later.jpg", "approve", by="Ms Rivera")
+
+
+@pytest.mark.faces
+def test_a_check_that_has_not_finished_is_not_approved_from(
+    grouped_home: Path, tmp_path: Path, fixtures_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file's first record is written as soon as it is checked, before the face groups
+    of the whole check may revise it: until the check's scan.finish record is in the log
+    (a check killed or stopped midway never writes one), nothing is approved from it.
+    Blocking stays possible."""
+    from photoguard.scan import run
+    from photoguard.scan.decisions import decide
+    from photoguard.workspace.folder import open_workspace
+
+    monkeypatch.setattr(run, "COMMIT_EVERY_S", 0.0)  # each file's record committed at once
+    home = tmp_path / "home"
+    shutil.copytree(grouped_home, home)
+    folder = tmp_path / "one"
+    folder.mkdir()
+    shutil.copyfile(FACES / "biden" / "biden.jpg", folder / "biden.jpg")
+    with open_workspace(home) as ws:
+        events = run.scan(ws, [folder], run.ScanOptions(processes=1))
+        for event in events:
+            if isinstance(event, run.FileChecked):
+                assert event.result.verdict == "clear"
+                break
+        events.close()  # the check stops here, as if killed: no scan.finish
+        with pytest.raises(UserError, match="has not finished"):
+            decide(ws, folder / "biden.jpg", "approve", by="Ms Rivera")
+        assert decide(ws, folder / "biden.jpg", "block", by="Ms Rivera").decision == "block"
+        list(run.scan(ws, [folder], run.ScanOptions(processes=1)))  # checked again, whole
+        assert decide(ws, folder / "biden.jpg", "approve", by="Ms Rivera").decision == "approve"

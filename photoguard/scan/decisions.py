@@ -44,7 +44,7 @@ from photoguard.scan.logged_check import (
     unlogged_check,
 )
 from photoguard.store.engine import Tx
-from photoguard.vocab import DECISION_PREFIX, DecisionKind, VerdictKind
+from photoguard.vocab import DECISION_PREFIX, DecisionKind, LogAction, VerdictKind
 from photoguard.workspace.folder import Workspace
 
 #: A decision; the name is kept for the modules that import it.
@@ -161,6 +161,13 @@ def _plan(
             )
         if decision == DecisionKind.OVERRIDE and not reason:
             raise UserError(f"approving {name} as an override needs a reason")
+        if not _finished(tx, school, logged.scan_id):
+            # Until every file of a check is in, its face groups may still revise this
+            # file's verdict (scan/groups.py); a check that was killed never finishes.
+            raise UserError(
+                f"{name}'s check (scan {logged.scan_id}) has not finished: its verdict may still "
+                "change; wait for it to finish, or check the file again"
+            )
         stale = stale_reason(tx, school, logged)
         if stale:
             raise UserError(f"{name} was checked at {checked} and {stale}; scan it again")
@@ -182,6 +189,12 @@ def _plan(
         current_logged=changed,
     )
     return _Plan(path, decision, by, reason, scanned, body)
+
+
+def _finished(tx: Tx, school: str, scan_id: int) -> bool:
+    """Whether the check's scan.finish record is in the approval log (standing in it)."""
+    found = next(audit.find_records(tx, school, LogAction.SCAN_FINISH, {"scan_id": scan_id}), None)
+    return found is not None and audit.chained(tx, school, found.seq) is not None
 
 
 def _current_sha256(path: Path, decision: str, sha256: str | None) -> str | None:

@@ -344,12 +344,7 @@ def scan(
     for result, was in revised:
         recorder.add(result, force=False)
         yield FileRevised(result, was)
-    # 4. Only now, with every verdict final, are files decided (scan --approve). A
-    #    check stopped early decides nothing: what it did not print is not recorded.
     recorder.flush()
-    if options.approve_by is not None and not cancel.cancelled:
-        for result in results:
-            yield _decide(ws, result, options.approve_by)
     report = ScanReport(
         scan_id=scan_id,
         roster_version=version.label,
@@ -368,7 +363,14 @@ def scan(
         finished_at=utcnow(),
         cancelled=cancelled,
     )
+    # The check's scan.finish record comes before any decision: decisions on a check
+    # are refused until it is there (decisions.py), as its verdicts may still change.
     recorder.finish(report)
+    # 4. Only now, with every verdict final, are files decided (scan --approve). A
+    #    check stopped early decides nothing: what it did not print is not recorded.
+    if options.approve_by is not None and not cancel.cancelled:
+        for result in results:
+            yield _decide(ws, result, options.approve_by)
     yield ScanFinished(report)
 
 
