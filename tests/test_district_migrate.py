@@ -119,7 +119,7 @@ def test_migrate_to_copies_everything_and_switches_the_folder(
 
     assert main(["--home", str(home), "db", "migrate-to", pg_url, "--key-dir", str(keys)]) == 0
     out = capsys.readouterr().out
-    assert "school default: 4 approval-log records, chain verified on both sides" in out
+    assert "school default: 5 approval-log records, chain verified on both sides" in out
     assert f"was written to {keys}" in out
     assert "The password was not saved" in out
 
@@ -133,9 +133,9 @@ def test_migrate_to_copies_everything_and_switches_the_folder(
         assert ws.db.dialect == "postgresql"
         result = audit.verify(ws.db, ws.school, ws.home)
         assert result.ok, result.reason
-        assert (result.records, result.witnessed) == (4, 4)
+        assert (result.records, result.witnessed) == (5, 5)
         new = audit.log_action(ws.db, ws.home, ws.school, "t", "test.note", {"after": True})
-        assert new.seq == 5
+        assert new.seq == 6
         with ws.db.transaction() as tx:  # numbering continues after the copied rows
             scan_id = scan_store.start_scan(tx, ws.school, "t", None, {})
         assert scan_id == max(r["id"] for r in before["scans"]) + 1
@@ -145,7 +145,7 @@ def test_migrate_to_copies_everything_and_switches_the_folder(
     with open_database(home) as old:
         kept = audit.verify(old, "default", home)
         assert kept.ok, kept.reason
-        assert (kept.records, kept.witnessed) == (4, 4)
+        assert (kept.records, kept.witnessed) == (5, 5)
 
     # Another machine, given only the district key folder, opens the references.
     monkeypatch.setenv("PHOTOGUARD_KEY_DIR", str(keys))

@@ -335,7 +335,9 @@ def test_a_later_page_of_another_size_is_decoded_at_its_own_size(
     [
         ("damaged.png", "damaged"),
         ("bad_checksum.png", "checksum"),
-        ("truncated.heic", "not a readable photo"),
+        # The HEIF encoder's output differs in length from run to run, so the cut at 60 %
+        # sometimes leaves the container's index whole (then the decoder says it ran out).
+        ("truncated.heic", "not a readable photo|could not be decoded"),
         ("truncated.webp", "could not be decoded"),
         ("truncated.tif", "truncated"),
         ("truncated_deflate.tif", "not a readable photo"),
@@ -347,7 +349,7 @@ def test_a_damaged_or_truncated_photo_is_an_error(
 ) -> None:
     r = decoded["files"][name]
     assert r.verdict == "error", (name, r.verdict, r.assessment.reason)
-    assert words in _errors(r), _errors(r)
+    assert any(w in _errors(r) for w in words.split("|")), _errors(r)
 
 
 def test_truncated_photos_are_errors_even_if_pillow_is_told_to_accept_them(
