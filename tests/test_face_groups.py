@@ -378,3 +378,31 @@ def test_a_check_that_has_not_finished_is_not_approved_from(
         assert decide(ws, folder / "biden.jpg", "block", by="Ms Rivera").decision == "block"
         list(run.scan(ws, [folder], run.ScanOptions(processes=1)))  # checked again, whole
         assert decide(ws, folder / "biden.jpg", "approve", by="Ms Rivera").decision == "approve"
+
+
+@pytest.mark.faces
+def test_bytes_a_group_linked_to_a_flag_are_not_simply_approved_after_a_check_alone(
+    grouped_home: Path, tmp_path: Path, fixtures_dir: Path
+) -> None:
+    """b_later.jpg, checked with a_stage.jpg, is review (its group links it to Obama's
+    flagged face). Checked again on its own it is clear (nothing else to go by), but the
+    earlier check's word on these bytes stands: no plain approval, only an override by a
+    person who looked."""
+    from photoguard.scan.decisions import decide
+    from photoguard.workspace.folder import open_workspace
+
+    home = tmp_path / "home"
+    shutil.copytree(grouped_home, home)
+    event = tmp_path / "event"
+    event.mkdir()
+    shutil.copyfile(FACES / "obama" / "obama.jpg", event / "a_stage.jpg")
+    shutil.copyfile(FACES / "obama" / "obama2.jpg", event / "b_later.jpg")
+    _check(home, event)
+    alone = _check(home, event / "b_later.jpg")
+    (again,) = alone["report"].files
+    assert again.verdict == "clear"
+    with open_workspace(home) as ws:
+        with pytest.raises(UserError, match="same person as a face matched"):
+            decide(ws, event / "b_later.jpg", "approve", by="Ms Rivera")
+        done = decide(ws, event / "b_later.jpg", "override", by="Ms Rivera", reason="his cousin")
+        assert done.decision == "override"

@@ -44,7 +44,7 @@ from photoguard.scan.logged_check import (
     unlogged_check,
 )
 from photoguard.store.engine import Tx
-from photoguard.vocab import DECISION_PREFIX, DecisionKind, LogAction, VerdictKind
+from photoguard.vocab import DECISION_PREFIX, GROUP_REACHED, DecisionKind, LogAction, VerdictKind
 from photoguard.workspace.folder import Workspace
 
 #: A decision; the name is kept for the modules that import it.
@@ -161,6 +161,14 @@ def _plan(
             )
         if decision == DecisionKind.OVERRIDE and not reason:
             raise UserError(f"approving {name} as an override needs a reason")
+        if decision == DecisionKind.APPROVE and _linked_to_a_flag(tx, school, logged.sha256):
+            # Checked again on its own, a file loses the face groups of the check it was
+            # in: what that check said of these bytes still stands until a person looks.
+            raise UserError(
+                f"an earlier check found a face in {name} to be the same person as a face "
+                "matched to an opted-out student; it can only be approved as an override "
+                "with a reason, by a person who looked"
+            )
         if not _finished(tx, school, logged.scan_id):
             # Until every file of a check is in, its face groups may still revise this
             # file's verdict (scan/groups.py); a check that was killed never finishes.
@@ -189,6 +197,18 @@ def _plan(
         current_logged=changed,
     )
     return _Plan(path, decision, by, reason, scanned, body)
+
+
+def _linked_to_a_flag(tx: Tx, school: str, sha256: str) -> bool:
+    """Whether any check recorded, for these bytes, a face its face group linked to a face
+    flagged as an opted-out student."""
+    for record in audit.find_records(tx, school, LogAction.SCAN_FILE, {"sha256": sha256}):
+        body = record.body_as(bodies.ScanFile)
+        if body is not None and any(
+            str(f.get("detail") or "").startswith(GROUP_REACHED) for f in body.findings
+        ):
+            return True
+    return False
 
 
 def _finished(tx: Tx, school: str, scan_id: int) -> bool:

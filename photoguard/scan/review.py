@@ -30,7 +30,7 @@ from photoguard.audit import bodies
 from photoguard.errors import UserError
 from photoguard.files.pathtext import stored
 from photoguard.scan.decisions import DecisionResult, decide, scanned
-from photoguard.vocab import DecisionKind, FindingType, LogAction
+from photoguard.vocab import GROUP_REACHED, DecisionKind, FindingType, LogAction
 from photoguard.workspace.folder import Workspace
 
 if TYPE_CHECKING:
@@ -249,10 +249,6 @@ def learn_from_group(
         group=group.group,
         by=by,
     )
-
-
-#: How a finding a face group added begins (scan/run.py writes it).
-GROUP_REACHED = "the same person as a face matched to this student in "
 
 
 @dataclass(frozen=True)

@@ -49,10 +49,10 @@ from photoguard.scan.failure import WorkerFailure
 from photoguard.scan.groups import CheckedFace, face_groups, reached_by_flags
 from photoguard.scan.pinned import CHANGED, FileTask, PinnedAnalysis, run_file_task
 from photoguard.scan.report import FileResult, ScanReport
-from photoguard.scan.review import GROUP_REACHED, groups_to_review
+from photoguard.scan.review import groups_to_review
 from photoguard.scan.verdict import Finding, assess, with_findings
 from photoguard.scan.workers import DEFAULT_TIMEOUT_S, CancelToken, WorkerPool, warm_up
-from photoguard.vocab import YOUNGEST_BAND, DecisionKind, FindingType, LogAction
+from photoguard.vocab import GROUP_REACHED, YOUNGEST_BAND, DecisionKind, FindingType, LogAction
 from photoguard.workspace.folder import Workspace
 
 #: Scan records are committed at least this often (seconds) when nothing forces it sooner.
