@@ -93,9 +93,3 @@ class AgeSource(StrEnum):
     #: No usable age (no column, a blank or unreadable cell, or imported before ages
     #: were read): the youngest band.
     UNKNOWN = "unknown"
-
-
-#: How the detail of a finding a face group added begins (scan/run.py writes it, then the
-#: file's name): the face is the same person as a face flagged elsewhere in its check.
-#: Review by group, safe copies and decisions read it from the file's scan.file record.
-GROUP_REACHED = "the same person as a face matched to this student in "

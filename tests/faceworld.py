@@ -32,6 +32,7 @@ __all__ = [
     "OPTED_OUT_IDENTITIES",
     "PSPA_HEADER",
     "ROSTER_CSV",
+    "partial_face_school",
     "pspa_row",
     "write_picture_day",
     "write_roster",
@@ -83,3 +84,29 @@ def _fixtures_faces() -> Path:
 
 
 FACES_DIR = _fixtures_faces()
+
+
+def partial_face_school(home: Path, roster_path: Path) -> Path:
+    """A data folder (at ``home``) where Obama (1001) is an adult (a birth date 23 years
+    ago, no grade: the check's own distances apply to him as they are) whose only
+    reference is a partial-face crop of obama.jpg: 0.22 from obama.jpg's face and 0.38
+    from obama2.jpg's, which are 0.35 apart. With flag/review distances set between
+    those, the two photos are one face group of unsure or flagged faces of him."""
+    from datetime import date
+
+    from photoguard.references.enroll import enroll, plan_student
+    from photoguard.roster.importing import apply_import, preview_import
+    from photoguard.workspace.folder import open_workspace
+
+    born = f"{date.today().year - 23}-01-15"
+    lines = ROSTER_CSV.replace("1001,Obama,Barry,,5,", "1001,Obama,Barry,,,").split("\r\n")
+    csv = "\r\n".join(
+        [lines[0] + ",Birth Date"]
+        + [line + (f",{born}" if line.startswith("1001,") else ",") for line in lines[1:] if line]
+    )
+    with open_workspace(home) as ws:
+        apply_import(ws, preview_import(ws, write_roster(roster_path, csv + "\r\n")), "office")
+        reference = FACES_DIR / "obama" / "obama_partial_face.jpg"
+        result = enroll(ws, plan_student(ws, "1001", [reference]), "office")
+        assert result.added == {"1001": 1}
+    return home

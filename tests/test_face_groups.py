@@ -84,34 +84,22 @@ def grouped_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     0.22 from obama.jpg's face and 0.38 from obama2.jpg's, which are 0.35 apart. He is an
     adult here (a birth date 23 years ago, no grade), so the check's own distances apply
     to him as they are (a child's band would widen the review distance)."""
-    from datetime import date
-
-    from faceworld import ROSTER_CSV, write_roster
-
-    from photoguard.references.enroll import enroll, plan_student
-    from photoguard.roster.importing import apply_import, preview_import
-    from photoguard.workspace.folder import open_workspace
+    from faceworld import partial_face_school
 
     base = tmp_path_factory.mktemp("groups")
-    home = base / "home"
-    with open_workspace(home) as ws:
-        born = f"{date.today().year - 23}-01-15"
-        lines = ROSTER_CSV.replace("1001,Obama,Barry,,5,", "1001,Obama,Barry,,,").split("\r\n")
-        csv = "\r\n".join(
-            [lines[0] + ",Birth Date"]
-            + [
-                line + (f",{born}" if line.startswith("1001,") else ",")
-                for line in lines[1:]
-                if line
-            ]
-        )
-        roster = write_roster(base / "roster.csv", csv + "\r\n")
-        apply_import(ws, preview_import(ws, roster), "office")
-        result = enroll(
-            ws, plan_student(ws, "1001", [FACES / "obama" / "obama_partial_face.jpg"]), "office"
-        )
-        assert result.added == {"1001": 1}
-    return home
+    return partial_face_school(base / "home", base / "roster.csv")
+
+
+def _event(grouped_home: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """A private copy of the data folder, and an event folder: a_stage.jpg (obama.jpg,
+    flagged at 0.28) and b_later.jpg (obama2.jpg, 0.38 from the reference, 0.35 from it)."""
+    home = tmp_path / "home"
+    shutil.copytree(grouped_home, home)
+    event = tmp_path / "event"
+    event.mkdir()
+    shutil.copyfile(FACES / "obama" / "obama.jpg", event / "a_stage.jpg")
+    shutil.copyfile(FACES / "obama" / "obama2.jpg", event / "b_later.jpg")
+    return home, event
 
 
 def _check(home: Path, folder: Path, approve: bool = False) -> dict:
@@ -222,12 +210,7 @@ def test_a_safe_copy_covers_a_face_its_group_made_review(
     from photoguard.workspace.folder import open_workspace
     from photoguard.workspace.settings import with_overrides
 
-    home = tmp_path / "home"
-    shutil.copytree(grouped_home, home)
-    event = tmp_path / "event"
-    event.mkdir()
-    shutil.copyfile(FACES / "obama" / "obama.jpg", event / "a_stage.jpg")
-    shutil.copyfile(FACES / "obama" / "obama2.jpg", event / "b_later.jpg")
+    home, event = _event(grouped_home, tmp_path)
     assert {r.rel: r.verdict for r in _check(home, event)["report"].files}["b_later.jpg"] == (
         "review"
     )
@@ -289,12 +272,7 @@ def test_not_the_student_never_approves_a_face_its_group_linked_to_a_flag(
     from photoguard.scan.review import check_groups, decide_group
     from photoguard.workspace.folder import open_workspace
 
-    home = tmp_path / "home"
-    shutil.copytree(grouped_home, home)
-    event = tmp_path / "event"
-    event.mkdir()
-    shutil.copyfile(FACES / "obama" / "obama.jpg", event / "a_stage.jpg")
-    shutil.copyfile(FACES / "obama" / "obama2.jpg", event / "b_later.jpg")
+    home, event = _event(grouped_home, tmp_path)
     _check(home, event)
     with open_workspace(home) as ws:
         checked = check_groups(ws)
@@ -320,12 +298,7 @@ def test_a_row_pointed_back_at_the_record_before_the_revision_is_refused(
     from photoguard.scan.decisions import decide
     from photoguard.workspace.folder import open_workspace
 
-    home = tmp_path / "home"
-    shutil.copytree(grouped_home, home)
-    event = tmp_path / "event"
-    event.mkdir()
-    shutil.copyfile(FACES / "obama" / "obama.jpg", event / "a_stage.jpg")
-    shutil.copyfile(FACES / "obama" / "obama2.jpg", event / "b_later.jpg")
+    home, event = _event(grouped_home, tmp_path)
     _check(home, event)
     path = stored((event / "b_later.jpg").resolve())
     with open_workspace(home) as ws:
@@ -391,12 +364,7 @@ def test_bytes_a_group_linked_to_a_flag_are_not_simply_approved_after_a_check_al
     from photoguard.scan.decisions import decide
     from photoguard.workspace.folder import open_workspace
 
-    home = tmp_path / "home"
-    shutil.copytree(grouped_home, home)
-    event = tmp_path / "event"
-    event.mkdir()
-    shutil.copyfile(FACES / "obama" / "obama.jpg", event / "a_stage.jpg")
-    shutil.copyfile(FACES / "obama" / "obama2.jpg", event / "b_later.jpg")
+    home, event = _event(grouped_home, tmp_path)
     _check(home, event)
     alone = _check(home, event / "b_later.jpg")
     (again,) = alone["report"].files

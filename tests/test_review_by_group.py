@@ -5,7 +5,6 @@ models, then real decisions in the log."""
 from __future__ import annotations
 
 import shutil
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -22,33 +21,21 @@ def checked_home(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     with flag 0.20 / review 0.40, obama.jpg (0.22 from it) and obama2.jpg (0.38) are both
     unsure faces of him, 0.35 apart: one face group. A copy of obama.jpg whose file name
     is his full name is in the group too, with a full-name finding besides."""
-    from faceworld import ROSTER_CSV, write_roster
+    from faceworld import partial_face_school
 
-    from photoguard.references.enroll import enroll, plan_student
-    from photoguard.roster.importing import apply_import, preview_import
     from photoguard.scan.run import ScanOptions, scan
     from photoguard.workspace.folder import open_workspace
     from photoguard.workspace.settings import with_overrides
 
     base = tmp_path_factory.mktemp("review")
-    home = base / "home"
+    home = partial_face_school(base / "home", base / "roster.csv")
     event = base / "event"
     event.mkdir()
     shutil.copyfile(FACES / "obama" / "obama.jpg", event / "a_stage.jpg")
     shutil.copyfile(FACES / "obama" / "obama2.jpg", event / "b_later.jpg")
     shutil.copyfile(FACES / "obama" / "obama.jpg", event / "Barry Obama at the fair.jpg")
     shutil.copyfile(FACES / "biden" / "biden.jpg", event / "d_other.jpg")
-    born = f"{date.today().year - 23}-01-15"
-    lines = ROSTER_CSV.replace("1001,Obama,Barry,,5,", "1001,Obama,Barry,,,").split("\r\n")
-    csv = "\r\n".join(
-        [lines[0] + ",Birth Date"]
-        + [line + (f",{born}" if line.startswith("1001,") else ",") for line in lines[1:] if line]
-    )
     with open_workspace(home) as ws:
-        apply_import(
-            ws, preview_import(ws, write_roster(base / "roster.csv", csv + "\r\n")), "office"
-        )
-        enroll(ws, plan_student(ws, "1001", [FACES / "obama" / "obama_partial_face.jpg"]), "office")
         unsure = ws.with_settings(
             with_overrides(ws.settings, match_distance=0.20, review_distance=0.40)
         )

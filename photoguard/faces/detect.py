@@ -134,6 +134,9 @@ class Box:
     def as_list(self) -> list[int]:
         return [self.left, self.top, self.width, self.height]
 
+    def as_tuple(self) -> tuple[int, int, int, int]:
+        return (self.left, self.top, self.width, self.height)
+
     def unscaled(self, scale: float, width: int, height: int) -> Box:
         """This box, found on a picture resized by ``scale``, in the pixels of the
         ``width`` x ``height`` original (clipped to it)."""

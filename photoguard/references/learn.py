@@ -75,7 +75,7 @@ def add_confirmed_face(
         faces = search_any_orientation(frame, True)
     except MediaError as exc:
         raise UserError(f"{name} cannot be read again ({exc}): its face was not added") from exc
-    scored = [(overlap(_box4(f.box.as_list()), box), f) for f in faces if f.encoding is not None]
+    scored = [(overlap(f.box.as_tuple(), box), f) for f in faces if f.encoding is not None]
     best = max(scored, key=lambda s: s[0], default=None)
     if best is None or best[0] < SAME_BOX_IOU:
         raise UserError(f"the face in {name} was not found again where the check found it")
@@ -129,7 +129,3 @@ def add_confirmed_face(
         )
     audit.write_head(ws.home, ws.school, record)
     return Learned(student_id, source, record.seq)
-
-
-def _box4(box: list[int]) -> tuple[int, int, int, int]:
-    return (box[0], box[1], box[2], box[3])

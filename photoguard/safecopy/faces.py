@@ -92,7 +92,7 @@ def covered_face(
 
 
 def box4(box: Box) -> tuple[int, int, int, int]:
-    return (box.left, box.top, box.width, box.height)
+    return box.as_tuple()
 
 
 def cover_reason(match: Match | None) -> str:

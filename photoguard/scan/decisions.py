@@ -34,6 +34,7 @@ from photoguard.errors import UserError
 from photoguard.files.hashing import sha256_file
 from photoguard.files.pathtext import stored
 from photoguard.scan import stored as scan_store
+from photoguard.scan.groups import reached_by_group
 from photoguard.scan.logged_check import (
     LogMismatch,
     current_roster,
@@ -44,7 +45,7 @@ from photoguard.scan.logged_check import (
     unlogged_check,
 )
 from photoguard.store.engine import Tx
-from photoguard.vocab import DECISION_PREFIX, GROUP_REACHED, DecisionKind, LogAction, VerdictKind
+from photoguard.vocab import DECISION_PREFIX, DecisionKind, LogAction, VerdictKind
 from photoguard.workspace.folder import Workspace
 
 #: A decision; the name is kept for the modules that import it.
@@ -204,9 +205,7 @@ def _linked_to_a_flag(tx: Tx, school: str, sha256: str) -> bool:
     flagged as an opted-out student."""
     for record in audit.find_records(tx, school, LogAction.SCAN_FILE, {"sha256": sha256}):
         body = record.body_as(bodies.ScanFile)
-        if body is not None and any(
-            str(f.get("detail") or "").startswith(GROUP_REACHED) for f in body.findings
-        ):
+        if body is not None and any(reached_by_group(f) for f in body.findings):
             return True
     return False
 

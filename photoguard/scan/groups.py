@@ -23,8 +23,9 @@ directly: they are two people.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -37,6 +38,16 @@ import numpy.typing as npt
 #: person into several groups (which costs only a longer list); looser starts joining
 #: different young children (which sends their photos to review, never to clear).
 GROUP_DISTANCE = 0.40
+
+#: How the detail of a finding a face group added begins (the file's name follows).
+#: Review by group, safe copies and decisions read it back from the file's record.
+GROUP_REACHED = "the same person as a face matched to this student in "
+
+
+def reached_by_group(finding: Mapping[str, Any]) -> bool:
+    """Whether a finding (as a scan.file record holds it) is one a face group added."""
+    return str(finding.get("detail") or "").startswith(GROUP_REACHED)
+
 
 #: Distances are worked out this many faces at a time (a 10,000-face check would
 #: otherwise need 400 MB for the whole matrix at once).

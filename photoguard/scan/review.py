@@ -30,7 +30,9 @@ from photoguard.audit import bodies
 from photoguard.errors import UserError
 from photoguard.files.pathtext import stored
 from photoguard.scan.decisions import DecisionResult, decide, scanned
-from photoguard.vocab import GROUP_REACHED, DecisionKind, FindingType, LogAction
+from photoguard.scan.groups import reached_by_group
+from photoguard.scan.stored import ScannedFile
+from photoguard.vocab import DecisionKind, FindingType, LogAction
 from photoguard.workspace.folder import Workspace
 
 if TYPE_CHECKING:
@@ -201,6 +203,24 @@ def decide_group(
     return out
 
 
+def _newest_check(ws: Workspace, path: Path) -> tuple[ScannedFile | None, bodies.ScanFile | None]:
+    """The file's newest check (its scan_files row) and what its scan.file record says,
+    the record only if it stands in the chain as it was written (else None)."""
+    row = scanned(ws, path)
+    if row is None or row.record_seq is None:
+        return row, None
+    with ws.db.snapshot() as tx:
+        record = audit.chained(tx, ws.school, row.record_seq)
+    return row, record.body_as(bodies.ScanFile) if record is not None else None
+
+
+def _box_of(finding: Mapping[str, Any]) -> tuple[int, int, int, int] | None:
+    box = finding.get("box")
+    if not isinstance(box, list) or len(box) != 4:
+        return None
+    return (int(box[0]), int(box[1]), int(box[2]), int(box[3]))
+
+
 def learn_from_group(
     ws: Workspace, checked: CheckGroups, group: GroupToReview, *, by: str
 ) -> Learned:
@@ -211,28 +231,23 @@ def learn_from_group(
 
     best: tuple[int, str, str, tuple[int, int, int, int]] | None = None
     for path, count in sorted(group.files.items()):
-        row = scanned(ws, Path(path))
-        if count != 1 or row is None or row.scan_id != checked.scan_id or row.record_seq is None:
+        row, body = _newest_check(ws, Path(path)) if count == 1 else (None, None)
+        if row is None or row.scan_id != checked.scan_id or body is None:
             continue
-        with ws.db.snapshot() as tx:
-            record = audit.chained(tx, ws.school, row.record_seq)
-        body = record.body_as(bodies.ScanFile) if record is not None else None
-        if body is None or body.sha256 is None or body.kind != "photo":
+        if body.sha256 is None or body.kind != "photo":
             continue
         unsure = [
             f
             for f in body.findings
             if f.get("type") == FindingType.POSSIBLE_OPTED_OUT_FACE
             and f.get("student_id") == group.student_id
-            and isinstance(f.get("box"), list)
+            and _box_of(f) is not None
             and f.get("time_s") is None
             and not str(f.get("detail") or "").startswith("in the photo's")
         ]
-        if len(unsure) != 1:
-            continue
-        box = tuple(int(v) for v in unsure[0]["box"])
-        if len(box) == 4 and (best is None or box[2] > best[0]):
-            best = (box[2], path, body.sha256, (box[0], box[1], box[2], box[3]))
+        box = _box_of(unsure[0]) if len(unsure) == 1 else None
+        if box is not None and (best is None or box[2] > best[0]):
+            best = (box[2], path, body.sha256, box)
     if best is None:
         raise UserError(
             f"face group {group.group} has no photo whose face can be added as a reference "
@@ -265,29 +280,22 @@ class ReachedFace:
 def reached_faces(ws: Workspace, path: Path, sha256: str) -> list[ReachedFace]:
     """The faces of the file's newest check that a face group made review (none when
     that check saw other bytes), read from its ``scan.file`` record."""
-    row = scanned(ws, path)
-    if row is None or row.sha256 != sha256 or row.record_seq is None:
-        return []
-    with ws.db.snapshot() as tx:
-        record = audit.chained(tx, ws.school, row.record_seq)
-    body = record.body_as(bodies.ScanFile) if record is not None else None
-    if body is None:
+    row, body = _newest_check(ws, path)
+    if row is None or row.sha256 != sha256 or body is None:
         return []
     out = []
     for f in body.findings:
-        detail = str(f.get("detail") or "")
-        box = f.get("box")
-        sid = f.get("student_id")
-        if detail.startswith(GROUP_REACHED) and isinstance(box, list) and len(box) == 4:
+        box = _box_of(f)
+        if reached_by_group(f) and box is not None:
             t = f.get("time_s")
             d = f.get("distance")
             out.append(
                 ReachedFace(
-                    str(sid),
-                    (int(box[0]), int(box[1]), int(box[2]), int(box[3])),
+                    str(f.get("student_id")),
+                    box,
                     float(t) if isinstance(t, int | float) else None,
                     float(d) if isinstance(d, int | float) else None,
-                    detail,
+                    str(f.get("detail")),
                 )
             )
     return out
@@ -303,14 +311,11 @@ def _why_left(
     one of them in this group, none linked to a flagged face."""
     if is_student:
         return None  # blocking is always allowed, whatever else the file holds
-    row = scanned(ws, Path(path))
+    row, body = _newest_check(ws, Path(path))
     if row is None or row.scan_id != scan_id:
         return "it was checked again after this check: review the newer check"
     if row.record_seq is None:
         return "its check has no record to read its findings from"
-    with ws.db.snapshot() as tx:
-        record = audit.chained(tx, ws.school, row.record_seq)
-    body = record.body_as(bodies.ScanFile) if record is not None else None
     if body is None or stored(Path(path)) != body.path:
         return "its check's record could not be read"
     denied = set(group.students)
@@ -325,7 +330,7 @@ def _why_left(
     ]
     if others:
         return "it holds other findings: decide it on its own"
-    if any(str(f.get("detail") or "").startswith(GROUP_REACHED) for f in body.findings):
+    if any(reached_by_group(f) for f in body.findings):
         # Its face is the same person as a face flagged as this student elsewhere in the
         # check, which this answer was not given on: a person looks at the file itself.
         return (

@@ -46,13 +46,13 @@ from photoguard.scan import stored as scan_store
 from photoguard.scan.analysis import AnalysisOptions, FileAnalysis, merge_parts
 from photoguard.scan.cache import ScanCache, cache_key
 from photoguard.scan.failure import WorkerFailure
-from photoguard.scan.groups import CheckedFace, face_groups, reached_by_flags
+from photoguard.scan.groups import GROUP_REACHED, CheckedFace, face_groups, reached_by_flags
 from photoguard.scan.pinned import CHANGED, FileTask, PinnedAnalysis, run_file_task
 from photoguard.scan.report import FileResult, ScanReport
 from photoguard.scan.review import groups_to_review
 from photoguard.scan.verdict import Finding, assess, with_findings
 from photoguard.scan.workers import DEFAULT_TIMEOUT_S, CancelToken, WorkerPool, warm_up
-from photoguard.vocab import GROUP_REACHED, YOUNGEST_BAND, DecisionKind, FindingType, LogAction
+from photoguard.vocab import YOUNGEST_BAND, DecisionKind, FindingType, LogAction
 from photoguard.workspace.folder import Workspace
 
 #: Scan records are committed at least this often (seconds) when nothing forces it sooner.
@@ -412,7 +412,7 @@ def _grouped(
                 FindingType.POSSIBLE_OPTED_OUT_FACE,
                 student_id=m.student_id,
                 distance=references.distance_to(hit.encoding, m.student_id),
-                box=(hit.box.left, hit.box.top, hit.box.width, hit.box.height),
+                box=hit.box.as_tuple(),
                 time_s=hit.time_s,
                 detail=f"{GROUP_REACHED}{via.rel}{when}{here}",
                 face=m.face.face,

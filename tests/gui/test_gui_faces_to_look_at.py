@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import replace
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -23,25 +22,14 @@ def unsure_school(tmp_path: Path, faces: Path) -> tuple[Path, Path]:
     folder flags within 0.20 and reviews within 0.40, so obama.jpg (0.22 from it) and
     obama2.jpg (0.38) are unsure faces of him, 0.35 apart: one person. A copy of obama.jpg
     named with his full name holds a full-name finding too."""
-    from faceworld import ROSTER_CSV, write_roster
 
-    from photoguard.references.enroll import enroll, plan_student
-    from photoguard.roster.importing import apply_import, preview_import
+    from faceworld import partial_face_school
+
     from photoguard.workspace.folder import open_workspace
     from photoguard.workspace.settings import save_settings
 
-    home = tmp_path / "home"
-    born = f"{date.today().year - 23}-01-15"
-    lines = ROSTER_CSV.replace("1001,Obama,Barry,,5,", "1001,Obama,Barry,,,").split("\r\n")
-    csv = "\r\n".join(
-        [lines[0] + ",Birth Date"]
-        + [line + (f",{born}" if line.startswith("1001,") else ",") for line in lines[1:] if line]
-    )
+    home = partial_face_school(tmp_path / "home", tmp_path / "r.csv")
     with open_workspace(home) as ws:
-        apply_import(
-            ws, preview_import(ws, write_roster(tmp_path / "r.csv", csv + "\r\n")), "office"
-        )
-        enroll(ws, plan_student(ws, "1001", [faces / "obama" / "obama_partial_face.jpg"]), "office")
         save_settings(home, replace(ws.settings, match_distance=0.20, review_distance=0.40))
     event = tmp_path / "spring fair"
     event.mkdir()
