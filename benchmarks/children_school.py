@@ -16,8 +16,9 @@ The real command line imports the roster, enrolls, and checks the event folder; 
 report is compared with who is really in each photo. Printed: opted-out appearances
 caught (flagged or review) and missed; files with no opted-out child that come out
 clear, review or flagged; files flagged for a child who is not in them; and the review's
-size in decisions (one per student and face group among the review findings, as the
-"Faces to look at" view would show them) per file checked.
+size in decisions (one per face group among the review findings, as the "Faces to look
+at" view shows them: one row per person, whichever students their faces may be) per file
+checked.
 
 These are old scanned prints of 41 people, not a district's students: the numbers say how
 the design behaves on children, not what a school will see.
@@ -174,7 +175,7 @@ def judge(school: School, report: dict[str, Any]) -> Outcome:
     appearances = caught_flag = caught_review = 0
     missed: list[str] = []
     without = without_clear = without_review = without_flagged = flagged_wrongly = 0
-    decisions: set[tuple[str, object]] = set()
+    decisions: set[object] = set()
     reached = 0
     for f in report["files"]:
         truth = school.events.get(Path(f["path"]).name, frozenset())
@@ -183,7 +184,7 @@ def judge(school: School, report: dict[str, Any]) -> Outcome:
         review_for = {x["student_id"] for x in faces if x["type"] == "possible_opted_out_face"}
         for x in faces:
             if x["type"] == "possible_opted_out_face":
-                decisions.add((x["student_id"], x.get("face_group", id(x))))
+                decisions.add(x.get("face_group", id(x)))
                 reached += "the same person as" in (x.get("detail") or "")
         for sid in truth & opted:
             appearances += 1
@@ -268,7 +269,7 @@ def print_outcome(school: School, o: Outcome, settings: dict[str, Any]) -> None:
     )
     print(f"| files flagged for a child not in them | {o.flagged_wrongly} |")
     print(
-        f"| review decisions (student x face group) | {o.review_decisions} "
+        f"| review decisions (face groups to look at) | {o.review_decisions} "
         f"({o.review_decisions / max(1, o.files):.2f} per file checked) |"
     )
     print(f"| review findings reached through a face group | {o.groups_reached} |")

@@ -62,7 +62,7 @@ def test_the_report_is_judged_against_who_is_in_each_photo() -> None:
     assert o.missed == ["event_003.jpg: 2003"]
     assert (o.without, o.without_clear, o.without_flagged) == (1, 0, 1)
     assert o.flagged_wrongly == 1
-    assert o.review_decisions == 2  # (2001, group 1) and (2003, group 3): one decision each
+    assert o.review_decisions == 2  # face groups 1 and 3: one decision each
     assert o.groups_reached == 1
 
 

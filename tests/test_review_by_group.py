@@ -232,3 +232,28 @@ def test_a_group_names_every_student_its_faces_may_be() -> None:
     assert group.files == {"/e/a.jpg": 1, "/e/b.jpg": 1}
     assert GroupToReview.from_json(group.as_json()) == group
     assert "also" not in GroupToReview(1, "A", {"/x": 1}).as_json()  # as before when alone
+
+
+def test_one_row_per_face_group_whichever_students_its_faces_came_nearest_to() -> None:
+    """A person looks at one person once: a group whose faces came nearest to different
+    students is one group to review, for the nearest of all, naming the others."""
+    from photoguard.scan.review import CheckGroups, groups_to_review
+    from photoguard.scan.verdict import Finding
+
+    unsure = "possible_opted_out_face"
+    files = [
+        ("/e/a.jpg", [Finding(unsure, student_id="A", distance=0.52, face_group=4)]),
+        ("/e/b.jpg", [Finding(unsure, student_id="B", distance=0.47, face_group=4)]),
+        ("/e/c.jpg", [Finding(unsure, student_id="A", distance=0.50, face_group=5)]),
+    ]
+    four, five = groups_to_review(files)
+    assert (four.group, four.students, four.files) == (
+        4,
+        ("B", "A"),
+        {"/e/a.jpg": 1, "/e/b.jpg": 1},
+    )
+    assert (five.group, five.students) == (5, ("A",))
+    checked = CheckGroups(9, (four, five))
+    assert checked.find(4) == checked.find(4, "A") == checked.find(4, "B") == four
+    with pytest.raises(UserError, match="no face group 5 to review that may be student B"):
+        checked.find(5, "B")

@@ -34,7 +34,8 @@ def register(sub: Any) -> None:
         help="decide a check's unsure faces by person: once for every file of a face group",
         description="List the face groups of the newest check (or --scan N) whose faces may be "
         "an opted-out student; with --group N and --is or --not, record that decision for every "
-        "file of the group: --is blocks them; --not approves (as an override, with the reason "
+        "file of the group: --is blocks them (name the student with --student when the group "
+        "may be several); --not approves (as an override, with the reason "
         "given) each file whose only findings are this group's unsure faces, and leaves the "
         "others for a decision of their own.",
     )
@@ -66,11 +67,15 @@ def _names(ctx: Context) -> dict[str, str]:
 def _describe(group: GroupToReview, names: dict[str, str]) -> str:
     faces = sum(group.files.values())
     files = ", ".join(display(p) for p in sorted(group.files))
-    who = " or ".join(f"{names.get(s, s)} ({s})" for s in group.students)
+    who = _who_with_ids(group, names)
     return (
         f"face group {group.group}: may be {who}, "
         f"{plural(faces, 'face')} in {plural(len(group.files), 'file')}: {files}"
     )
+
+
+def _who_with_ids(group: GroupToReview, names: dict[str, str]) -> str:
+    return " or ".join(f"{names.get(s, s)} ({s})" for s in group.students)
 
 
 def _who(group: GroupToReview, names: dict[str, str]) -> str:
@@ -104,6 +109,12 @@ def cmd_review(args: argparse.Namespace, ctx: Context) -> int:
     if args.not_student and not (args.reason and args.reason.strip()):
         raise UserError("--not approves files the check was unsure of: give your --reason")
     group = checked.find(args.group, args.student)
+    student = args.student or group.student_id
+    if args.is_student and args.student is None and len(group.students) > 1:
+        raise UserError(
+            f"face group {group.group} may be {_who_with_ids(group, names)}: "
+            "say which with --student ID"
+        )
     by = args.by or default_actor()
     done = decide_group(
         ctx.ws,
@@ -111,14 +122,12 @@ def cmd_review(args: argparse.Namespace, ctx: Context) -> int:
         group,
         is_student=args.is_student,
         by=by,
-        student_name=_who(group, names)
-        if args.not_student
-        else names.get(group.student_id, group.student_id),
+        student_name=_who(group, names) if args.not_student else names.get(student, student),
         reason=args.reason,
     )
     learned = None
     if args.add_reference:
-        learned = learn_from_group(ctx.ws, checked, group, by=by)
+        learned = learn_from_group(ctx.ws, checked, group, by=by, student_id=student)
     if args.json:
         print_json(
             [

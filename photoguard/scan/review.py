@@ -79,9 +79,12 @@ class GroupToReview:
 
 def groups_to_review(files: Sequence[tuple[str, Sequence[Any]]]) -> list[GroupToReview]:
     """The groups to review among a check's files: (stored path, findings) each. One per
-    group and student with at least one unsure face (review finding); in group order."""
-    found: dict[tuple[int, str], dict[str, int]] = {}
-    also: dict[tuple[int, str], dict[str, None]] = {}
+    face group with at least one unsure face (review finding), in group order: a person
+    looks at one person once, whichever students their faces may be. The group's student
+    is the one its faces came nearest to; ``also`` lists the others, nearest first."""
+    found: dict[int, dict[str, int]] = {}
+    nearest: dict[int, dict[str, float]] = {}
+    also: dict[int, dict[str, None]] = {}
     for path, findings in files:
         for f in findings:
             if (
@@ -89,15 +92,21 @@ def groups_to_review(files: Sequence[tuple[str, Sequence[Any]]]) -> list[GroupTo
                 and f.face_group is not None
                 and f.student_id is not None
             ):
-                key = (f.face_group, f.student_id)
-                per_file = found.setdefault(key, {})
+                per_file = found.setdefault(f.face_group, {})
                 per_file[path] = per_file.get(path, 0) + 1
+                near = nearest.setdefault(f.face_group, {})
+                d = f.distance if f.distance is not None else float("inf")
+                near[f.student_id] = min(d, near.get(f.student_id, float("inf")))
                 for other in f.also_students or ():
-                    also.setdefault(key, {})[other] = None
-    return [
-        GroupToReview(g, sid, files, tuple(also.get((g, sid), {})))
-        for (g, sid), files in sorted(found.items())
-    ]
+                    also.setdefault(f.face_group, {})[other] = None
+    out = []
+    for g, per_file in sorted(found.items()):
+        ranked = sorted(nearest[g].items(), key=lambda kv: (kv[1], kv[0]))
+        first = ranked[0][0]
+        others = [sid for sid, _d in ranked[1:]]
+        others += [sid for sid in also.get(g, {}) if sid != first and sid not in others]
+        out.append(GroupToReview(g, first, per_file, tuple(others)))
+    return out
 
 
 @dataclass(frozen=True)
@@ -107,19 +116,24 @@ class CheckGroups:
     #: The check was stopped before every file was in.
     cancelled: bool = False
 
-    def find(self, group: int, student_id: str | None) -> GroupToReview:
+    def find(self, group: int, student_id: str | None = None) -> GroupToReview:
+        """The face group to decide; with ``student_id``, only if its faces may be them."""
         matching = [
             g
             for g in self.groups
-            if g.group == group and (student_id is None or g.student_id == student_id)
+            if g.group == group and (student_id is None or student_id in g.students)
         ]
         if not matching:
             raise UserError(
                 f"check {self.scan_id} has no face group {group} to review"
-                + (f" for student {student_id}" if student_id else "")
+                + (f" that may be student {student_id}" if student_id else "")
                 + " ('photoguard review' lists them)"
             )
         if len(matching) > 1:
+            # A check recorded before groups were one row each lists a group per student.
+            exact = [g for g in matching if g.student_id == student_id]
+            if len(exact) == 1:
+                return exact[0]
             ids = ", ".join(g.student_id for g in matching)
             raise UserError(
                 f"face group {group} may be more than one student ({ids}): say which with --student"
@@ -214,6 +228,15 @@ def _newest_check(ws: Workspace, path: Path) -> tuple[ScannedFile | None, bodies
     return row, record.body_as(bodies.ScanFile) if record is not None else None
 
 
+def _of_group(finding: Mapping[str, Any], group: GroupToReview) -> bool:
+    """An unsure face of this group (a record from before faces carried their group
+    number: an unsure face of the group's nearest student)."""
+    number = finding.get("face_group")
+    if isinstance(number, int):
+        return number == group.group
+    return finding.get("student_id") == group.student_id
+
+
 def _box_of(finding: Mapping[str, Any]) -> tuple[int, int, int, int] | None:
     box = finding.get("box")
     if not isinstance(box, list) or len(box) != 4:
@@ -222,12 +245,22 @@ def _box_of(finding: Mapping[str, Any]) -> tuple[int, int, int, int] | None:
 
 
 def learn_from_group(
-    ws: Workspace, checked: CheckGroups, group: GroupToReview, *, by: str
+    ws: Workspace,
+    checked: CheckGroups,
+    group: GroupToReview,
+    *,
+    by: str,
+    student_id: str | None = None,
 ) -> Learned:
-    """Add the clearest face of a group a person confirmed as its student (the widest
-    among the photos that hold exactly one of the group's faces of them) as one more
-    reference of that student (references/learn.py). UserError says why not."""
+    """Add the clearest face of a group a person confirmed as a student (``student_id``,
+    one of those the group may be; the nearest if not said): the widest among the photos
+    that hold exactly one of the group's faces, as one more reference of that student
+    (references/learn.py). UserError says why not."""
     from photoguard.references.learn import add_confirmed_face
+
+    sid = student_id or group.student_id
+    if sid not in group.students:
+        raise UserError(f"face group {group.group} was not thought to be student {sid}")
 
     best: tuple[int, str, str, tuple[int, int, int, int]] | None = None
     for path, count in sorted(group.files.items()):
@@ -240,7 +273,7 @@ def learn_from_group(
             f
             for f in body.findings
             if f.get("type") == FindingType.POSSIBLE_OPTED_OUT_FACE
-            and f.get("student_id") == group.student_id
+            and _of_group(f, group)
             and _box_of(f) is not None
             and f.get("time_s") is None
             and not str(f.get("detail") or "").startswith("in the photo's")
@@ -256,7 +289,7 @@ def learn_from_group(
     _width, path, sha256, box = best
     return add_confirmed_face(
         ws,
-        student_id=group.student_id,
+        student_id=sid,
         path=Path(path),
         sha256=sha256,
         box=box,

@@ -121,3 +121,34 @@ def test_its_them_blocks_and_adds_a_face_as_a_reference_when_the_window_closes(
     assert "Added one of the faces of this check to Barry Obama's reference photos" in (
         check.message.text()
     )
+
+
+def test_a_row_that_may_be_several_students_lets_the_person_say_which(
+    qtbot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One row per person: when the faces may be Ana or Ben, "It's Ana" answers for the
+    nearest, and "It's one of the others…" asks which of the rest it is."""
+    from PySide6.QtWidgets import QInputDialog
+
+    from photoguard.scan.review import GroupToReview
+    from ui.dialogs.faces_to_look_at import GroupFaces, GroupRow
+
+    group = GroupToReview(4, "A", {"/e/a.jpg": 1, "/e/b.jpg": 1}, ("B", "C"))
+    row = GroupRow(GroupFaces(group, "Ana Diaz", (), ("Ben Ode", "Cy Park")), [])
+    qtbot.addWidget(row)
+    said: list[tuple[bool, str]] = []
+    row.answered.connect(lambda _w, is_student, sid: said.append((is_student, sid)))
+    assert row.title() == "May be Ana Diaz (or Ben Ode, Cy Park)? 2 faces in 2 photos"
+    assert row.yes.text() == "It's Ana" and row.no.text() == "None of them"
+    assert row.other is not None
+    asked: list[list[str]] = []
+
+    def choose(_parent, _title, _label, names, *_args):
+        asked.append(list(names))
+        return "Cy Park", True
+
+    monkeypatch.setattr(QInputDialog, "getItem", choose)
+    row.other.click()
+    row.yes.click()
+    assert asked == [["Ben Ode", "Cy Park"]]
+    assert said == [(True, "C"), (True, "A")]

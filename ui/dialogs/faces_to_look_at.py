@@ -81,9 +81,7 @@ def rows_of(report: ScanReport, checked: CheckGroups) -> list[GroupFaces]:
             for path in sorted(g.files)
             if (r := by_path.get(path)) is not None
             for f in r.findings
-            if f.type == FindingType.POSSIBLE_OPTED_OUT_FACE
-            and f.student_id == g.student_id
-            and f.face_group == g.group
+            if f.type == FindingType.POSSIBLE_OPTED_OUT_FACE and f.face_group == g.group
         )
         others = tuple(report.name(s) for s in g.also)
         rows.append(GroupFaces(g, report.name(g.student_id), faces, others))
@@ -129,7 +127,7 @@ def _pixmap_label(image: QImage, tip: str) -> QLabel:
 class GroupRow(QGroupBox):
     """One person: references | faces | the two answers."""
 
-    answered = Signal(object, bool)  # (row, is the student)
+    answered = Signal(object, bool, str)  # (row, is a student, which student: id or "")
 
     def __init__(
         self, row: GroupFaces, references: Sequence[bytes], others: Sequence[bytes] = ()
@@ -190,17 +188,31 @@ class GroupRow(QGroupBox):
             f"It is not {row.everyone}: approve the photos that hold nothing else"
         )
         self.no.setEnabled(False)  # until every face is shown
-        self.yes.clicked.connect(lambda: self.answered.emit(self, True))
-        self.no.clicked.connect(lambda: self.answered.emit(self, False))
+        self.yes.clicked.connect(lambda: self.answered.emit(self, True, row.group.student_id))
+        self.no.clicked.connect(lambda: self.answered.emit(self, False, ""))
+        #: "It's another of them": the faces are one of the other students they may be.
+        self.other: QPushButton | None = None
+        if row.others:
+            self.other = QPushButton("It's one of the others…")
+            self.other.setAccessibleName(
+                "It is another of the students these faces may be: choose who"
+            )
+            self.other.clicked.connect(self._choose_other)
         self.outcome = QLabel()
         self.outcome.setWordWrap(True)
-        self.learn = QCheckBox(f"and add a face as {first}'s reference")
+        self.learn = QCheckBox(
+            "and add a face as their reference"
+            if row.others
+            else f"and add a face as {first}'s reference"
+        )
         self.learn.setToolTip(
             "The clearest of these faces becomes one more reference photo, when this window "
             "closes (children change fast: this year's face is the best reference)"
         )
         self.learn.setChecked(True)
         answers.addWidget(self.yes)
+        if self.other is not None:
+            answers.addWidget(self.other)
         answers.addWidget(self.learn)
         answers.addWidget(self.no)
         answers.addWidget(self.outcome)
@@ -208,6 +220,16 @@ class GroupRow(QGroupBox):
         line.addLayout(answers)
         where = ", ".join(display(r.rel) for r, _f in row.faces[:6])
         self.setToolTip(f"May be {row.everyone}. In: {where}")
+
+    def _choose_other(self) -> None:
+        ids = self.row.group.also
+        names = [
+            f"{n} ({sid})" if self.row.others.count(n) > 1 else n
+            for n, sid in zip(self.row.others, ids, strict=True)
+        ]
+        name, ok = QInputDialog.getItem(self, "Who is it?", "These faces are:", names, 0, False)
+        if ok and name in names:
+            self.answered.emit(self, True, ids[names.index(name)])
 
     def show_faces(self, images: Sequence[QImage]) -> None:
         every = len(images) == len(self.row.faces)
@@ -234,6 +256,8 @@ class GroupRow(QGroupBox):
         self.outcome.setText(" ".join(parts))
         if decided:  # nothing recorded: the person may answer again
             self.yes.setEnabled(False)
+            if self.other is not None:
+                self.other.setEnabled(False)
             self.no.setEnabled(False)
             self.learn.setEnabled(False)
 
@@ -269,7 +293,8 @@ class FacesToLookAt(QDialog):
         inner = QWidget()
         column = QVBoxLayout(inner)
         self.row_widgets: list[GroupRow] = []
-        self._to_learn: list[GroupFaces] = []
+        #: Rows confirmed as a student (the row, the student's id and name).
+        self._to_learn: list[tuple[GroupFaces, str, str]] = []
         for row in self.rows:
             others = [
                 thumbs[0]
@@ -313,8 +338,9 @@ class FacesToLookAt(QDialog):
         )
         return text.strip() if ok else None
 
-    def _answer(self, widget: GroupRow, is_student: bool) -> None:
+    def _answer(self, widget: GroupRow, is_student: bool, student_id: str) -> None:
         row = widget.row
+        name = self.report.name(student_id) if is_student else row.everyone
         reason = None
         if not is_student:
             reason = self.ask_reason(row)
@@ -333,7 +359,7 @@ class FacesToLookAt(QDialog):
                 row.group,
                 is_student=is_student,
                 by=self.session.user_name,
-                student_name=row.name if is_student else row.everyone,
+                student_name=name,
                 reason=reason,
             )
         except (UserError, OSError) as exc:
@@ -343,7 +369,7 @@ class FacesToLookAt(QDialog):
         if is_student and widget.learn.isChecked():
             # Added when the window closes: a new reference changes what the check looked
             # for, and the other answers of this check must be recorded first.
-            self._to_learn.append(row)
+            self._to_learn.append((row, student_id, name))
         self.session.notify_log()
         self.decided.emit()
 
@@ -351,17 +377,21 @@ class FacesToLookAt(QDialog):
         """Closing: the confirmed faces become references now."""
         said: list[str] = []
         rows, self._to_learn = self._to_learn, []
-        for row in rows:
+        for row, student_id, name in rows:
             try:
                 learn_from_group(
-                    self.session.ws, self.checked, row.group, by=self.session.user_name
+                    self.session.ws,
+                    self.checked,
+                    row.group,
+                    by=self.session.user_name,
+                    student_id=student_id,
                 )
                 said.append(
-                    f"Added one of the faces of this check to {row.name}'s reference photos: "
+                    f"Added one of the faces of this check to {name}'s reference photos: "
                     "check the folder again to use it."
                 )
             except (UserError, OSError) as exc:
-                said.append(f"No face was added to {row.name}'s references: {exc}.")
+                said.append(f"No face was added to {name}'s references: {exc}.")
         if said:
             self.session.notify_references()
             self.learned.emit(said)
