@@ -31,6 +31,9 @@ class FindingType(StrEnum):
     FACE_NOT_MATCHED = "face_not_matched"
     FULL_NAME = "full_name"
     ERROR = "error"
+    #: A face a person already said is none of the students it may be (scan/answers.py):
+    #: told, never a reason to stop the file.
+    ANSWERED_FACE = "answered_face"
 
 
 class DecisionKind(StrEnum):

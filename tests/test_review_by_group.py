@@ -7,10 +7,13 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import jsonschema
 import pytest
 from conftest import FACES
 
 from photoguard.errors import UserError
+from photoguard.scan.report import FileResult
+from photoguard.scan.report_schema import FINDING
 
 pytestmark = pytest.mark.faces
 
@@ -141,6 +144,7 @@ def test_the_command_lists_decides_and_refuses_without_a_reason(
     lines = capsys.readouterr().out.splitlines()
     assert sum(line.startswith("override") for line in lines) == 2
     assert any(line.startswith("left") and "Barry Obama at the fair" in line for line in lines)
+    assert "Your answer is kept for 3 faces for 30 days" in "\n".join(lines)
 
 
 def test_a_check_with_nothing_unsure_has_no_group_and_says_so(
@@ -257,3 +261,91 @@ def test_one_row_per_face_group_whichever_students_its_faces_came_nearest_to() -
     assert checked.find(4) == checked.find(4, "A") == checked.find(4, "B") == four
     with pytest.raises(UserError, match="no face group 5 to review that may be student B"):
         checked.find(5, "B")
+
+
+def _check_again(home: Path, event: Path, flag: float = 0.20) -> dict[str, FileResult]:
+    from photoguard.scan.run import ScanFinished, ScanOptions, scan
+    from photoguard.workspace.folder import open_workspace
+    from photoguard.workspace.settings import with_overrides
+
+    with open_workspace(home) as ws:
+        again = ws.with_settings(
+            with_overrides(ws.settings, match_distance=flag, review_distance=0.40)
+        )
+        events = list(scan(again, [event], ScanOptions(processes=1)))
+    report = next(e.report for e in events if isinstance(e, ScanFinished))
+    return {r.rel: r for r in report.files}
+
+
+def test_not_the_student_is_remembered_for_those_faces_while_the_cache_keeps_them(
+    checked_home: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """ "Not Barry" for the group: checking the same photos again does not ask about
+    those faces again (they are told as answered, and the photos holding nothing else
+    are clear), until the cache is cleared; the answer is kept sealed, never in the
+    clear, and a face the check is now sure of is flagged whatever was answered."""
+    from photoguard.cli.main import main
+    from photoguard.scan.cache import CACHE_FILE
+    from photoguard.scan.review import check_groups, decide_group
+    from photoguard.workspace.folder import open_workspace
+
+    home, event = _copy(checked_home, tmp_path)
+    with open_workspace(home) as ws:
+        checked = check_groups(ws)
+        (group,) = checked.groups
+        decide_group(
+            ws, checked, group, is_student=False, by="Ms Rivera", student_name="Barry Obama",
+            reason="I teach him; that is his cousin",
+        )  # fmt: skip
+    kept = (home / CACHE_FILE).read_bytes()
+    assert b"Rivera" not in kept and b"1001" not in kept  # sealed
+
+    files = _check_again(home, event)
+    for name in ("a_stage.jpg", "b_later.jpg"):
+        result = files[name]
+        assert result.verdict == "clear", name
+        (face,) = result.findings
+        assert face.type == "answered_face" and face.student_id == "1001"
+        jsonschema.validate(face.as_json(), FINDING)  # the report's form of it
+        said = face.detail or ""
+        assert said.startswith("Ms Rivera said on ")
+        assert "that this face is not Barry Obama (face group" in said
+    named = files["Barry Obama at the fair.jpg"]
+    assert named.verdict == "flagged"
+    assert {f.type for f in named.findings} == {"full_name", "answered_face"}
+    assert files["d_other.jpg"].verdict == "clear"
+    with open_workspace(home) as ws:
+        assert check_groups(ws).groups == ()  # nothing to ask again
+
+    # Sure of obama.jpg's face (0.22 within 0.30): flagged, the answer notwithstanding;
+    # obama2.jpg's face is the same person (0.35 apart): review again, through the group.
+    files = _check_again(home, event, flag=0.30)
+    assert files["a_stage.jpg"].verdict == "flagged"
+    later = files["b_later.jpg"]
+    assert later.verdict == "review"
+    assert "possible_opted_out_face" in {f.type for f in later.findings}
+
+    # The cache cleared, the answers go with it: asked again.
+    assert main(["--home", str(home), "cache", "clear"]) == 0
+    capsys.readouterr()
+    files = _check_again(home, event)
+    assert files["a_stage.jpg"].verdict == "review"
+
+
+def test_an_answer_speaks_only_for_the_face_and_the_students_it_was_given_for() -> None:
+    from photoguard.scan.answers import NotTheStudents
+    from photoguard.scan.verdict import Finding
+
+    answer = NotTheStudents(("A", "B"), (100, 100, 80, 80), None, 3, 2, "Ms Rivera", "2026-12-04")
+    assert NotTheStudents.from_json(answer.as_json()) == answer
+    unsure = Finding("possible_opted_out_face", student_id="A", box=(104, 98, 80, 82))
+    assert answer.covers(unsure)
+    assert answer.covers(Finding(**{**unsure.__dict__, "also_students": ("B",)}))
+    # A student it was not said for (newly opted out, say): asked again.
+    assert not answer.covers(Finding(**{**unsure.__dict__, "also_students": ("C",)}))
+    assert not answer.covers(Finding(**{**unsure.__dict__, "student_id": "C"}))
+    # Another face, a sure face, a face at a time in a video: not this answer's.
+    assert not answer.covers(Finding(**{**unsure.__dict__, "box": (300, 100, 80, 80)}))
+    assert not answer.covers(Finding(**{**unsure.__dict__, "type": "opted_out_face"}))
+    assert not answer.covers(Finding(**{**unsure.__dict__, "time_s": 1.5}))
+    assert NotTheStudents.from_json({**answer.as_json(), "box": [1, 2]}) is None

@@ -30,6 +30,7 @@ FINDING_LINES: Mapping[str, str] = {
     ),
     FindingType.FULL_NAME: "Full name of {who} in {field}",
     FindingType.ERROR: "Not fully checked: {where}{detail}",
+    FindingType.ANSWERED_FACE: "A face{when} a person already said is not {who}: not asked again",
 }
 #: A group of findings (one kind, one student) in the short line of :func:`summary`.
 SUMMARY_WORDS: Mapping[str, str] = {
@@ -38,6 +39,7 @@ SUMMARY_WORDS: Mapping[str, str] = {
     FindingType.FULL_NAME: "full name of {who}",
     FindingType.FACE_NOT_MATCHED: "{count} face(s) to look at",
     FindingType.ERROR: "not fully checked",
+    FindingType.ANSWERED_FACE: "not {who} (answered before)",
 }
 
 

@@ -34,6 +34,9 @@ FINDING_LABELS: Mapping[str, str] = {
     FindingType.FULL_NAME: "a student's full name in a caption or file name",
     FindingType.ERROR: "a part that could not be checked",
     FindingType.FACE_NOT_MATCHED: "faces not matching any opted-out student",
+    FindingType.ANSWERED_FACE: (
+        "a face a person had already said is not the students it looked like"
+    ),
 }
 VERDICT_LABELS: Mapping[str, str] = {
     VerdictKind.CLEAR: "clear",

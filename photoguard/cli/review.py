@@ -136,6 +136,7 @@ def cmd_review(args: argparse.Namespace, ctx: Context) -> int:
                     "decision": d.result.decision if d.result else None,
                     "record_seq": d.result.record_seq if d.result else None,
                     "left": d.left,
+                    "faces_answered": d.faces_answered,
                 }
                 for d in done
             ]
@@ -146,6 +147,13 @@ def cmd_review(args: argparse.Namespace, ctx: Context) -> int:
                 print(f"{d.result.decision:<9} {display(d.path)}  (log #{d.result.record_seq})")
             else:
                 print(f"{'left':<9} {display(d.path)}: {d.left}")
+        kept = sum(d.faces_answered for d in done)
+        if kept:
+            print(
+                f"Your answer is kept for {plural(kept, 'face')} for "
+                f"{ctx.ws.settings.cache_days} days: checking the same photos again will not "
+                "ask about them."
+            )
         if learned is not None:
             print(
                 f"Added one more reference of {learned.student_id} ({learned.source}; log "

@@ -10,7 +10,9 @@ sealed with AES-GCM under a cache key kept with the other keys (never in the
 cache file), lives in the data folder
 (always on this machine, also in district mode), and entries older than
 ``settings.cache_days`` (30) are deleted. ``photoguard cache clear`` deletes the
-file and its key.
+file and its key. The same file keeps, sealed the same way and for as long, what people
+answered about faces ("not Ana": answers.py), so that an answer lasts as long as the
+faces it is about.
 """
 
 from __future__ import annotations
@@ -151,6 +153,13 @@ class ScanCache:
             "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, created REAL NOT NULL, "
             "sealed BLOB NOT NULL)"
         )
+        # What people answered about a file's faces (answers.py), sealed the same way and
+        # kept no longer than the faces: one row per answer, by the file's SHA-256.
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS answers (sha256 TEXT NOT NULL, created REAL NOT NULL, "
+            "sealed BLOB NOT NULL)"
+        )
+        self._db.execute("CREATE INDEX IF NOT EXISTS answers_by_file ON answers (sha256)")
         self.hits = 0
         self.misses = 0
         self.expire()
@@ -161,15 +170,48 @@ class ScanCache:
             if key is None:
                 key = AESGCM.generate_key(bit_length=256)
                 self._store.put(CACHE_KEY_ID, key)
-                self._db.execute("DELETE FROM entries")  # sealed under a key that is gone
+                # Sealed under a key that is gone.
+                self._db.execute("DELETE FROM entries")
+                self._db.execute("DELETE FROM answers")
             self._key = key
         return AESGCM(self._key)
 
     def expire(self) -> int:
-        cur = self._db.execute(
-            "DELETE FROM entries WHERE created < ?", (time.time() - self.max_age_s,)
-        )
+        oldest = time.time() - self.max_age_s
+        self._db.execute("DELETE FROM answers WHERE created < ?", (oldest,))
+        cur = self._db.execute("DELETE FROM entries WHERE created < ?", (oldest,))
         return cur.rowcount
+
+    def put_answer(self, sha256: str, answer: dict[str, Any]) -> None:
+        """Keep one answer a person gave about a face of the file with these bytes."""
+        nonce = secrets.token_bytes(_NONCE)
+        data = json.dumps(answer, sort_keys=True).encode()
+        sealed = nonce + self._cipher().encrypt(nonce, data, _answer_aad(sha256))
+        self._db.execute(
+            "INSERT INTO answers (sha256, created, sealed) VALUES (?, ?, ?)",
+            (sha256, time.time(), sealed),
+        )
+
+    def answers(self, sha256: str) -> list[dict[str, Any]]:
+        """The answers kept about the file with these bytes, oldest first (a damaged one
+        is dropped: the face is then asked about again)."""
+        rows = self._db.execute(
+            "SELECT created, sealed FROM answers WHERE sha256 = ? ORDER BY rowid", (sha256,)
+        ).fetchall()
+        out = []
+        oldest = time.time() - self.max_age_s
+        for created, sealed in rows:
+            if created < oldest:
+                continue
+            data = bytes(sealed)
+            try:
+                plain = self._cipher().decrypt(data[:_NONCE], data[_NONCE:], _answer_aad(sha256))
+                answer = json.loads(plain)
+            except (*_DAMAGED, json.JSONDecodeError, UnicodeDecodeError):
+                continue
+            if isinstance(answer, dict):
+                out.append(answer)
+        return out
 
     def get(self, key: str) -> FileAnalysis | None:
         row = self._db.execute(
@@ -206,6 +248,10 @@ class ScanCache:
 
 #: What opening a damaged or foreign entry raises (it is then treated as absent).
 _DAMAGED = (InvalidTag, ValueError, KeyError, TypeError, IndexError, AttributeError)
+
+
+def _answer_aad(sha256: str) -> bytes:
+    return f"answer:{sha256}".encode()
 
 
 def _unseal(cipher: AESGCM, entry: str, sealed: bytes) -> FileAnalysis:

@@ -298,6 +298,7 @@ FINDING_WORDS: Mapping[str, str] = {
     FindingType.FULL_NAME: "full name of {name} in {fields}",
     FindingType.FACE_NOT_MATCHED: "{count} face(s) to look at{when}",
     FindingType.ERROR: "{where}{detail}",
+    FindingType.ANSWERED_FACE: "not {name}, as a person said before{when}",
 }
 
 

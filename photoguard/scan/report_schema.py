@@ -32,6 +32,7 @@ FINDING: dict[str, Any] = {
                 FindingType.FACE_NOT_MATCHED,
                 FindingType.FULL_NAME,
                 FindingType.ERROR,
+                FindingType.ANSWERED_FACE,
             ]
         },
         "student_id": {"type": "string"},

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from photoguard import audit
 from photoguard.audit import bodies
 from photoguard.errors import UserError
+from photoguard.files.clock import utcnow
 from photoguard.files.pathtext import stored
 from photoguard.scan.decisions import DecisionResult, decide, scanned
 from photoguard.scan.groups import reached_by_group
@@ -174,6 +175,9 @@ class GroupDecision:
     result: DecisionResult | None
     #: Why it was left (None when decided).
     left: str | None = None
+    #: Faces of the group in this file whose "not" answer is kept (answers.py): a later
+    #: check of the same bytes does not ask about them again.
+    faces_answered: int = 0
 
 
 def decide_group(
@@ -203,18 +207,68 @@ def decide_group(
         f"({by} looked)"
     )
     why = f"{said}; {reason}" if reason else said
+    # Kept first: the answer holds for the faces whichever of their files take it.
+    answered = {} if is_student else _remember_not(ws, checked, group, by)
     out: list[GroupDecision] = []
     for path, count in sorted(group.files.items()):
         left = _why_left(ws, checked.scan_id, path, group, count, is_student)
+        kept = answered.get(path, 0)
         if left is not None:
-            out.append(GroupDecision(path, None, left))
+            out.append(GroupDecision(path, None, left, kept))
             continue
         kind = DecisionKind.BLOCK if is_student else DecisionKind.OVERRIDE
         try:
-            out.append(GroupDecision(path, decide(ws, Path(path), kind, by, why)))
+            out.append(GroupDecision(path, decide(ws, Path(path), kind, by, why), None, kept))
         except UserError as exc:
-            out.append(GroupDecision(path, None, str(exc)))
+            out.append(GroupDecision(path, None, str(exc), kept))
     return out
+
+
+def _remember_not(
+    ws: Workspace, checked: CheckGroups, group: GroupToReview, by: str
+) -> dict[str, int]:
+    """Keep the person's "none of them" for each of the group's faces in files whose
+    newest check is this one (answers.py), so that a later check of the same bytes does
+    not ask again. Returns how many faces it was kept for, by file."""
+    from photoguard.scan.answers import NotTheStudents
+    from photoguard.scan.cache import ScanCache
+
+    at = utcnow()
+    kept: list[tuple[str, str, NotTheStudents]] = []
+    for path in sorted(group.files):
+        row, body = _newest_check(ws, Path(path))
+        if row is None or row.scan_id != checked.scan_id or body is None or not body.sha256:
+            continue
+        for f in body.findings:
+            box = _box_of(f)
+            t = f.get("time_s")
+            if (
+                f.get("type") == FindingType.POSSIBLE_OPTED_OUT_FACE
+                and _of_group(f, group)
+                and box is not None
+                and not reached_by_group(f)
+            ):
+                answer = NotTheStudents(
+                    group.students,
+                    box,
+                    float(t) if isinstance(t, int | float) else None,
+                    checked.scan_id,
+                    group.group,
+                    by,
+                    at,
+                )
+                kept.append((path, body.sha256, answer))
+    if not kept:
+        return {}
+    counts: dict[str, int] = {}
+    cache = ScanCache(ws.home, ws.settings.cache_days)
+    try:
+        for path, sha256, answer in kept:
+            cache.put_answer(sha256, answer.as_json())
+            counts[path] = counts.get(path, 0) + 1
+    finally:
+        cache.close()
+    return counts
 
 
 def _newest_check(ws: Workspace, path: Path) -> tuple[ScannedFile | None, bodies.ScanFile | None]:
@@ -352,9 +406,11 @@ def _why_left(
     if body is None or stored(Path(path)) != body.path:
         return "its check's record could not be read"
     denied = set(group.students)
+    # Faces already answered (answers.py) were told, not found: they stop nothing.
+    findings = [f for f in body.findings if f.get("type") != FindingType.ANSWERED_FACE]
     others = [
         f
-        for f in body.findings
+        for f in findings
         if not (
             f.get("type") == FindingType.POSSIBLE_OPTED_OUT_FACE
             and f.get("student_id") in denied
@@ -363,14 +419,14 @@ def _why_left(
     ]
     if others:
         return "it holds other findings: decide it on its own"
-    if any(reached_by_group(f) for f in body.findings):
+    if any(reached_by_group(f) for f in findings):
         # Its face is the same person as a face flagged as this student elsewhere in the
         # check, which this answer was not given on: a person looks at the file itself.
         return (
             "a face in it is the same person as a face matched to this student elsewhere "
             "in the check: decide it on its own"
         )
-    unsure = len(body.findings)
+    unsure = len(findings)
     if unsure != count:
         return (
             f"it holds {unsure} unsure face(s), {count} of them in this group: decide it on its own"

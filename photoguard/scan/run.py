@@ -44,6 +44,7 @@ from photoguard.roster.model import Student
 from photoguard.roster.names import NameIndex
 from photoguard.scan import stored as scan_store
 from photoguard.scan.analysis import AnalysisOptions, FileAnalysis, merge_parts
+from photoguard.scan.answers import answered, from_kept
 from photoguard.scan.cache import ScanCache, cache_key
 from photoguard.scan.failure import WorkerFailure
 from photoguard.scan.groups import GROUP_REACHED, CheckedFace, face_groups, reached_by_flags
@@ -177,6 +178,7 @@ def scan(
     stale = tuple(e.student for e in enrolled if e.references and e.stale)
     names = NameIndex(students)
     by_id = {s.student_id: s for s in students}
+    student_names = {s.student_id: s.display_name for s in students}
 
     found: list[Found] = []
     skipped: list[Skipped] = []
@@ -237,6 +239,10 @@ def scan(
         item = found[i]
         captions = _captions(item, analysis)
         assessment = assess(analysis, captions, references, names)
+        if cache is not None and sha256 and isinstance(analysis, FileAnalysis):
+            # Faces a person already said are not the students they look like.
+            kept = from_kept(cache.answers(sha256))
+            assessment = answered(assessment, kept, student_names)
         result = FileResult(
             path=item.path,
             rel=item.rel,
@@ -396,6 +402,8 @@ def _grouped(
         for f in r.findings:
             if f.face is None or f.student_id is None:
                 continue
+            if f.type == FindingType.ANSWERED_FACE:
+                continue  # a person's "not" does not outweigh a flag of the same person
             already.setdefault((i, f.face), set()).add(f.student_id)
             if f.type == FindingType.OPTED_OUT_FACE:
                 flagged.setdefault((i, f.face), set()).add(f.student_id)

@@ -8,7 +8,8 @@
 * ``review``: no hard match, but a face between a student's flag and review
   distances (or, in faces-off mode, any face at all): a person must look;
 * ``clear``: every picture and every caption was read, and every face found is
-  far from every enrolled opted-out student.
+  far from every enrolled opted-out student, or one a person already said is none of
+  the students it looked like (an ``answered_face``: scan/answers.py).
 
 A file with a definite finding and an unreadable part is ``flagged`` (its error
 finding is listed too): the definite finding is what a person must act on.
@@ -263,6 +264,12 @@ def _main_reason(verdict: Verdict, findings: list[Finding], faces: int) -> str:
         if count.get(POSSIBLE_OPTED_OUT_FACE):
             return f"{count[POSSIBLE_OPTED_OUT_FACE]} face(s) look like opted-out students"
         return f"{count.get(UNMATCHED_FACE, 0)} face(s) found; faces are not matched in this mode"
+    answered = count.get(FindingType.ANSWERED_FACE, 0)
+    if answered:
+        return (
+            f"{faces} face(s); {answered} of them a person already said are not the "
+            "students they looked like"
+        )
     return f"{faces} face(s), none near an opted-out student" if faces else "no faces found"
 
 

@@ -78,7 +78,7 @@ def test_one_answer_decides_every_photo_of_the_person(
     row.no.click()
     assert row.outcome.text() == (
         "Approved 2 photos. Left Barry Obama at the fair.jpg: it holds other findings: "
-        "decide it on its own."
+        "decide it on its own. A check of the same photos will not ask about these faces again."
     )
     assert not row.yes.isEnabled() and not row.no.isEnabled()
     for name in ("a_stage.jpg", "b_later.jpg"):

@@ -253,6 +253,8 @@ class GroupRow(QGroupBox):
         parts = [f"{said} {len(decided)} photo{'s' * (len(decided) != 1)}."]
         for d in left:
             parts.append(f"Left {display(d.path.rsplit('/', 1)[-1])}: {d.left}.")
+        if sum(d.faces_answered for d in done):
+            parts.append("A check of the same photos will not ask about these faces again.")
         self.outcome.setText(" ".join(parts))
         if decided:  # nothing recorded: the person may answer again
             self.yes.setEnabled(False)

@@ -31,7 +31,7 @@ from photoguard.files.pathtext import display
 from photoguard.media.preview import LARGE_PX, Picture
 from photoguard.scan.report import FileResult
 from photoguard.scan.verdict import FULL_NAME, OPTED_OUT_FACE, POSSIBLE_OPTED_OUT_FACE, Finding
-from photoguard.vocab import DecisionKind, VerdictKind
+from photoguard.vocab import DecisionKind, FindingType, VerdictKind
 from ui import findings as words
 from ui.images import load_picture
 from ui.models.results import DECISION_LABELS
@@ -72,6 +72,8 @@ def face_boxes(result: FileResult, names: Mapping[str, str], time_s: float | Non
             out.append(FaceBox(f.box, VerdictKind.FLAGGED, f"{who}{dist}"))
         elif f.type == POSSIBLE_OPTED_OUT_FACE:
             out.append(FaceBox(f.box, VerdictKind.REVIEW, f"Maybe {who}{dist}"))
+        elif f.type == FindingType.ANSWERED_FACE:
+            out.append(FaceBox(f.box, VerdictKind.CLEAR, f"Not {who} (answered)"))
         else:
             out.append(FaceBox(f.box, VerdictKind.REVIEW, "Face to look at"))
     return out
