@@ -35,7 +35,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +69,9 @@ class School:
     students: tuple[Student, ...]
     #: event file name -> the students (ids) in it
     events: dict[str, frozenset[str]]
+    #: group photo name -> its students (ids) in tile order: tile k's top-left corner is
+    #: ((k % 2) * TILE[0], (k // 2) * TILE[1]), so a face's box tells whose it is.
+    tiles: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def _photos() -> dict[str, list[tuple[int, Path]]]:
@@ -102,6 +105,7 @@ def build(folder: Path) -> School:
     event = folder / "event"
     event.mkdir(parents=True)
     events: dict[str, frozenset[str]] = {}
+    tiles: dict[str, tuple[str, ...]] = {}
     n = 0
     for sid, paths in singles.items():
         for path in paths:
@@ -127,7 +131,8 @@ def build(folder: Path) -> School:
         name = f"group_{g + 1:02d}.jpg"
         canvas.save(event / name, quality=92)
         events[name] = frozenset(c[0] for c in chosen)
-    return School(tuple(students), events)
+        tiles[name] = tuple(c[0] for c in chosen)
+    return School(tuple(students), events, tiles)
 
 
 def _grade(age: int) -> str:
@@ -218,37 +223,58 @@ def judge(school: School, report: dict[str, Any]) -> Outcome:
     )
 
 
+#: The environment the command line runs in: keys in a file, no keyring needed.
+ENV = {"PHOTOGUARD_KEY_STORE": "file"}
+
+
+def enrolled(base: Path) -> tuple[School, Path]:
+    """The school built in ``base``, its roster imported and its opted-out students'
+    picture-day photos enrolled by the real command line, in the data folder returned
+    (``base``/home). The event photos are in ``base``/event."""
+    school = build(base)
+    env = {**os.environ, **ENV}
+    home = base / "home"
+    roster = base / "roster.csv"
+    roster.write_text(roster_csv(school), encoding="utf-8")
+    done = _run("--home", str(home), "roster", "import", str(roster), env=env)
+    if done.returncode:
+        raise SystemExit(f"roster import failed: {done.stderr.strip()}")
+    refs = base / "picture-day"
+    refs.mkdir()
+    for s in school.students:
+        if s.opted_out:
+            (refs / f"{s.sid}.jpg").write_bytes(s.picture_day.read_bytes())
+    done = _run("--home", str(home), "enroll", str(refs), env=env)
+    if done.returncode:
+        raise SystemExit(f"enrollment failed: {done.stdout.strip()} {done.stderr.strip()}")
+    return school, home
+
+
+def checked(base: Path, home: Path, scan_args: Sequence[str] = ()) -> dict[str, Any]:
+    """The report of the real command line's check of ``base``/event with ``home``."""
+    out = base / "report.json"
+    out.unlink(missing_ok=True)
+    done = _run(
+        "--home",
+        str(home),
+        "scan",
+        str(base / "event"),
+        "--json",
+        str(out),
+        *scan_args,
+        env={**os.environ, **ENV},
+    )
+    if not out.exists():
+        raise SystemExit(f"the check wrote no report: {done.stderr.strip()}")
+    report: dict[str, Any] = json.loads(out.read_text())
+    return report
+
+
 def measure(scan_args: Sequence[str] = ()) -> tuple[School, Outcome, dict[str, Any]]:
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
-        school = build(base)
-        env = {**os.environ, "PHOTOGUARD_KEY_STORE": "file"}
-        home = base / "home"
-        roster = base / "roster.csv"
-        roster.write_text(roster_csv(school), encoding="utf-8")
-        done = _run("--home", str(home), "roster", "import", str(roster), env=env)
-        if done.returncode:
-            raise SystemExit(f"roster import failed: {done.stderr.strip()}")
-        refs = base / "picture-day"
-        refs.mkdir()
-        for s in school.students:
-            if s.opted_out:
-                (refs / f"{s.sid}.jpg").write_bytes(s.picture_day.read_bytes())
-        done = _run("--home", str(home), "enroll", str(refs), env=env)
-        if done.returncode:
-            raise SystemExit(f"enrollment failed: {done.stdout.strip()} {done.stderr.strip()}")
-        out = base / "report.json"
-        _run(
-            "--home",
-            str(home),
-            "scan",
-            str(base / "event"),
-            "--json",
-            str(out),
-            *scan_args,
-            env=env,
-        )
-        report = json.loads(out.read_text())
+        school, home = enrolled(base)
+        report = checked(base, home, scan_args)
     return school, judge(school, report), report["settings"]
 
 
