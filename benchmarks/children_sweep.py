@@ -35,9 +35,9 @@ children_school's ``judge``):
   "lenient" column counts it as caught);
 * a file is **wrongly flagged** when a student it is flagged for is not in it;
 * **decisions** are counted two ways: (a) distinct (face group, student) pairs among the
-  review findings, as the "Faces to look at" view lists them and children_school counts
-  them; (b) distinct face groups with any review finding (one row per group, a lower
-  bound on (a)).
+  review findings (how "Faces to look at" listed them until it showed one row per
+  person); (b) distinct face groups with any review finding, one row per group, as the
+  view lists them now and children_school counts them (never more than (a)).
 
 The search is exhaustive over the grids, made small by two facts. Within one band every
 student has the same distances, so for each face only the nearest student of each band
@@ -725,7 +725,8 @@ def report(result: Sweep, school_counts: dict[str, Any] | None) -> dict[str, Any
         same = (
             len(school_counts["missed"]) == today.missed
             and school_counts["flagged_wrongly"] == today.flagged_wrongly
-            and school_counts["review_decisions"] == today.decisions
+            # children_school counts rows of "Faces to look at": face groups, (b).
+            and school_counts["review_decisions"] == today.decision_groups
         )
         print(
             f"\nchildren_school (the real check) at today's distances: "
