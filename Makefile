@@ -91,6 +91,7 @@ bench-accuracy: $(VENV)/.installed-test
 	@mkdir -p bench-out
 	$(BIN)/python -m benchmarks.accuracy --json bench-out/accuracy.json $(BENCH_ARGS)
 	$(BIN)/python -m benchmarks.children_school --json bench-out/children-school.json
+	$(BIN)/python -m benchmarks.children_sweep --json bench-out/children-sweep.json
 
 gui-screenshots: $(VENV)/.installed-test
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m ui.screenshots docs/screenshots
