@@ -62,6 +62,9 @@ class LogAction(StrEnum):
     #: ``scan --approve`` records a file it must not approve (review, error) as pending.
     DECISION_PENDING = "decision.pending"
     SAFECOPY = "safecopy"
+    #: An approval that no longer holds: a re-check against a newer roster or newer
+    #: reference faces found a student in the file it was not checked for (recheck.py).
+    APPROVAL_WITHDRAWN = "approval.withdrawn"
 
 
 #: The prefix of the decision actions (``decision.approve`` ...).

@@ -311,6 +311,27 @@ class SafeCopy(Body):
     audio_kept: bool | None = _key("bool?", written="if_not_none")
 
 
+@dataclass(frozen=True, kw_only=True)
+class ApprovalWithdrawn(Body):
+    """``approval.withdrawn``: an approval that no longer holds, and why."""
+
+    actions: ClassVar[tuple[LogAction, ...]] = (LogAction.APPROVAL_WITHDRAWN,)
+    path: str | None = _key("str")
+    sha256: str | None = _key("str")
+    #: The decision record withdrawn (its seq and hash), what it was, when and by whom.
+    withdraws: int | None = _key("int")
+    withdraws_hash: str | None = _key("str")
+    decision: str | None = _key("str")
+    approved_at: str | None = _key("str")
+    approved_by: str | None = _key("str")
+    #: The students the re-check found that the approved check had not, and why each.
+    students: tuple[str, ...] = _key("strs")
+    because: tuple[str, ...] = _key("strs")
+    #: The roster in force at the re-check, and where its faces came from.
+    roster_version: str | None = _key("str")
+    source: str | None = _key("str")
+
+
 @dataclass(frozen=True)
 class Unreadable:
     """A body that was not a JSON object (damaged): its stored text."""
@@ -337,6 +358,7 @@ LogBody = (
     | ScanFinish
     | Decision
     | SafeCopy
+    | ApprovalWithdrawn
     | Unreadable
     | Unknown
 )
@@ -355,6 +377,7 @@ BODY_CLASSES: Mapping[LogAction, type[Body]] = {
         ScanFinish,
         Decision,
         SafeCopy,
+        ApprovalWithdrawn,
     )
     for action in cls.actions
 }

@@ -57,6 +57,10 @@ def cmd_enroll(args: argparse.Namespace, ctx: Context) -> int:
     if sys.stderr.isatty():
         print(file=sys.stderr)
     _print_result(result)
+    if sum(result.added.values()):
+        from photoguard.cli.recheck import after_change
+
+        after_change(ws, args.by or default_actor())
     return 0
 
 

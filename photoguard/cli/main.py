@@ -101,6 +101,7 @@ def _command_modules(*first: Any) -> list[Any]:
         "log",
         "decide",
         "review",
+        "recheck",
         "privacy",
         "safecopy",
         "db",

@@ -131,6 +131,9 @@ def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
             f"{plural(len(gaps), 'opted-out student')} {'has' if len(gaps) == 1 else 'have'} "
             "no reference face and cannot be recognised yet: add them with 'photoguard enroll'."
         )
+    from photoguard.cli.recheck import after_change
+
+    after_change(ws, args.by or default_actor())
     return 0
 
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from photoguard import audit
@@ -76,10 +76,13 @@ class DecisionResult:
     scanned_at: str
     roster_version: str | None
     reason: str | None
+    #: An approval a re-check withdrew (scan/recheck.py): when, and why, in words. It
+    #: lets nothing through until a person decides anew.
+    withdrawn: str | None = None
 
     @property
     def lets_through(self) -> bool:
-        return self.decision in PERMISSIVE
+        return self.decision in PERMISSIVE and self.withdrawn is None
 
 
 @dataclass(frozen=True)
@@ -332,12 +335,15 @@ def standing_decisions(
         except LogMismatch:
             roster = "?"  # no approval stands while the roster does not match the log
         newest_face = last_enrolled(tx, ws.school)
+        withdrawn = withdrawn_decisions(tx, ws.school)
         seen: set[str] = set()
         for record in audit.records(tx, ws.school, action_prefix=ACTION_PREFIX, newest_first=True):
             path = _decision(record).path
             if path is None or path not in wanted or path in seen:
                 continue
             seen.add(path)  # only the newest decision about a path counts
+            if record.seq in withdrawn:
+                continue  # an approval withdrawn: it holds no longer
             key, sha, verdict = wanted[path]
             got = _result(record)
             still_current = (
@@ -359,5 +365,27 @@ def latest_decision(ws: Workspace, path: Path) -> DecisionResult | None:
     with ws.db.snapshot() as tx:
         for record in audit.records(tx, ws.school, action_prefix=ACTION_PREFIX, newest_first=True):
             if _decision(record).path == absolute:
-                return _result(record)
+                found = _result(record)
+                withdrawal = withdrawn_decisions(tx, ws.school).get(record.seq)
+                if withdrawal is not None:
+                    found = replace(found, withdrawn=withdrawal_words(withdrawal))
+                return found
     return None
+
+
+def withdrawn_decisions(tx: Tx, school: str) -> dict[int, audit.Record]:
+    """The decision records an ``approval.withdrawn`` record withdrew (recheck.py):
+    the decision's seq -> the withdrawal."""
+    out: dict[int, audit.Record] = {}
+    for record in audit.records_of(tx, school, [LogAction.APPROVAL_WITHDRAWN]):
+        body = record.body_as(bodies.ApprovalWithdrawn)
+        if body is not None and body.withdraws is not None:
+            out[body.withdraws] = record
+    return out
+
+
+def withdrawal_words(record: audit.Record) -> str:
+    """ "withdrawn on 2026-12-02: 1006 newly opted out" (ids; the app puts names)."""
+    body = record.body_as(bodies.ApprovalWithdrawn) or bodies.ApprovalWithdrawn()
+    why = "; ".join(f"{s} {b}" for s, b in zip(body.students, body.because, strict=False))
+    return f"withdrawn on {record.at[:10]}" + (f": {why}" if why else "")

@@ -1,0 +1,115 @@
+"""Living consent (scan/recheck.py, ``photoguard recheck``): approvals given before a
+parent opted a child out are matched again, from the scan cache or the file, and those
+that now show the child are withdrawn in the approval log. The real fixture school, real
+photos through the real models, real roster imports and enrollments."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import FACES
+
+pytestmark = pytest.mark.faces
+
+OPTED_OUT_BIDEN = (
+    "Student ID,Last Name,First Name,Preferred Name,Grade,Homeroom,Privacy Law Opt-Out\r\n"
+    "1001,Obama,Barry,,5,101,Y\r\n"
+    "1002,Biden,Joseph,,5,101,Y\r\n"
+    "1003,Harington,Christopher,Kit,4,102,Yes\r\n"
+    "1004,Leslie,Roseanne,,4,102,\r\n"
+    "1005,Lacamoire,Alexander,,3,103,No\r\n"
+    "1006,Miranda,Lin-Manuel,,3,103,X\r\n"
+    "1007,Nobody,Nemo,,3,103,Y\r\n"
+    "1008,Smith,John,,5,101,N\r\n"
+)
+
+
+def _withdrawals(home: Path) -> list:
+    from photoguard import audit
+    from photoguard.audit import bodies
+    from photoguard.vocab import LogAction
+    from photoguard.workspace.folder import open_workspace
+
+    with open_workspace(home) as ws, ws.db.snapshot() as tx:
+        return [
+            (r, r.body_as(bodies.ApprovalWithdrawn))
+            for r in audit.records_of(tx, ws.school, [LogAction.APPROVAL_WITHDRAWN])
+        ]
+
+
+def test_an_approval_of_a_child_newly_opted_out_is_withdrawn_and_the_rest_hold(
+    copy_home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from photoguard import audit
+    from photoguard.cli.main import main
+    from photoguard.references.enroll import enroll, plan_student
+    from photoguard.scan.decisions import decide, latest_decision
+    from photoguard.scan.recheck import FROM_CACHE, GONE, recheck
+    from photoguard.scan.run import ScanOptions, scan
+    from photoguard.vocab import DecisionKind
+    from photoguard.workspace.folder import open_workspace
+
+    home = copy_home
+    fair = tmp_path / "fair"
+    fair.mkdir()
+    shutil.copyfile(FACES / "biden" / "biden2.jpg", fair / "a_stage.jpg")
+    shutil.copyfile(FACES / "alex_lacamoire" / "alex2.png", fair / "b_band.png")
+    with open_workspace(home) as ws:
+        list(scan(ws, [fair], ScanOptions(processes=1)))
+        for name in ("a_stage.jpg", "b_band.png"):
+            decide(ws, fair / name, DecisionKind.APPROVE, "Ms Rivera")
+
+    # The office imports a roster that opts Joseph Biden out: nothing shows him yet (he
+    # has no reference face), and the import says so.
+    roster = tmp_path / "december.csv"
+    roster.write_bytes(OPTED_OUT_BIDEN.encode())
+    assert main(["--home", str(home), "roster", "import", str(roster), "--by", "office"]) == 0
+    said = capsys.readouterr().out
+    assert "Re-checked 2 approved file(s): none shows a newly opted-out student." in said
+
+    with open_workspace(home) as ws:
+        enroll(ws, plan_student(ws, "1002", [FACES / "biden" / "biden.jpg"]), "office")
+        # A dry run says what would be withdrawn, and writes nothing.
+        dry = recheck(ws, by="office", dry_run=True)
+        assert [Path(r.approval.path).name for r in dry.affected] == ["a_stage.jpg"]
+        assert dry.headline() == (
+            "1 approved file(s) show Joseph Biden: approval would be withdrawn."
+        )
+        assert _withdrawals(home) == []
+
+    assert main(["--home", str(home), "recheck", "--by", "office"]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("1 approved file(s) show Joseph Biden: approval withdrawn.")
+    assert "approved by Ms Rivera on " in out and "now shows Joseph Biden (newly opted out)" in out
+    ((_record, body),) = _withdrawals(home)
+    assert body is not None and Path(body.path or "").name == "a_stage.jpg"
+    assert (body.students, body.because, body.decision) == (
+        ("1002",),
+        ("newly opted out",),
+        "approve",
+    )
+    assert body.approved_by == "Ms Rivera" and body.source == FROM_CACHE
+    with open_workspace(home) as ws:
+        withdrawn = latest_decision(ws, fair / "a_stage.jpg")
+        assert withdrawn is not None and withdrawn.decision == "approve"
+        assert not withdrawn.lets_through and "1002 newly opted out" in (withdrawn.withdrawn or "")
+        held = latest_decision(ws, fair / "b_band.png")
+        assert held is not None and held.lets_through
+        assert body.withdraws == withdrawn.record_seq
+        assert audit.verify(ws.db, ws.school, ws.home).ok
+
+    # Withdrawn once: checking again writes nothing more.
+    assert main(["--home", str(home), "recheck", "--by", "office"]) == 0
+    assert "none shows a newly opted-out student" in capsys.readouterr().out
+    assert len(_withdrawals(home)) == 1
+
+    # Gone from its folder and from the cache: listed, never silently dropped.
+    (fair / "b_band.png").unlink()
+    assert main(["--home", str(home), "cache", "clear"]) == 0
+    with open_workspace(home) as ws:
+        enroll(ws, plan_student(ws, "1001", [FACES / "obama" / "obama2.jpg"]), "office")
+        report = recheck(ws, by="office")
+    (cannot,) = report.cannot
+    assert Path(cannot.approval.path).name == "b_band.png" and cannot.cannot == GONE
