@@ -2,7 +2,8 @@
 writer builds is what a reader gets back from the stored record, byte for byte.
 
 One real data folder is built through the real writers (roster import, enrolment,
-a scan that approves and blocks, decisions, a safe copy, a second roster, a purge,
+a scan that approves and blocks, decisions, a safe copy, a second and third roster, a
+re-check that withdraws an approval, a takedown, a purge,
 the schema upgrade's roster seals); each body a writer serialised is captured, and
 compared with the body read back from its record.
 """
@@ -23,12 +24,13 @@ from photoguard import audit
 from photoguard.audit import bodies
 from photoguard.audit.upgrades import link_and_seal
 from photoguard.audit.witness import canonical_json
-from photoguard.references.enroll import enroll, plan_folder
+from photoguard.references.enroll import enroll, plan_folder, plan_student
 from photoguard.references.privacy import purge_student
 from photoguard.roster.importing import apply_import, preview_import
 from photoguard.safecopy.make import make_safe_copy
 from photoguard.safecopy.save import save_safe_copy
 from photoguard.scan.decisions import decide
+from photoguard.scan.recheck import recheck, take_down
 from photoguard.scan.run import ScanOptions, scan
 from photoguard.vocab import LogAction
 from photoguard.workspace.folder import open_workspace
@@ -46,12 +48,20 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Written]:
     photos.mkdir()
     for rel in ("groups/obama_biden_1.jpg", "biden/biden.jpg", "rose_leslie/rose1.jpg"):
         shutil.copyfile(faces / rel, photos / Path(rel).name)
+    # Approved by the scan, then withdrawn once Rose is opted out and enrolled.
+    shutil.copyfile(faces / "rose_leslie" / "rose1.jpg", photos / "rose_again.jpg")
     roster = base / "roster.csv"
     roster.write_text(ROSTER_CSV, "utf-8", newline="")
     second = base / "roster2.csv"
     second.write_text(
         ROSTER_CSV.replace("Kit,4,102,Yes", "Kit,4,102,No"), "utf-8", newline=""
     )  # 1003 opts back in: enroll.remove from the import
+    third = base / "roster3.csv"
+    third.write_text(
+        second.read_text("utf-8").replace("Roseanne,,4,102,", "Roseanne,,4,102,Y"),
+        "utf-8",
+        newline="",
+    )  # 1004 opts out: her approved photo's approval is withdrawn, then taken down
     picday = write_picture_day(base / "picture-day", faces)
 
     built: list[bodies.Body] = []
@@ -77,6 +87,11 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Written]:
             preview = make_safe_copy(ws, group, "blur", out_dir=base / "copies", processes=1)
             save_safe_copy(ws, preview, base / "copies", "Ms. Rivera")
             apply_import(ws, preview_import(ws, second), "office")
+            apply_import(ws, preview_import(ws, third), "office")
+            rose = [faces / "rose_leslie" / "rose1.jpg"]
+            enroll(ws, plan_student(ws, "1004", rose), "office")
+            assert recheck(ws, by="office").affected
+            take_down(ws, photos / "rose_again.jpg", where="school website", by="Ms. Rivera")
             purge_student(ws, "1001", "office", "parent asked")
             with ws.db.transaction() as tx:
                 link_and_seal(tx)  # the upgrade's roster.seal records, by its own writer

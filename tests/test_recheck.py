@@ -6,6 +6,7 @@ photos through the real models, real roster imports and enrollments."""
 from __future__ import annotations
 
 import shutil
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -43,6 +44,7 @@ def test_an_approval_of_a_child_newly_opted_out_is_withdrawn_and_the_rest_hold(
     copy_home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from photoguard import audit
+    from photoguard.audit.summary import STILL_WITHDRAWN, summarise
     from photoguard.cli.main import main
     from photoguard.references.enroll import enroll, plan_student
     from photoguard.scan.decisions import decide, latest_decision
@@ -100,6 +102,29 @@ def test_an_approval_of_a_child_newly_opted_out_is_withdrawn_and_the_rest_hold(
         assert body.withdraws == withdrawn.record_seq
         assert audit.verify(ws.db, ws.school, ws.home).ok
 
+    # The superintendent's summary lists it as still up, until it is taken down.
+    today = date.today()
+    with open_workspace(home) as ws:
+        (w,) = summarise(ws, today - timedelta(days=1), today + timedelta(days=1)).withdrawn
+        assert (Path(w.path).name, w.students, w.status) == (
+            "a_stage.jpg",
+            ("1002",),
+            STILL_WITHDRAWN,
+        )
+        concerns = summarise(ws, today - timedelta(days=1), today + timedelta(days=1)).concerns
+        assert any("not recorded as taken down" in c for c in concerns)
+    take = ["--home", str(home), "takedown", "--where", "school website", "--by", "Ms Rivera"]
+    assert main([*take, str(fair / "b_band.png")]) == 2
+    assert "has no withdrawn approval" in capsys.readouterr().err
+    assert main([*take, str(fair / "a_stage.jpg")]) == 0
+    assert "taken down from school website" in capsys.readouterr().out
+    with open_workspace(home) as ws:
+        after = summarise(ws, today - timedelta(days=1), today + timedelta(days=1))
+        (w,) = after.withdrawn
+        assert w.status == "taken down from school website" and not w.still_up
+        assert not any("not recorded as taken down" in c for c in after.concerns)
+        assert audit.verify(ws.db, ws.school, ws.home).ok
+
     # Withdrawn once: checking again writes nothing more.
     assert main(["--home", str(home), "recheck", "--by", "office"]) == 0
     assert "none shows a newly opted-out student" in capsys.readouterr().out
@@ -113,3 +138,37 @@ def test_an_approval_of_a_child_newly_opted_out_is_withdrawn_and_the_rest_hold(
         report = recheck(ws, by="office")
     (cannot,) = report.cannot
     assert Path(cannot.approval.path).name == "b_band.png" and cannot.cannot == GONE
+
+
+def test_an_import_says_before_it_is_applied_which_approvals_it_would_withdraw(
+    copy_home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A new student's full name in an approved photo's file name: the import's preview
+    (and its dry run) says the approval would be withdrawn; the import withdraws it."""
+    from photoguard.cli.main import main
+    from photoguard.scan.decisions import decide
+    from photoguard.scan.run import ScanOptions, scan
+    from photoguard.vocab import DecisionKind
+    from photoguard.workspace.folder import open_workspace
+
+    home = copy_home
+    fair = tmp_path / "fair"
+    fair.mkdir()
+    shutil.copyfile(FACES / "alex_lacamoire" / "alex2.png", fair / "Wei Chen at the fair.png")
+    with open_workspace(home) as ws:
+        list(scan(ws, [fair], ScanOptions(processes=1)))
+        decide(ws, fair / "Wei Chen at the fair.png", DecisionKind.APPROVE, "Ms Rivera")
+    roster = tmp_path / "with-wei.csv"
+    roster.write_bytes((OPTED_OUT_BIDEN + "1009,Chen,Wei,,2,104,N\r\n").encode())
+    argv = ["--home", str(home), "roster", "import", str(roster), "--by", "office"]
+    assert main([*argv, "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "Approved files this import affects:" in out
+    assert "1 approved file(s) show Wei Chen: approval would be withdrawn." in out
+    assert "now shows Wei Chen (newly on the roster)" in out
+    assert "Dry run: nothing was changed." in out
+    assert _withdrawals(home) == []
+    assert main(argv) == 0
+    assert "1 approved file(s) show Wei Chen: approval withdrawn." in capsys.readouterr().out
+    ((_record, body),) = _withdrawals(home)
+    assert body is not None and body.students == ("1009",)

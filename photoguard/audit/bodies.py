@@ -332,6 +332,18 @@ class ApprovalWithdrawn(Body):
     source: str | None = _key("str")
 
 
+@dataclass(frozen=True, kw_only=True)
+class Takedown(Body):
+    """``approval.takedown``: a withdrawn file was removed from where it was posted."""
+
+    actions: ClassVar[tuple[LogAction, ...]] = (LogAction.TAKEDOWN,)
+    path: str | None = _key("str")
+    sha256: str | None = _key("str")
+    #: The approval.withdrawn record it answers.
+    withdrawal: int | None = _key("int")
+    where: str | None = _key("str")
+
+
 @dataclass(frozen=True)
 class Unreadable:
     """A body that was not a JSON object (damaged): its stored text."""
@@ -359,6 +371,7 @@ LogBody = (
     | Decision
     | SafeCopy
     | ApprovalWithdrawn
+    | Takedown
     | Unreadable
     | Unknown
 )
@@ -378,6 +391,7 @@ BODY_CLASSES: Mapping[LogAction, type[Body]] = {
         Decision,
         SafeCopy,
         ApprovalWithdrawn,
+        Takedown,
     )
     for action in cls.actions
 }

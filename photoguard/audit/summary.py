@@ -46,6 +46,29 @@ class Override:
 
 
 @dataclass(frozen=True)
+class Withdrawn:
+    """An approval a re-check withdrew (scan/recheck.py), and what became of it since."""
+
+    seq: int
+    at: str
+    path: str
+    #: The students it now shows (ids), and who had approved it when.
+    students: tuple[str, ...]
+    approved_by: str
+    approved_at: str
+    #: "still withdrawn", "decided again: block", or "taken down from school website".
+    status: str
+
+    @property
+    def still_up(self) -> bool:
+        """Not taken down and not decided again: it may still be where it was posted."""
+        return self.status == STILL_WITHDRAWN
+
+
+STILL_WITHDRAWN = "still withdrawn"
+
+
+@dataclass(frozen=True)
 class RosterImport:
     seq: int
     at: str
@@ -85,6 +108,8 @@ class Summary:
     coverage_gaps_scan: int | None
     verification: Verification
     concerns: tuple[str, ...] = field(default=())
+    #: Approvals withdrawn in the period, with their status now.
+    withdrawn: tuple[Withdrawn, ...] = field(default=())
 
 
 def _int(value: object) -> int:
@@ -97,7 +122,49 @@ def summarise(ws: Workspace, start: date, end: date, *, now: datetime | None = N
         raise UserError(f"the period ends ({end}) before it starts ({start})")
     verification = verify(ws.db, ws.school, ws.home)
     chosen = read_records(ws, LogFilter(since=start, until=end))
-    return _summary(ws.school, start, end, chosen, verification, now or datetime.now(UTC))
+    summary = _summary(ws.school, start, end, chosen, verification, now or datetime.now(UTC))
+    if not any(r.action == LogAction.APPROVAL_WITHDRAWN for r in chosen):
+        return summary
+    # What became of them is read from every record since, the period's end or not.
+    since = read_records(ws, LogFilter(since=start))
+    return _with_concerns(replace(summary, withdrawn=withdrawals(chosen, since)))
+
+
+def withdrawals(period: Iterable[Record], since: Iterable[Record]) -> tuple[Withdrawn, ...]:
+    """The approvals withdrawn in the period, each with its status as the records
+    ``since`` the period began tell it (taken down, decided again, or still withdrawn)."""
+    found: list[tuple[Record, bodies.ApprovalWithdrawn]] = []
+    for r in period:
+        if r.action == LogAction.APPROVAL_WITHDRAWN:
+            found.append((r, r.body_as(bodies.ApprovalWithdrawn) or bodies.ApprovalWithdrawn()))
+    later = list(since)
+    out = []
+    for record, body in found:
+        status = STILL_WITHDRAWN
+        for r in later:
+            if r.seq <= record.seq:
+                continue
+            if r.action == LogAction.TAKEDOWN:
+                down = r.body_as(bodies.Takedown)
+                if down is not None and down.withdrawal == record.seq:
+                    status = f"taken down from {down.where}"
+                    break
+            elif r.action.startswith("decision.") and status == STILL_WITHDRAWN:
+                decided = r.body_as(bodies.Decision)
+                if decided is not None and decided.path == body.path:
+                    status = f"decided again: {r.action.removeprefix('decision.')}"
+        out.append(
+            Withdrawn(
+                record.seq,
+                record.at,
+                body.path or "",
+                body.students,
+                body.approved_by or "",
+                body.approved_at or "",
+                status,
+            )
+        )
+    return tuple(out)
 
 
 def _summary(
@@ -207,6 +274,12 @@ def _with_concerns(s: Summary) -> Summary:
             f"{len(s.coverage_gaps)} opted-out student(s) could not be recognised by the last "
             "scan of the period (no usable reference face): " + ", ".join(s.coverage_gaps) + "."
         )
+    up = [w for w in s.withdrawn if w.still_up]
+    if up:
+        concerns.append(
+            f"{len(up)} approved file(s) show a student opted out since, and are not recorded "
+            "as taken down from where they were posted (see the withdrawn approvals)."
+        )
     if s.overrides:
         concerns.append(
             f"{len(s.overrides)} file(s) were approved by a person although the scan did not "
@@ -251,4 +324,5 @@ def as_json(s: Summary) -> dict[str, Any]:
         "coverage_gaps": list(s.coverage_gaps) if s.coverage_gaps is not None else None,
         "coverage_gaps_scan": s.coverage_gaps_scan,
         "concerns": list(s.concerns),
+        "withdrawn_approvals": [asdict(w) | {"still_up": w.still_up} for w in s.withdrawn],
     }

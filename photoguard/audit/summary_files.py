@@ -91,6 +91,18 @@ def csv_rows(s: Summary) -> list[list[object]]:
     rows += [["override", o.verdict, None, o.at, o.by, o.path, o.reason] for o in s.overrides]
     rows += [
         [
+            "withdrawn approval",
+            w.status,
+            len(w.students),
+            w.at,
+            w.approved_by,
+            w.path,
+            f"approved {w.approved_at[:10]}; now shows students {', '.join(w.students)}",
+        ]
+        for w in s.withdrawn
+    ]
+    rows += [
+        [
             "roster import",
             i.roster_version,
             i.students,
@@ -252,6 +264,24 @@ def render_html(s: Summary) -> str:
             ("When (UTC)", "Who", "File", "Scan found", "Reason"),
             [(o.at.replace("T", " ")[:16], o.by, o.path, o.verdict, o.reason) for o in s.overrides],
             path=2,
+        ),
+        "<h2>Withdrawn approvals</h2>",
+        "<p>Files approved before a student in them was opted out (or their reference photo "
+        "enrolled), found again by a re-check, and what became of them.</p>",
+        _table(
+            ("Withdrawn (UTC)", "File", "Approved by", "Approved", "Students", "Status"),
+            [
+                (
+                    w.at.replace("T", " ")[:16],
+                    w.path,
+                    w.approved_by,
+                    w.approved_at[:10],
+                    ", ".join(w.students),
+                    w.status,
+                )
+                for w in s.withdrawn
+            ],
+            path=1,
         ),
         "<h2>Roster imports</h2>",
         _table(

@@ -212,6 +212,16 @@ def describe(record: audit.Record) -> str:
             f"safe copy of {_name(b.source_path)} as {_name(b.copy_path)}, "
             f"{_n(b.faces_covered, 'face')} covered"
         )
+    if isinstance(b, bodies.ApprovalWithdrawn):
+        why = ", ".join(
+            f"student {sid} {because}" for sid, because in zip(b.students, b.because, strict=False)
+        )
+        return (
+            f"approval of {_name(b.path)} withdrawn (record {b.withdraws}, {b.decision} by "
+            f"{b.approved_by}): it shows {why or 'a student it was not checked for'}"
+        )
+    if isinstance(b, bodies.Takedown):
+        return f"{_name(b.path)} taken down from {_one_line(b.where)} (withdrawal {b.withdrawal})"
     # An action this version does not know: the body as it is.
     text = canonical_json(dict(record.body))
     return text if len(text) <= 100 else text[:97] + "..."

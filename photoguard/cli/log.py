@@ -227,6 +227,14 @@ def _print_summary(s: log_summary.Summary) -> None:
                 f"({o.verdict}): {' '.join(o.reason.split())}"
             )
         )
+    for w in s.withdrawn:
+        print(
+            printable(
+                f"  withdrawn {w.at[:16].replace('T', ' ')}: {w.path} (approved by "
+                f"{w.approved_by} on {w.approved_at[:10]}; shows {', '.join(w.students)}): "
+                f"{w.status}"
+            )
+        )
     print(f"Roster imports: {len(s.roster_imports)}")
     if s.coverage_gaps is None:
         print("Coverage gaps: no scan finished in the period")

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from photoguard.audit.chain import default_actor
 from photoguard.errors import UserError
 from photoguard.files.pathtext import display
-from photoguard.scan.recheck import RecheckReport, recheck
+from photoguard.scan.recheck import RecheckReport, recheck, take_down
 from photoguard.workspace.folder import Workspace
 
 if TYPE_CHECKING:
@@ -43,6 +43,7 @@ def register(sub: Any) -> None:
     p.add_argument("--json", type=Path, metavar="FILE", help="also write the result as JSON")
     p.add_argument("--by", metavar="NAME", help="who runs it (default: your user name)")
     p.set_defaults(handler=cmd_recheck)
+    register_takedown(sub)
 
 
 def _since(text: str | None) -> str | None:
@@ -98,3 +99,25 @@ def after_change(ws: Workspace, by: str) -> None:
     report = recheck(ws, by=by)
     if report.files:
         print_report(report)
+
+
+def register_takedown(sub: Any) -> None:
+    p = sub.add_parser(
+        "takedown",
+        help="record that a file whose approval was withdrawn was taken down",
+        description="Record in the approval log that FILE, whose approval a re-check "
+        "withdrew, was removed from where it was posted (the file itself may be gone).",
+    )
+    p.add_argument("file", type=Path, metavar="FILE")
+    p.add_argument("--where", required=True, metavar="PLACE", help='e.g. "school website"')
+    p.add_argument("--by", metavar="NAME", help="who took it down (default: your user name)")
+    p.set_defaults(handler=cmd_takedown)
+
+
+def cmd_takedown(args: argparse.Namespace, ctx: Context) -> int:
+    done = take_down(ctx.ws, args.file, where=args.where, by=args.by or default_actor())
+    print(
+        f"Recorded: {display(done.path)} taken down from {done.where} "
+        f"(log #{done.record_seq}, answering withdrawal #{done.withdrawal_seq})."
+    )
+    return 0

@@ -106,6 +106,15 @@ def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
     ws = ctx.ws
     preview = preview_import(ws, args.file, parse_column_overrides(args.column), args.sheet)
     print_preview(preview)
+    if preview.base is not None:
+        from photoguard.cli.recheck import print_report
+        from photoguard.scan.recheck import recheck
+
+        # Before anything changes: what the import would withdraw (a dry run).
+        ahead = recheck(ws, by=args.by or default_actor(), roster=preview.roster.students)
+        if ahead.affected:
+            print("Approved files this import affects:")
+            print_report(ahead)
     if args.dry_run:
         print("Dry run: nothing was changed.")
         if preview.mass_change is not None and not args.allow_mass_change:

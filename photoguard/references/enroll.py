@@ -462,16 +462,20 @@ def coverage_gaps(ws: Workspace) -> list[Student]:
     return [st.student for st in status(ws) if st.references == 0]
 
 
-def load_reference_set(ws: Workspace, today: date | None = None) -> ReferenceSet:
+def load_reference_set(
+    ws: Workspace, today: date | None = None, students: Sequence[Student] | None = None
+) -> ReferenceSet:
     """Decrypt every reference of every currently opted-out student, each student with
-    the distances of their age band on ``today`` (the check's date; roster/ages.py)."""
+    the distances of their age band on ``today`` (the check's date; roster/ages.py).
+    ``students``: judge by this roster instead of the one in force (an import's preview)."""
     vault = Vault(ws.db, ws.home, ws.school)
     refs: list[Reference] = []
     day = today or date.today()
     with ws.db.snapshot() as tx:
+        roster = roster_store.current_students(tx, ws.school) if students is None else students
         opted = {
             s.student_id: ws.settings.distances_for(band_of(s.age_class_of, day))
-            for s in roster_store.current_students(tx, ws.school)
+            for s in roster
             if s.opted_out
         }
         for r in ref_store.references(tx, ws.school):

@@ -35,8 +35,10 @@ from typing import Any
 
 from photoguard import audit
 from photoguard.audit import bodies
+from photoguard.errors import UserError
 from photoguard.faces.match import ReferenceSet
 from photoguard.files.hashing import sha256_file
+from photoguard.files.pathtext import display, stored
 from photoguard.media import Kind
 from photoguard.metadata import CaptionFields, combine, read_failing_closed, read_outside_fields
 from photoguard.references.enroll import load_reference_set
@@ -172,10 +174,13 @@ class RecheckReport:
         }
 
 
-def approvals_to_recheck(tx: Tx, school: str, since: str | None = None) -> list[Approval]:
+def approvals_to_recheck(
+    tx: Tx, school: str, since: str | None = None, *, every: bool = False
+) -> list[Approval]:
     """Each file's newest decision where it is an approval given under an earlier roster
     or before the newest reference face, not withdrawn yet (``since``: given then or
-    later, ISO 8601), oldest first."""
+    later, ISO 8601), oldest first. ``every``: under the roster in force too (a preview
+    of an import that will make it an earlier one)."""
     roster = current_roster(tx, school)
     newest_face = last_enrolled(tx, school)
     withdrawn = withdrawn_decisions(tx, school)
@@ -194,7 +199,7 @@ def approvals_to_recheck(tx: Tx, school: str, since: str | None = None) -> list[
         current = body.roster_version == roster and not (
             newest_face and body.scanned_at and later(newest_face, body.scanned_at)
         )
-        if current:
+        if current and not every:
             continue  # given under the roster and references in force: nothing new
         kind, named = _checked(tx, school, body.scan_record)
         out.append(
@@ -233,19 +238,31 @@ def _checked(tx: Tx, school: str, seq: int | None) -> tuple[str | None, frozense
 
 
 def recheck(
-    ws: Workspace, *, by: str, since: str | None = None, dry_run: bool = False
+    ws: Workspace,
+    *,
+    by: str,
+    since: str | None = None,
+    dry_run: bool = False,
+    roster: Sequence[Student] | None = None,
 ) -> RecheckReport:
     """Match every approval given under an earlier roster or reference set again, and
-    (unless ``dry_run``) record an ``approval.withdrawn`` for each that no longer holds."""
+    (unless ``dry_run``) record an ``approval.withdrawn`` for each that no longer holds.
+    ``roster``: the students of an import not applied yet (always a dry run): every
+    approval is matched against it, as the import would make them all earlier ones."""
+    preview = roster is not None
     with ws.db.snapshot() as tx:
-        version, students = roster_store.roster_in_force(tx, ws.school)
-        approvals = approvals_to_recheck(tx, ws.school, since)
+        version, in_force = roster_store.roster_in_force(tx, ws.school)
+        approvals = approvals_to_recheck(tx, ws.school, since, every=preview)
         past = _rosters(tx, ws.school, {a.roster_version for a in approvals})
         enrolled = _enrolled_at(tx, ws.school)
+    students = list(roster) if roster is not None else in_force
+    dry_run = dry_run or preview
     names = {s.student_id: s.display_name for s in students}
     if not approvals:
         return RecheckReport(version.label, (), names, dry_run)
-    references = load_reference_set(ws) if ws.settings.faces else ReferenceSet([])
+    references = (
+        load_reference_set(ws, students=students) if ws.settings.faces else ReferenceSet([])
+    )
     index = NameIndex(students)
     now = {s.student_id: s for s in students}
     options = AnalysisOptions(
@@ -407,6 +424,51 @@ def _withdraw(
     if written:
         audit.write_head(ws.home, ws.school, written[-1])
     yield from out
+
+
+@dataclass(frozen=True)
+class TakenDown:
+    path: str
+    where: str
+    record_seq: int
+    withdrawal_seq: int
+
+
+def take_down(ws: Workspace, path: Path, *, where: str, by: str) -> TakenDown:
+    """Record that the file (by its path when checked; it may be gone since), whose
+    approval was withdrawn, was removed from ``where`` it was posted."""
+    where = " ".join(where.split())
+    if not where:
+        raise UserError("say where it was taken down from (--where)")
+    if not by.strip():
+        raise UserError("say who took it down (--by)")
+    wanted = stored(Path(path).resolve())
+    with ws.db.transaction() as tx:
+        withdrawal = None
+        for record in audit.records_of(
+            tx, ws.school, [LogAction.APPROVAL_WITHDRAWN], newest_first=True
+        ):
+            body = record.body_as(bodies.ApprovalWithdrawn)
+            if body is not None and body.path == wanted:
+                withdrawal = (record, body)
+                break
+        if withdrawal is None:
+            raise UserError(
+                f"{display(path)} has no withdrawn approval: only a file whose approval was "
+                "withdrawn ('photoguard recheck') is recorded as taken down"
+            )
+        record, body = withdrawal
+        written = audit.append(
+            tx,
+            ws.school,
+            by.strip(),
+            LogAction.TAKEDOWN,
+            bodies.Takedown(
+                path=wanted, sha256=body.sha256, withdrawal=record.seq, where=where
+            ).to_json_dict(),
+        )
+    audit.write_head(ws.home, ws.school, written)
+    return TakenDown(wanted, where, written.seq, record.seq)
 
 
 def _decided_since(tx: Tx, school: str, approval: Approval) -> bool:
