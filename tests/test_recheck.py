@@ -172,3 +172,34 @@ def test_an_import_says_before_it_is_applied_which_approvals_it_would_withdraw(
     assert "1 approved file(s) show Wei Chen: approval withdrawn." in capsys.readouterr().out
     ((_record, body),) = _withdrawals(home)
     assert body is not None and body.students == ("1009",)
+
+
+def test_an_approved_files_faces_outlive_the_cache_age_for_the_recheck(
+    copy_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the check found in approved bytes is kept recheck_days, past cache_days; a
+    file no longer approved (blocked) is kept no longer than any other."""
+    import time
+
+    from photoguard.scan.cache import ScanCache
+    from photoguard.scan.decisions import decide
+    from photoguard.scan.run import ScanOptions, scan
+    from photoguard.vocab import DecisionKind
+    from photoguard.workspace.folder import open_workspace
+
+    fair = tmp_path / "fair"
+    fair.mkdir()
+    shutil.copyfile(FACES / "biden" / "biden2.jpg", fair / "a.jpg")
+    shutil.copyfile(FACES / "alex_lacamoire" / "alex2.png", fair / "b.png")
+    with open_workspace(copy_home) as ws:
+        list(scan(ws, [fair], ScanOptions(processes=1)))
+        decide(ws, fair / "a.jpg", DecisionKind.APPROVE, "Ms Rivera")
+        decide(ws, fair / "b.png", DecisionKind.APPROVE, "Ms Rivera")
+        decide(ws, fair / "b.png", DecisionKind.BLOCK, "Ms Rivera")
+    later = time.time() + 40 * 86400  # past the cache's 30 days, within the 300
+    monkeypatch.setattr(time, "time", lambda: later)
+    cache = ScanCache(copy_home, 30)
+    try:
+        assert cache.count() == 1 and cache.kept_count() == 1  # a.jpg only
+    finally:
+        cache.close()

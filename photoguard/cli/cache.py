@@ -37,6 +37,12 @@ def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
             f"The scan cache holds {cache.count()} file(s), each kept {ws.settings.cache_days} "
             f"days ({ws.home / CACHE_FILE})."
         )
+        kept = cache.kept_count()
+        if kept:
+            print(
+                f"{kept} approved file(s) are kept up to {ws.settings.recheck_days} days from "
+                "their approval, so a later roster change can re-check them."
+            )
     finally:
         cache.close()
     return 0

@@ -160,6 +160,18 @@ class ScanCache:
             "sealed BLOB NOT NULL)"
         )
         self._db.execute("CREATE INDEX IF NOT EXISTS answers_by_file ON answers (sha256)")
+        # Approved files (decisions.py): their entries outlive max_age until ``until``, so
+        # a later roster change can re-check them (recheck.py). Caches from before this
+        # table have no sha256 column: their entries are never kept longer.
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS kept (sha256 TEXT PRIMARY KEY, until REAL NOT NULL)"
+        )
+        columns = {
+            str(r[1], "utf-8") if isinstance(r[1], bytes) else str(r[1])
+            for r in self._db.execute("PRAGMA table_info(entries)")
+        }
+        if "sha256" not in columns:
+            self._db.execute("ALTER TABLE entries ADD COLUMN sha256 TEXT")
         self.hits = 0
         self.misses = 0
         self.expire()
@@ -177,10 +189,37 @@ class ScanCache:
         return AESGCM(self._key)
 
     def expire(self) -> int:
-        oldest = time.time() - self.max_age_s
+        now = time.time()
+        oldest = now - self.max_age_s
         self._db.execute("DELETE FROM answers WHERE created < ?", (oldest,))
-        cur = self._db.execute("DELETE FROM entries WHERE created < ?", (oldest,))
+        self._db.execute("DELETE FROM kept WHERE until < ?", (now,))
+        cur = self._db.execute(
+            "DELETE FROM entries WHERE created < ? AND (sha256 IS NULL OR sha256 NOT IN "
+            "(SELECT sha256 FROM kept))",
+            (oldest,),
+        )
         return cur.rowcount
+
+    def keep(self, sha256: str, days: int) -> None:
+        """Keep what was found in these bytes ``days`` from now (an approval), past the
+        cache's own age limit; 0 days: no longer than any other entry."""
+        if days <= 0:
+            self.unkeep(sha256)
+            return
+        until = time.time() + days * 86400
+        self._db.execute(
+            "INSERT INTO kept (sha256, until) VALUES (?, ?) ON CONFLICT (sha256) DO UPDATE "
+            "SET until = max(until, excluded.until)",
+            (sha256, until),
+        )
+
+    def unkeep(self, sha256: str) -> None:
+        """These bytes are kept no longer than any other entry (no longer approved)."""
+        self._db.execute("DELETE FROM kept WHERE sha256 = ?", (sha256,))
+
+    def kept_count(self) -> int:
+        """Files kept past the cache's age limit because they were approved."""
+        return int(self._db.execute("SELECT count(*) FROM kept").fetchone()[0])
 
     def put_answer(self, sha256: str, answer: dict[str, Any]) -> None:
         """Keep one answer a person gave about a face of the file with these bytes."""
@@ -215,9 +254,9 @@ class ScanCache:
 
     def get(self, key: str) -> FileAnalysis | None:
         row = self._db.execute(
-            "SELECT created, sealed FROM entries WHERE key = ?", (key,)
+            "SELECT created, sealed, sha256 FROM entries WHERE key = ?", (key,)
         ).fetchone()
-        if row is None or row[0] < time.time() - self.max_age_s:
+        if row is None or (row[0] < time.time() - self.max_age_s and not self._kept(row[2])):
             self.misses += 1
             return None
         try:
@@ -229,14 +268,24 @@ class ScanCache:
         self.hits += 1
         return found
 
-    def put(self, key: str, analysis: FileAnalysis) -> None:
+    def _kept(self, sha256: object) -> bool:
+        if isinstance(sha256, bytes):
+            sha256 = sha256.decode("ascii", "replace")
+        if not isinstance(sha256, str):
+            return False
+        row = self._db.execute("SELECT until FROM kept WHERE sha256 = ?", (sha256,)).fetchone()
+        return row is not None and row[0] >= time.time()
+
+    def put(self, key: str, analysis: FileAnalysis, sha256: str | None = None) -> None:
+        """Keep what was found in a file (``sha256``: its bytes', so that an approval of
+        them keeps it longer)."""
         if analysis.error is not None:
             return  # only complete results are worth reusing
         nonce = secrets.token_bytes(_NONCE)
         sealed = nonce + self._cipher().encrypt(nonce, _encode(analysis), key.encode())
         self._db.execute(
-            "INSERT OR REPLACE INTO entries (key, created, sealed) VALUES (?, ?, ?)",
-            (key, time.time(), sealed),
+            "INSERT OR REPLACE INTO entries (key, created, sealed, sha256) VALUES (?, ?, ?, ?)",
+            (key, time.time(), sealed, sha256),
         )
 
     def count(self) -> int:

@@ -24,6 +24,7 @@ an approval refused, never granted.
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -277,7 +278,30 @@ def decide(
             tx, ws.school, name, ACTION_PREFIX + decision, plan.body.to_json_dict()
         )
     audit.write_head(ws.home, ws.school, record)
+    _keep_for_recheck(ws, plan.body.sha256, decision in PERMISSIVE)
     return _result(record)
+
+
+def _keep_for_recheck(ws: Workspace, sha256: str | None, approved: bool) -> None:
+    """What the check found in approved bytes is kept ``recheck_days`` (scan/recheck.py
+    re-checks approvals against later rosters from it); bytes no longer approved are
+    kept no longer than any other cache entry. On this machine's cache only: a best
+    effort that never undoes the decision (the log has it)."""
+    if not sha256:
+        return
+    from photoguard.scan.cache import ScanCache
+
+    try:
+        cache = ScanCache(ws.home, ws.settings.cache_days)
+        try:
+            if approved:
+                cache.keep(sha256, ws.settings.recheck_days)
+            else:
+                cache.unkeep(sha256)
+        finally:
+            cache.close()
+    except (OSError, sqlite3.Error):
+        pass  # the re-check then reads the file itself, or says it cannot
 
 
 def _decision(record: audit.Record) -> bodies.Decision:

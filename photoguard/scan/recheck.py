@@ -327,7 +327,7 @@ def _found_again(
         return GONE
     if pinned.analysis.error is not None:
         return f"the file could not be read again ({pinned.analysis.error}): look at it yourself"
-    cache.put(cache_key(approval.sha256, kind, options), pinned.analysis)
+    cache.put(cache_key(approval.sha256, kind, options), pinned.analysis, approval.sha256)
     return pinned.analysis, FROM_FILE
 
 

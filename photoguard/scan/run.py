@@ -334,6 +334,7 @@ def scan(
                             cache.put(
                                 cache_key(hashes[i], found[i].media_kind, analysis_options),
                                 analysis,
+                                hashes[i],
                             )
                     yield from finish(i, analysis, hashes[i], False)
                     if stopped():

@@ -139,6 +139,10 @@ class Settings:
     db_url: str = ""
     #: Days the scan cache keeps what it found in a photo.
     cache_days: int = 30
+    #: Days what was found in an *approved* photo is kept past cache_days, so that a
+    #: roster change later in the school year can still re-check it (scan/recheck.py)
+    #: after the file itself is gone: the school year.
+    recheck_days: int = 300
     #: Reference faces older than this are stale: ask for this year's photos.
     reference_max_age_days: int = 365
     #: What a safe copy does with a full-name caption: "initial" (Liam O.) or "remove".
@@ -156,6 +160,8 @@ class Settings:
             raise UserError(f"the smallest face must be 20 to 400 px, not {self.min_face_px}")
         if not 0 <= self.cache_days <= 3650:
             raise UserError(f"cache days must be 0 to 3650, not {self.cache_days}")
+        if not 0 <= self.recheck_days <= 3650:
+            raise UserError(f"re-check days must be 0 to 3650, not {self.recheck_days}")
         if not 1 <= self.reference_max_age_days <= 3650:
             raise UserError(
                 f"reference age must be 1 to 3650 days, not {self.reference_max_age_days}"
