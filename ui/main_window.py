@@ -13,12 +13,15 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMainWindow,
     QMessageBox,
+    QPushButton,
     QStackedWidget,
     QStyle,
+    QVBoxLayout,
     QWidget,
 )
 
 from photoguard.files.pathtext import display
+from photoguard.scan.recheck import RecheckReport
 from ui.dialogs.why import WhyDialog
 from ui.pages.check import CheckPage
 from ui.pages.faces import FacesPage
@@ -27,6 +30,7 @@ from ui.pages.roster import RosterPage
 from ui.pages.settings import SettingsPage
 from ui.qsettings import app_settings
 from ui.session import Session
+from ui.widgets.message_bar import MessageBar
 
 #: (key, sidebar label, standard icon, shortcut)
 PAGES = (
@@ -67,9 +71,20 @@ class MainWindow(QMainWindow):
         font.setPointSizeF(font.pointSizeF() * 1.08)
         self.nav.setFont(font)
         row.addWidget(self.nav)
+        column = QVBoxLayout()
+        column.setContentsMargins(0, 0, 0, 0)
+        #: Above every page: approvals a roster or reference change withdrew.
+        self.banner = MessageBar()
+        self.banner.setAccessibleName("Withdrawn approvals")
+        self.banner_button = QPushButton("Show them…")
+        self.banner_button.clicked.connect(self.show_withdrawn)
+        self.banner.add_widget(self.banner_button)
+        column.addWidget(self.banner)
         self.stack = QStackedWidget()
-        row.addWidget(self.stack, 1)
+        column.addWidget(self.stack, 1)
+        row.addLayout(column, 1)
         self.setCentralWidget(central)
+        self.withdrawn_dialog: QWidget | None = None
 
         self.check = CheckPage(session)
         self.roster = RosterPage(session)
@@ -93,6 +108,7 @@ class MainWindow(QMainWindow):
         self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
         self.nav.setCurrentRow(0)
         session.show_page.connect(self.show_page)
+        session.approvals_rechecked.connect(self.approvals_rechecked)
         session.workspace_changed.connect(self._update_status)
         session.roster_changed.connect(self._update_status)
         self._build_menus()
@@ -127,6 +143,10 @@ class MainWindow(QMainWindow):
             act.setShortcut(QKeySequence(shortcut))
             act.triggered.connect(lambda _=False, k=key: self.show_page(k))
             go.addAction(act)
+        go.addSeparator()
+        act = QAction("&Withdrawn approvals…", self)
+        act.triggered.connect(self.show_withdrawn)
+        go.addAction(act)
 
         help_menu = self.menuBar().addMenu("&Help")
         act = QAction("&Why photoguard (the policy)", self)
@@ -148,6 +168,33 @@ class MainWindow(QMainWindow):
 
     def show_why(self) -> None:
         WhyDialog(self).open()
+
+    # ------------------------------------------------------------------ consent changed
+
+    def approvals_rechecked(self, report: RecheckReport | str) -> None:
+        """After an import or enrollment: say which approved photos no longer hold."""
+        if isinstance(report, str):
+            self.banner.error(f"Earlier approvals could not be checked again: {report}")
+            return
+        affected = report.affected
+        cannot = f" {len(report.cannot)} could not be checked again." if report.cannot else ""
+        if not affected:
+            if report.cannot:
+                self.banner.warning(
+                    f"{len(report.cannot)} approved photo(s) could not be checked again against "
+                    "the new roster (the file is gone and no longer remembered): look at them."
+                )
+            return
+        self.banner.warning(
+            f"{len(affected)} approved photo(s) now show {report.who()}, whom their check did "
+            "not look for (newly opted out or enrolled): "
+            f"their approval is withdrawn, and they may already be posted.{cannot}"
+        )
+
+    def show_withdrawn(self) -> None:
+        from ui.dialogs.withdrawn import open_withdrawn
+
+        self.withdrawn_dialog = open_withdrawn(self.session, self)
 
     # ------------------------------------------------------------------ pages
 

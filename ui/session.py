@@ -31,6 +31,8 @@ class Session(QObject):
     workspace_changed = Signal()
     #: Ask the window to show a page by its key ("check", "roster", "faces", "log", "settings").
     show_page = Signal(str)
+    #: Approvals were checked again after a roster or reference change (a RecheckReport).
+    approvals_rechecked = Signal(object)
 
     def __init__(self, ws: Workspace, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -83,10 +85,29 @@ class Session(QObject):
     def notify_roster(self) -> None:
         self.roster_changed.emit()
         self.log_changed.emit()
+        self.recheck_approvals()
 
     def notify_references(self) -> None:
         self.references_changed.emit()
         self.log_changed.emit()
+        self.recheck_approvals()
+
+    def recheck_approvals(self) -> None:
+        """Check earlier approvals again against the roster and faces now in force
+        (off the UI thread); withdrawn ones are in the log, and said by the window."""
+        from photoguard.scan.recheck import recheck
+
+        def done(report: object) -> None:
+            self.log_changed.emit()
+            self.approvals_rechecked.emit(report)
+
+        self.tasks.run(
+            lambda ws, by: recheck(ws, by=by),
+            self._ws,
+            self.user_name,
+            on_done=done,
+            on_error=self.approvals_rechecked.emit,  # a sentence: said, never lost
+        )
 
     def notify_log(self) -> None:
         self.log_changed.emit()

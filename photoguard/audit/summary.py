@@ -58,6 +58,8 @@ class Withdrawn:
     approved_at: str
     #: "still withdrawn", "decided again: block", or "taken down from school website".
     status: str
+    #: Why, for each student ("newly opted out", ...).
+    because: tuple[str, ...] = ()
 
     @property
     def still_up(self) -> bool:
@@ -162,6 +164,7 @@ def withdrawals(period: Iterable[Record], since: Iterable[Record]) -> tuple[With
                 body.approved_by or "",
                 body.approved_at or "",
                 status,
+                body.because,
             )
         )
     return tuple(out)

@@ -35,6 +35,8 @@ from typing import Any
 
 from photoguard import audit
 from photoguard.audit import bodies
+from photoguard.audit.summary import Withdrawn, withdrawals
+from photoguard.audit.view import read_records
 from photoguard.errors import UserError
 from photoguard.faces.match import ReferenceSet
 from photoguard.files.hashing import sha256_file
@@ -157,14 +159,18 @@ class RecheckReport:
                 return "No approval was given under an earlier roster or reference set."
             tail = f"; {len(self.cannot)} could not be re-checked" if self.cannot else ""
             return f"Re-checked {n} approved file(s): none shows a newly opted-out student{tail}."
-        who: dict[str, None] = {}
-        for r in shown:
-            for s in r.students:
-                who[self.names.get(s, s)] = None
-        named = ", ".join(list(who)[:3]) + (f" and {len(who) - 3} more" if len(who) > 3 else "")
+        named = self.who()
         verb = "would be withdrawn" if self.dry_run else "withdrawn"
         tail = f"; {len(self.cannot)} could not be re-checked" if self.cannot else ""
         return f"{len(shown)} approved file(s) show {named}: approval {verb}{tail}."
+
+    def who(self) -> str:
+        """The students the affected files show, by name: "Wei Chen, Lin Miranda"."""
+        who: dict[str, None] = {}
+        for r in self.affected:
+            for s in r.students:
+                who[self.names.get(s, s)] = None
+        return ", ".join(list(who)[:3]) + (f" and {len(who) - 3} more" if len(who) > 3 else "")
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -424,6 +430,13 @@ def _withdraw(
     if written:
         audit.write_head(ws.home, ws.school, written[-1])
     yield from out
+
+
+def withdrawn_now(ws: Workspace) -> tuple[Withdrawn, ...]:
+    """Every approval a re-check withdrew, newest first, each with its status now (still
+    withdrawn, decided again, taken down from where it was posted)."""
+    records = read_records(ws)
+    return tuple(reversed(withdrawals(records, records)))
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 from photoguard.files.pathtext import display
 from photoguard.roster.headers import ROLE_LABELS
 from photoguard.roster.importing import ImportPreview
+from photoguard.scan.recheck import RecheckReport
 from ui.widgets.message_bar import MessageBar
 
 #: (diff field, tab title, what it means)
@@ -88,7 +89,12 @@ class MassChangeDialog(QDialog):
 
 
 class ImportPreviewDialog(QDialog):
-    def __init__(self, preview: ImportPreview, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        preview: ImportPreview,
+        parent: QWidget | None = None,
+        ahead: RecheckReport | None = None,
+    ) -> None:
         super().__init__(parent)
         self.preview = preview
         self.setWindowTitle("Import this roster?")
@@ -111,6 +117,15 @@ class ImportPreviewDialog(QDialog):
         cols.setTextFormat(Qt.TextFormat.PlainText)
         layout.addWidget(cols)
         self.warnings: list[MessageBar] = []
+        if ahead is not None and ahead.affected:
+            # What importing would do to earlier approvals (a dry run of the re-check).
+            bar = MessageBar()
+            bar.warning(
+                f"Importing it withdraws the approval of {len(ahead.affected)} photo(s) that "
+                f"show {ahead.who()}: they may already be posted."
+            )
+            layout.addWidget(bar)
+            self.warnings.append(bar)
         for text in preview.warnings:
             bar = MessageBar()
             bar.warning(text[0].upper() + text[1:] + ".")

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from photoguard.files.pathtext import display
 from photoguard.roster.headers import Headers, read_headers
 from photoguard.roster.importing import ImportPreview, ImportResult, apply_import, preview_import
+from photoguard.scan.recheck import RecheckReport, recheck
 from photoguard.workspace.folder import Workspace
 from ui.dialogs.column_mapping import ColumnMappingDialog
 from ui.dialogs.import_preview import ImportPreviewDialog, MassChangeDialog
@@ -286,7 +287,20 @@ class RosterPage(RosterStatePage):
         self.mapping_opened.emit(dialog)
 
     def _show_preview(self, preview: ImportPreview) -> None:
-        dialog = ImportPreviewDialog(preview, self)
+        """The preview, once what it would withdraw of earlier approvals is known."""
+        if preview.base is None:
+            self._open_preview(preview, None)
+            return
+        self.session.tasks.run(
+            lambda ws, by: recheck(ws, by=by, roster=preview.roster.students),
+            self.session.ws,
+            self.session.user_name,
+            on_done=lambda ahead: self._open_preview(preview, ahead),
+            on_error=lambda _text: self._open_preview(preview, None),
+        )
+
+    def _open_preview(self, preview: ImportPreview, ahead: RecheckReport | None) -> None:
+        dialog = ImportPreviewDialog(preview, self, ahead)
         self.dialog = dialog
         dialog.accepted.connect(lambda: self._confirm(preview))
         dialog.rejected.connect(self._not_imported)
