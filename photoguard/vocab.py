@@ -65,6 +65,8 @@ class LogAction(StrEnum):
     #: An approval that no longer holds: a re-check against a newer roster or newer
     #: reference faces found a student in the file it was not checked for (recheck.py).
     APPROVAL_WITHDRAWN = "approval.withdrawn"
+    #: Approvals a re-check found still holding under the roster and faces in force.
+    APPROVAL_RECHECKED = "approval.rechecked"
     #: A person took a file whose approval was withdrawn down from where it was posted.
     TAKEDOWN = "approval.takedown"
 

@@ -47,9 +47,9 @@ def test_an_approval_of_a_child_newly_opted_out_is_withdrawn_and_the_rest_hold(
     from photoguard.audit.summary import STILL_WITHDRAWN, summarise
     from photoguard.cli.main import main
     from photoguard.references.enroll import enroll, plan_student
-    from photoguard.scan.decisions import decide, latest_decision
+    from photoguard.scan.decisions import decide, latest_decision, standing_decisions
     from photoguard.scan.recheck import FROM_CACHE, GONE, recheck
-    from photoguard.scan.run import ScanOptions, scan
+    from photoguard.scan.run import ScanFinished, ScanOptions, scan
     from photoguard.vocab import DecisionKind
     from photoguard.workspace.folder import open_workspace
 
@@ -125,10 +125,20 @@ def test_an_approval_of_a_child_newly_opted_out_is_withdrawn_and_the_rest_hold(
         assert not any("not recorded as taken down" in c for c in after.concerns)
         assert audit.verify(ws.db, ws.school, ws.home).ok
 
-    # Withdrawn once: checking again writes nothing more.
+    # Withdrawn once, and the other found holding: checking again has nothing to do.
     assert main(["--home", str(home), "recheck", "--by", "office"]) == 0
-    assert "none shows a newly opted-out student" in capsys.readouterr().out
+    assert capsys.readouterr().out.startswith("No approval to check again")
     assert len(_withdrawals(home)) == 1
+    # The one that holds is shown as holding when its folder is checked again.
+    with open_workspace(home) as ws:
+        (again,) = [
+            e.report
+            for e in scan(ws, [fair], ScanOptions(processes=1))
+            if isinstance(e, ScanFinished)
+        ]
+        checked = [(r.path, r.sha256, r.verdict) for r in again.files]
+        standing = standing_decisions(ws, checked)
+    assert [Path(p).name for p in standing] == ["b_band.png"]
 
     # Gone from its folder and from the cache: listed, never silently dropped.
     (fair / "b_band.png").unlink()

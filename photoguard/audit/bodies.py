@@ -333,6 +333,19 @@ class ApprovalWithdrawn(Body):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ApprovalRechecked(Body):
+    """``approval.rechecked``: approvals a re-check matched again and found still holding
+    under this roster and the reference faces enrolled up to ``references_as_of``."""
+
+    actions: ClassVar[tuple[LogAction, ...]] = (LogAction.APPROVAL_RECHECKED,)
+    #: Each {"decision": its record's seq, "path", "sha256"}.
+    holds: tuple[Mapping[str, Any], ...] = _key("maps")
+    roster_version: str | None = _key("str")
+    #: The newest reference face enrolled when the re-check began (None: none).
+    references_as_of: str | None = _key("str")
+
+
+@dataclass(frozen=True, kw_only=True)
 class Takedown(Body):
     """``approval.takedown``: a withdrawn file was removed from where it was posted."""
 
@@ -371,6 +384,7 @@ LogBody = (
     | Decision
     | SafeCopy
     | ApprovalWithdrawn
+    | ApprovalRechecked
     | Takedown
     | Unreadable
     | Unknown
@@ -391,6 +405,7 @@ BODY_CLASSES: Mapping[LogAction, type[Body]] = {
         Decision,
         SafeCopy,
         ApprovalWithdrawn,
+        ApprovalRechecked,
         Takedown,
     )
     for action in cls.actions

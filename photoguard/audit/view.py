@@ -220,6 +220,11 @@ def describe(record: audit.Record) -> str:
             f"approval of {_name(b.path)} withdrawn (record {b.withdraws}, {b.decision} by "
             f"{b.approved_by}): it shows {why or 'a student it was not checked for'}"
         )
+    if isinstance(b, bodies.ApprovalRechecked):
+        return (
+            f"{_n(len(b.holds), 'approval')} checked again against roster {b.roster_version}: "
+            "still holding"
+        )
     if isinstance(b, bodies.Takedown):
         return f"{_name(b.path)} taken down from {_one_line(b.where)} (withdrawal {b.withdrawal})"
     # An action this version does not know: the body as it is.

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -34,6 +34,7 @@ from photoguard.audit import bodies
 from photoguard.errors import UserError
 from photoguard.files.hashing import sha256_file
 from photoguard.files.pathtext import stored
+from photoguard.roster import stored as roster_store
 from photoguard.scan import stored as scan_store
 from photoguard.scan.groups import reached_by_group
 from photoguard.scan.logged_check import (
@@ -345,14 +346,27 @@ def standing_decisions(
     * it is about the same bytes (the same SHA-256), and
     * a block or pending holds whatever else changed (they never let a file
       through); an approval or override holds only if the check found the same
-      verdict it was given for, and :func:`decide` would still accept it now: no
-      newer roster and no reference face enrolled since the scan it was given on.
+      verdict it was given for, it was not withdrawn, and :func:`decide` would
+      still accept it now (no newer roster and no reference face enrolled since
+      the scan it was given on), or a re-check found it holding under the roster
+      and faces in force (recheck.py).
+    """
+    return earlier_decisions(ws, checked)[0]
+
+
+def earlier_decisions(
+    ws: Workspace, checked: Sequence[tuple[Path, str, str]]
+) -> tuple[dict[str, DecisionResult], dict[str, str]]:
+    """:func:`standing_decisions`, and for each file whose newest decision was an
+    approval that no longer holds, why, in words a teacher can act on ("Approved by
+    J. Rivera on 2026-11-03; withdrawn on 2026-12-02: Lin Miranda newly opted out").
 
     One pass over the log's decision records, newest first (re-opening a check
     of hundreds of files), stopping once every path is answered.
     """
     wanted = {stored(Path(p).resolve()): (str(p), sha, verdict) for p, sha, verdict in checked}
     found: dict[str, DecisionResult] = {}
+    lapsed: dict[str, str] = {}
     with ws.db.snapshot() as tx:
         try:
             roster: str | None = current_roster(tx, ws.school)
@@ -360,27 +374,58 @@ def standing_decisions(
             roster = "?"  # no approval stands while the roster does not match the log
         newest_face = last_enrolled(tx, ws.school)
         withdrawn = withdrawn_decisions(tx, ws.school)
+        confirmed = confirmed_decisions(tx, ws.school)
+        names: dict[str, str] | None = None
         seen: set[str] = set()
         for record in audit.records(tx, ws.school, action_prefix=ACTION_PREFIX, newest_first=True):
             path = _decision(record).path
             if path is None or path not in wanted or path in seen:
                 continue
             seen.add(path)  # only the newest decision about a path counts
-            if record.seq in withdrawn:
-                continue  # an approval withdrawn: it holds no longer
             key, sha, verdict = wanted[path]
             got = _result(record)
-            still_current = (
-                got.verdict == verdict
-                and roster != "?"
-                and got.roster_version == roster
-                and not (newest_face and later(newest_face, got.scanned_at))
+            fresh = got.roster_version == roster and not (
+                newest_face and later(newest_face, got.scanned_at)
             )
-            if got.sha256 == sha and (not got.lets_through or still_current):
+            # A re-check matched these bytes against the roster and faces in force.
+            still_current = roster != "?" and (fresh or record.seq in confirmed)
+            withdrawal = withdrawn.get(record.seq)
+            holds = not got.lets_through or (got.verdict == verdict and still_current)
+            if withdrawal is None and got.sha256 == sha and holds:
                 found[key] = got
+            if key not in found and got.lets_through:
+                if names is None:
+                    names = {
+                        s.student_id: s.display_name
+                        for s in roster_store.current_students(tx, ws.school)
+                    }
+                approved = f"Approved by {got.by} on {got.at[:10]}"
+                if withdrawal is not None:
+                    lapsed[key] = f"{approved}; {_withdrawn_words(withdrawal, names)}"
+                elif got.sha256 != sha:
+                    lapsed[key] = f"{approved}, but the file changed since: decide it again"
+                elif got.verdict != verdict:
+                    lapsed[key] = (
+                        f"{approved} when it was {got.verdict}; this check finds it {verdict}: "
+                        "decide it again"
+                    )
+                else:
+                    lapsed[key] = (
+                        f"{approved}, before the roster or reference faces changed, and not "
+                        "checked again since: decide it again"
+                    )
             if len(seen) == len(wanted):
                 break
-    return found
+    return found, lapsed
+
+
+def _withdrawn_words(record: audit.Record, names: Mapping[str, str]) -> str:
+    body = record.body_as(bodies.ApprovalWithdrawn) or bodies.ApprovalWithdrawn()
+    why = "; ".join(
+        f"{names.get(s, f'student {s}')} {b}"
+        for s, b in zip(body.students, body.because, strict=False)
+    )
+    return f"withdrawn on {record.at[:10]}" + (f": {why}" if why else "") + "; decide it again"
 
 
 def latest_decision(ws: Workspace, path: Path) -> DecisionResult | None:
@@ -405,6 +450,30 @@ def withdrawn_decisions(tx: Tx, school: str) -> dict[int, audit.Record]:
         body = record.body_as(bodies.ApprovalWithdrawn)
         if body is not None and body.withdraws is not None:
             out[body.withdraws] = record
+    return out
+
+
+def confirmed_decisions(tx: Tx, school: str) -> set[int]:
+    """The approvals a re-check (recheck.py) found still holding under the roster in force
+    and every reference face enrolled so far: they stand as if given under them."""
+    try:
+        roster = current_roster(tx, school)
+    except LogMismatch:
+        return set()  # nothing stands while the roster does not match the log
+    newest_face = last_enrolled(tx, school)
+    out: set[int] = set()
+    for record in audit.records_of(tx, school, [LogAction.APPROVAL_RECHECKED]):
+        body = record.body_as(bodies.ApprovalRechecked)
+        if body is None or body.roster_version != roster:
+            continue
+        if newest_face and not (
+            body.references_as_of and not later(newest_face, body.references_as_of)
+        ):
+            continue  # a reference face enrolled since that re-check
+        for held in body.holds:
+            seq = held.get("decision")
+            if isinstance(seq, int):
+                out.add(seq)
     return out
 
 

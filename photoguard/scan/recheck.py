@@ -49,7 +49,7 @@ from photoguard.roster.model import Student
 from photoguard.roster.names import NameIndex
 from photoguard.scan.analysis import AnalysisOptions, FileAnalysis
 from photoguard.scan.cache import ScanCache, cache_key
-from photoguard.scan.decisions import withdrawn_decisions
+from photoguard.scan.decisions import confirmed_decisions, withdrawn_decisions
 from photoguard.scan.logged_check import current_roster, last_enrolled, later
 from photoguard.scan.pinned import PinnedAnalysis, analyze_pinned
 from photoguard.scan.verdict import assess
@@ -156,7 +156,10 @@ class RecheckReport:
         if not shown:
             n = len(self.files)
             if not n:
-                return "No approval was given under an earlier roster or reference set."
+                return (
+                    "No approval to check again: each was given, or checked again, under the "
+                    "roster and reference faces in force."
+                )
             tail = f"; {len(self.cannot)} could not be re-checked" if self.cannot else ""
             return f"Re-checked {n} approved file(s): none shows a newly opted-out student{tail}."
         named = self.who()
@@ -190,6 +193,7 @@ def approvals_to_recheck(
     roster = current_roster(tx, school)
     newest_face = last_enrolled(tx, school)
     withdrawn = withdrawn_decisions(tx, school)
+    confirmed = confirmed_decisions(tx, school)
     seen: set[str] = set()
     out: list[Approval] = []
     for record in audit.records(tx, school, action_prefix=DECISION_PREFIX, newest_first=True):
@@ -202,8 +206,9 @@ def approvals_to_recheck(
             continue
         if since is not None and later(since, record.at):
             continue
-        current = body.roster_version == roster and not (
-            newest_face and body.scanned_at and later(newest_face, body.scanned_at)
+        current = record.seq in confirmed or (
+            body.roster_version == roster
+            and not (newest_face and body.scanned_at and later(newest_face, body.scanned_at))
         )
         if current and not every:
             continue  # given under the roster and references in force: nothing new
@@ -261,6 +266,8 @@ def recheck(
         approvals = approvals_to_recheck(tx, ws.school, since, every=preview)
         past = _rosters(tx, ws.school, {a.roster_version for a in approvals})
         enrolled = _enrolled_at(tx, ws.school)
+        # Read before matching: a face enrolled meanwhile makes this re-check not count.
+        faces_as_of = last_enrolled(tx, ws.school)
     students = list(roster) if roster is not None else in_force
     dry_run = dry_run or preview
     names = {s.student_id: s.display_name for s in students}
@@ -300,7 +307,7 @@ def recheck(
     finally:
         cache.close()
     if not dry_run:
-        out = list(_withdraw(ws, out, version.label, by))
+        out = list(_record(ws, out, version.label, faces_as_of, by))
     return RecheckReport(version.label, tuple(out), names, dry_run)
 
 
@@ -390,18 +397,29 @@ def _why(
     return "the check now finds them (the thresholds or the model changed)"
 
 
-def _withdraw(
-    ws: Workspace, rechecked: Sequence[Rechecked], roster_label: str, by: str
+def _record(
+    ws: Workspace,
+    rechecked: Sequence[Rechecked],
+    roster_label: str,
+    faces_as_of: str | None,
+    by: str,
 ) -> Iterator[Rechecked]:
-    """Append one approval.withdrawn record per affected approval, in one transaction
-    (a decision made meanwhile about the same file, or a withdrawal, is left alone)."""
+    """In one transaction: an approval.withdrawn record per affected approval, and one
+    approval.rechecked record naming those that still hold (a decision made meanwhile
+    about the same file, or a withdrawal, is left alone)."""
     written: list[audit.Record] = []
     out: list[Rechecked] = []
     with ws.db.transaction() as tx:
         already = withdrawn_decisions(tx, ws.school)
+        holds: list[dict[str, Any]] = []
         for r in rechecked:
             a = r.approval
-            if not r.affected or a.record_seq in already or _decided_since(tx, ws.school, a):
+            if a.record_seq in already or _decided_since(tx, ws.school, a):
+                out.append(r)
+                continue
+            if not r.affected:
+                if r.cannot is None:
+                    holds.append({"decision": a.record_seq, "path": a.path, "sha256": a.sha256})
                 out.append(r)
                 continue
             record = audit.append(
@@ -426,6 +444,20 @@ def _withdraw(
             written.append(record)
             out.append(
                 Rechecked(a, r.students, r.because, r.source, r.cannot, withdrawn_seq=record.seq)
+            )
+        if holds:
+            written.append(
+                audit.append(
+                    tx,
+                    ws.school,
+                    by,
+                    LogAction.APPROVAL_RECHECKED,
+                    bodies.ApprovalRechecked(
+                        holds=tuple(holds),
+                        roster_version=roster_label,
+                        references_as_of=faces_as_of,
+                    ).to_json_dict(),
+                )
             )
     if written:
         audit.write_head(ws.home, ws.school, written[-1])

@@ -9,7 +9,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from gui.fakes import SyncTaskRunner
-from photoguard.scan.decisions import standing_decisions
+from photoguard.scan.decisions import earlier_decisions
 from photoguard.scan.report import ScanReport
 from photoguard.workspace.folder import open_workspace
 from ui.pages.check import CheckPage
@@ -40,7 +40,7 @@ def test_a_cancelled_check_is_said_and_earlier_decisions_are_looked_up(page: Che
     assert page.message.kind == "warning"
     assert page.message.text().startswith("The check was cancelled: 0 file(s) were checked;")
     assert page.heading.text() == "Cancelled: trip · 0 file(s)"
-    assert tasks.calls[-1] is standing_decisions and found == [{}]
+    assert tasks.calls[-1] is earlier_decisions and found == [{}]
 
 
 def test_cancel_with_nothing_running_changes_nothing(page: CheckPage) -> None:

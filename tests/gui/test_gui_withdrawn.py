@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from gui.guitools import drop_paths, idle
+from gui.guitools import drop_paths, idle, wait_for_check
 
 pytestmark = [pytest.mark.gui, pytest.mark.faces]
 
@@ -32,22 +32,23 @@ def test_an_import_withdraws_approvals_says_so_everywhere_and_records_a_takedown
     qtbot, make_window, copy_home: Path, tmp_path: Path, fixtures_dir: Path, monkeypatch
 ) -> None:
     from photoguard.scan.decisions import decide, latest_decision
-    from photoguard.scan.run import ScanOptions, scan
     from photoguard.vocab import DecisionKind
-    from photoguard.workspace.folder import open_workspace
     from ui.dialogs.withdrawn import WithdrawnDialog
+    from ui.widgets.recent_checks import OUT_OF_DATE
 
     fair = tmp_path / "fair"
     fair.mkdir()
     photo = fair / "Wei Chen at the fair.png"
     shutil.copyfile(fixtures_dir / "faces" / "alex_lacamoire" / "alex2.png", photo)
-    with open_workspace(copy_home) as ws:
-        list(scan(ws, [fair], ScanOptions(processes=1)))
-        decide(ws, photo, DecisionKind.APPROVE, "Ms. Rivera")
     roster = tmp_path / "december.csv"
     roster.write_bytes(ROSTER_WITH_WEI.encode())
 
     window = make_window(copy_home, user="Office")
+    idle(qtbot, window)
+    drop_paths(window.check.drop, [fair])  # checked in the app: a recent check
+    wait_for_check(qtbot, window)
+    decide(window.session.ws, photo, DecisionKind.APPROVE, "Ms. Rivera")
+    assert OUT_OF_DATE not in window.check.recent.item(0).text()
     page = window.roster
     window.show_page("roster")
     idle(qtbot, window)
@@ -70,6 +71,18 @@ def test_an_import_withdraws_approvals_says_so_everywhere_and_records_a_takedown
     window.show_page("check")
     assert window.banner.isVisible()  # above every page
     window.grab().save(str(tmp_path / "banner.png"))
+    # The recent check was made against the earlier roster; run again, the photo says why
+    # its approval no longer holds.
+    recent = window.check.recent.item(0)
+    assert OUT_OF_DATE in recent.text()
+    window.check.recent.list.itemActivated.emit(recent)
+    wait_for_check(qtbot, window)
+    idle(qtbot, window)
+    window.check.select_row(0)
+    said = window.check.detail.decided.text()
+    window.grab().save(str(tmp_path / "rechecked.png"))
+    assert "Approved by Ms. Rivera on " in said
+    assert "withdrawn on " in said and "Wei Chen newly on the roster; decide it again" in said
 
     window.banner_button.click()
     dialog = window.withdrawn_dialog

@@ -126,6 +126,11 @@ class ResultsModel(TableModel):
         """Who decided when, and why (for the detail panel)."""
         return self._notes.get(path, "")
 
+    def set_note(self, path: str, note: str) -> None:
+        """Why a file has no decision that holds (an earlier approval lapsed)."""
+        if path in self._rows and path not in self._decisions:
+            self._notes[path] = note
+
     def set_decision(self, path: str, decision: str, note: str = "") -> None:
         row = self._rows.get(path)
         if row is None:

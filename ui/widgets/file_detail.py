@@ -355,7 +355,10 @@ class FileDetail(QWidget):
         elif self.result is not None and self.result.verdict != VerdictKind.CLEAR:
             self.decided.setText(
                 "Not approved. Look at it yourself: block it, or approve it with a reason."
+                + (f" ({detail}.)" if detail else "")
             )
+        elif detail:  # an earlier approval that no longer holds, and why
+            self.decided.setText(f"Not approved now. {detail}.")
         else:
             self.decided.setText("Not decided yet.")
 

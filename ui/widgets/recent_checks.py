@@ -14,6 +14,10 @@ from ui import qsettings
 from ui.qsettings import RECENT_KEY, RECENT_MAX
 from ui.verdicts import STYLES, VERDICT_ORDER
 
+#: What a recent check made against an earlier roster says.
+OUT_OF_DATE = "out of date: the roster changed"
+STALE_ROLE = Qt.ItemDataRole.UserRole + 1
+
 
 def check_label(paths: list[str]) -> str:
     """How a check is named: its folder or file, "and N more"."""
@@ -40,6 +44,7 @@ class RecentChecks(QWidget):
         self.list.itemActivated.connect(self._activated)
         layout.addWidget(self.list, 1)
         self.empty = QLabel("Checks you run appear here, to run again after changes.")
+        self._roster: str | None = None
         self.empty.setWordWrap(True)
         layout.addWidget(self.empty)
 
@@ -61,12 +66,19 @@ class RecentChecks(QWidget):
                 "counts": report.counts,
                 "files": len(report.files),
                 "cancelled": report.cancelled,
+                # The roster it checked against: a newer one makes it out of date.
+                "roster": report.roster_version,
             },
         )
         qsettings.write_json(RECENT_KEY, entries[:RECENT_MAX])
         self.load()
 
-    def load(self) -> None:
+    def load(self, roster: str | None = None) -> None:
+        """The list; with ``roster`` (the label of the roster in force), checks made
+        against an earlier one are marked out of date."""
+        if roster is not None:
+            self._roster = roster
+        roster = self._roster
         self.list.clear()
         for e in qsettings.read_json(RECENT_KEY, []):
             if not isinstance(e, dict) or not isinstance(e.get("paths"), list):
@@ -83,9 +95,20 @@ class RecentChecks(QWidget):
                 + (f": {found}" if found else "")
                 + (" · cancelled" if e.get("cancelled") else "")
             )
+            stale = roster is not None and e.get("roster") not in (None, roster)
+            if stale:
+                text += f"\n{OUT_OF_DATE}"
             item = QListWidgetItem(text)
             item.setData(Qt.ItemDataRole.UserRole, e["paths"])
-            item.setToolTip("\n".join(display(p) for p in e["paths"]))
+            item.setToolTip(
+                (
+                    "The roster changed since this check: double-click to check again.\n"
+                    if stale
+                    else ""
+                )
+                + "\n".join(display(p) for p in e["paths"])
+            )
+            item.setData(STALE_ROLE, stale)
             self.list.addItem(item)
         self.empty.setVisible(self.list.count() == 0)
 

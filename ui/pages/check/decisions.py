@@ -10,7 +10,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 
 from photoguard.files.pathtext import display
-from photoguard.scan.decisions import DecisionResult, decide, standing_decisions
+from photoguard.scan.decisions import DecisionResult, decide, earlier_decisions
 from photoguard.scan.report import FileResult, ScanReport
 from ui.models.results import ResultsModel
 from ui.pages.check.words import decision_note, minute
@@ -63,17 +63,21 @@ class DecisionFlow(QObject):
 
     def look_up(self, report: ScanReport) -> None:
         """A check run again (a recent check re-opened, a folder dropped twice) shows what
-        was decided before, where it still holds for these bytes and this roster."""
+        was decided before, where it still holds for these bytes and this roster, and why
+        an earlier approval no longer holds where one does not."""
         self.session.tasks.run(
-            standing_decisions,
+            earlier_decisions,
             self.session.ws,
             [(r.path, r.sha256, r.verdict) for r in report.files],
             on_done=self._found,
         )
 
-    def _found(self, found: dict[str, DecisionResult]) -> None:
+    def _found(self, earlier: tuple[dict[str, DecisionResult], dict[str, str]]) -> None:
+        found, lapsed = earlier
         for key, got in found.items():
             if self.model.decision(key) is not None:
                 continue  # decided again in this check meanwhile: that one counts
             self.model.set_decision(key, got.decision, "before this check, " + decision_note(got))
+        for key, why in lapsed.items():
+            self.model.set_note(key, why)
         self.loaded.emit(found)

@@ -250,6 +250,7 @@ class CheckPage(QWidget):
 
     def _state_loaded(self, state: DataState) -> None:
         self.state = state
+        self.recent.load(state.version.label if state.version else None)
         self.guide.set_state(state.version, state.opted_out, state.with_faces)
         # The whole guide until the folder can check anything; then a line about any gap.
         first_steps = state.version is None or (state.opted_out > 0 and state.with_faces == 0)
@@ -374,8 +375,8 @@ class CheckPage(QWidget):
         self.check_finished.emit(report)
 
     def _decided_before(self, found: dict[str, DecisionResult]) -> None:
-        if found:
-            self._show_current()
+        # Shown again whatever was found: a lapsed approval's reason is news too.
+        self._show_current()
         self.decisions_loaded.emit(found)
 
     def _failed(self, text: str) -> None:
