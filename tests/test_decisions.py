@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from photoguard import audit
+from photoguard.audit import bodies
 from photoguard.cli.main import main
 from photoguard.errors import UserError
 from photoguard.references import stored as ref_store
@@ -23,11 +24,14 @@ from photoguard.roster.importing import apply_import, preview_import
 from photoguard.scan import stored as scan_store
 from photoguard.scan.decisions import (
     check,
+    confirmed_decisions,
     decide,
     decision_for_verdict,
     latest_decision,
     standing_decisions,
 )
+from photoguard.scan.logged_check import current_roster, later
+from photoguard.vocab import LogAction
 from photoguard.workspace.folder import Workspace
 
 MODEL = "dlib-resnet-v1 (face_recognition_models 0.3.0)"
@@ -503,3 +507,53 @@ def test_cli_block_defaults_to_the_os_user(
     with ws.db.snapshot() as tx:
         rec = list(audit.records(tx, ws.school))[-1]
     assert rec.action == "decision.block" and rec.actor == audit.default_actor()
+
+
+# ----------------------------------------------------------------------------- same second
+
+
+def test_times_compare_to_the_microsecond_not_the_second() -> None:
+    """A face enrolled 0.4 s after a check began, in the same second, is one it never saw."""
+    assert later("2026-12-04T12:00:00.500000+00:00", "2026-12-04T12:00:00.100000+00:00")
+    assert not later("2026-12-04T12:00:00.100000+00:00", "2026-12-04T12:00:00.500000+00:00")
+    # A row stamped to the second reads as that second's start.
+    assert not later("2026-12-04T12:00:00+00:00", "2026-12-04T12:00:00.100000+00:00")
+    assert not later("2026-12-04T12:00:00.100000+00:00", "2026-12-04T12:00:00.100000+00:00")
+
+
+def test_a_face_enrolled_in_the_second_a_recheck_confirmed_an_approval_unconfirms_it(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    pic = photo(tmp_path, "fair.jpg")
+    record_scan(ws, {pic: "clear"})
+    approval = decide(ws, pic, "approve", by="x")
+    with ws.db.snapshot() as tx:
+        roster = current_roster(tx, ws.school)
+    as_of = datetime.now(UTC).replace(microsecond=100_000)
+    with ws.db.transaction() as tx:
+        audit.append(
+            tx,
+            ws.school,
+            "office",
+            LogAction.APPROVAL_RECHECKED,
+            bodies.ApprovalRechecked(
+                holds=({"decision": approval.record_seq, "path": str(pic), "sha256": "x"},),
+                roster_version=roster,
+                references_as_of=as_of.isoformat(timespec="microseconds"),
+            ).to_json_dict(),
+        )
+    with ws.db.snapshot() as tx:
+        assert approval.record_seq in confirmed_decisions(tx, ws.school)
+    # 0.3 s later, in the same second: the re-check never matched against that face.
+    when = (as_of + timedelta(microseconds=300_000)).isoformat(timespec="microseconds")
+    with ws.db.transaction() as tx:
+        ref_store.store_key(tx, ws.school, "1001", b"wrapped", when)
+        ref_store.insert_reference(
+            tx,
+            ws.school,
+            StoredReference(
+                0, "1001", "cd" * 32, "ana.jpg", "[0,0,1,1]", 120, MODEL, when, b"s", None
+            ),
+        )
+    with ws.db.snapshot() as tx:
+        assert approval.record_seq not in confirmed_decisions(tx, ws.school)

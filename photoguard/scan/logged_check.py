@@ -57,7 +57,7 @@ def _parse_time(value: str) -> datetime:
     when = datetime.fromisoformat(value)
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    return when.astimezone(UTC).replace(microsecond=0)
+    return when.astimezone(UTC)
 
 
 def _json_object(raw: object) -> dict[str, Any]:
@@ -227,7 +227,11 @@ def last_enrolled(tx: Tx, school: str) -> str | None:
 
 
 def later(a: str, b: str) -> bool:
-    """Whether time ``a`` is after time ``b``, to the second (both ISO 8601)."""
+    """Whether time ``a`` is after time ``b`` (both ISO 8601), to the microsecond.
+
+    Never to the second only: a reference face enrolled in the same second as a check
+    started, or as a re-check confirmed the approvals, would count as one it had seen
+    (fail open). Rows stamped to the second read as that second's start."""
     try:
         return _parse_time(a) > _parse_time(b)
     except ValueError:

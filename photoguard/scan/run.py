@@ -27,7 +27,7 @@ from photoguard.audit import bodies
 from photoguard.errors import UserError
 from photoguard.faces.match import ReferenceSet
 from photoguard.faces.model import MODEL_LABEL
-from photoguard.files.clock import utcnow
+from photoguard.files.clock import utc_timestamp, utcnow
 from photoguard.files.hashing import sha256_file
 from photoguard.files.pathtext import display, stored
 from photoguard.media.walk import Found, Skipped, walk
@@ -171,7 +171,7 @@ def scan(
         version, students = roster_store.roster_in_force(tx, ws.school)
     # Stamped before the references are read: anything enrolled after this moment
     # was not looked for, and decisions.py refuses approvals on that basis.
-    started_at = utcnow()
+    started_at = utc_timestamp()  # to the microsecond: see logged_check.later
     references = load_reference_set(ws) if settings.faces else ReferenceSet([])
     enrolled = status(ws) if settings.faces else []
     gaps = tuple(e.student for e in enrolled if not e.references)
