@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from photoguard.files.clock import utcnow
+from photoguard.files.clock import utc_timestamp, utcnow
 from photoguard.store.engine import Tx
 
 
@@ -45,7 +45,7 @@ def start_scan(
             "VALUES (?, ?, ?, ?, ?) RETURNING id",
             (
                 school,
-                started_at or utcnow(),
+                started_at or utc_timestamp(),  # to the microsecond: logged_check.later
                 actor,
                 roster_version_id,
                 json.dumps(settings, sort_keys=True),
