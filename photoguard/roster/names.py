@@ -154,6 +154,13 @@ class NameIndex:
                     self._middles.setdefault(last, []).append(person)
                 self._prefixes.update(last[:i] for i in range(1, len(last) + 1))
 
+    def first_names_by_last(self) -> dict[str, dict[str, list[str]]]:
+        """last-name key -> first-name key -> student IDs (for near_names.py)."""
+        return {
+            last: {first: [p.student_id for p in people] for first, people in firsts.items()}
+            for last, firsts in self._by_last.items()
+        }
+
     def find(self, text: str, *, file_name: bool = False) -> list[NameMatch]:
         """Every full name of a roster student in ``text``, in order of position.
 
