@@ -30,6 +30,9 @@ class FindingType(StrEnum):
     #: Faces-off mode: a face that was found and not matched.
     FACE_NOT_MATCHED = "face_not_matched"
     FULL_NAME = "full_name"
+    #: Text read in a picture that is one letter from a student's full name (a blurred
+    #: or half-hidden name tag: roster/near_names.py): a person must look.
+    POSSIBLE_FULL_NAME = "possible_full_name"
     ERROR = "error"
     #: A face a person already said is none of the students it may be (scan/answers.py):
     #: told, never a reason to stop the file.

@@ -29,6 +29,9 @@ FINDING_LINES: Mapping[str, str] = {
         "A face{when}: faces are not matched in this mode, a person must look"
     ),
     FindingType.FULL_NAME: "Full name of {who} in {field}",
+    FindingType.POSSIBLE_FULL_NAME: (
+        "What may be the full name of {who} in {field}{when}: a person must look"
+    ),
     FindingType.ERROR: "Not fully checked: {where}{detail}",
     FindingType.ANSWERED_FACE: "A face{when} a person already said is not {who}: not asked again",
 }
@@ -37,6 +40,7 @@ SUMMARY_WORDS: Mapping[str, str] = {
     FindingType.OPTED_OUT_FACE: "{who}{when}",
     FindingType.POSSIBLE_OPTED_OUT_FACE: "maybe {who}{when}",
     FindingType.FULL_NAME: "full name of {who}",
+    FindingType.POSSIBLE_FULL_NAME: "maybe the full name of {who}",
     FindingType.FACE_NOT_MATCHED: "{count} face(s) to look at",
     FindingType.ERROR: "not fully checked",
     FindingType.ANSWERED_FACE: "not {who} (answered before)",
@@ -111,7 +115,7 @@ def grouped_lines(result: FileResult, names: Mapping[str, str]) -> list[str]:
             )
         elif kind == FULL_NAME:
             fields = ", ".join(sorted({display(x.field or "a caption") for x in items}))
-            lines.append(f"Full name of {who} in {fields}")
+            lines.append(f"Full name of {who} in {fields}{when}")
         else:
             lines.extend(finding_line(x, names) for x in items)
     return list(dict.fromkeys(lines))

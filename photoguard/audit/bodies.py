@@ -309,6 +309,8 @@ class SafeCopy(Body):
     settings: Mapping[str, Any] | None = _key("map?")
     #: Videos only (always False: the copy has no sound).
     audio_kept: bool | None = _key("bool?", written="if_not_none")
+    #: Photos: the lines of text with a full name written in the picture, covered.
+    texts_covered: tuple[Mapping[str, Any], ...] = _key("maps", written="if_set")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -31,7 +31,12 @@ FINDING_LABELS: Mapping[str, str] = {
     FindingType.POSSIBLE_OPTED_OUT_FACE: (
         "a face that may be an opted-out student's (sent to review)"
     ),
-    FindingType.FULL_NAME: "a student's full name in a caption or file name",
+    FindingType.FULL_NAME: (
+        "a student's full name in a caption, the file name or text in the picture"
+    ),
+    FindingType.POSSIBLE_FULL_NAME: (
+        "text in the picture that may be a student's full name (sent to review)"
+    ),
     FindingType.ERROR: "a part that could not be checked",
     FindingType.FACE_NOT_MATCHED: "faces not matching any opted-out student",
     FindingType.ANSWERED_FACE: (

@@ -50,6 +50,11 @@ def register(sub: Any) -> None:
     p.add_argument("--fps", type=float, metavar="N", help="video frames sampled per second")
     p.add_argument("--workers", type=int, metavar="N", help="worker processes (default: cores)")
     p.add_argument(
+        "--no-text",
+        action="store_true",
+        help="do not read text written in the pictures (the setting read_text_in_pictures)",
+    )
+    p.add_argument(
         "--force",
         action="store_true",
         help="replace a --json/--csv file that is not an earlier report (never a scanned file)",
@@ -143,6 +148,7 @@ def cmd_scan(args: argparse.Namespace, ctx: Context) -> int:
             match_distance=args.match_distance,
             review_distance=args.review_distance,
             frames_per_second=args.fps,
+            read_text_in_pictures=False if args.no_text else None,
         )
     )
     by = args.by or default_actor()

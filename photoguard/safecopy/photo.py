@@ -36,6 +36,8 @@ class PhotoJob:
     #: The upright size the analysis saw; the render refuses a different one.
     width: int
     height: int
+    #: Regions under a solid box whatever ``style`` is (text with a full name: text.py).
+    solid: tuple[Region, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,7 @@ def render_photo(job: PhotoJob) -> RenderedPhoto:
             "that was checked"
         )
     cover(pixels, list(job.regions), job.style, job.level)
+    cover(pixels, list(job.solid), "box")
     out = Image.fromarray(pixels, "RGBA" if keep_alpha else "RGB")
     icc_bytes = icc if isinstance(icc, bytes) else None
     if job.metadata.out_format == "JPEG":

@@ -17,6 +17,7 @@ from photoguard.roster.model import Student
 from photoguard.safecopy.faces import CoveredFace
 from photoguard.safecopy.leftovers import release
 from photoguard.safecopy.metadata import FieldChange
+from photoguard.safecopy.text import CoveredText
 from photoguard.scan.verdict import Assessment
 
 
@@ -57,6 +58,8 @@ class SafeCopyPreview:
     frames: int = 0
     preview_time_s: float | None = None
     settings: dict[str, Any] = field(default_factory=dict)
+    #: Photos: lines of text with a full name written in the picture, covered (text.py).
+    texts: tuple[CoveredText, ...] = ()
 
     @property
     def name(self) -> str:

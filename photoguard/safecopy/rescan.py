@@ -19,7 +19,7 @@ from photoguard.roster.names import NameIndex
 from photoguard.safecopy.faces import FACE_FINDINGS
 from photoguard.safecopy.video import VideoScan
 from photoguard.scan.analysis import FaceHit, FileAnalysis
-from photoguard.scan.verdict import Assessment, assess
+from photoguard.scan.verdict import TEXT_IN_PICTURE, Assessment, assess
 
 
 def read_captions(path: Path) -> CaptionFields:
@@ -54,13 +54,22 @@ def video_analysis(scanned: VideoScan, fps: float) -> FileAnalysis:
 
 def refuse_unless_coverable(source: Path, rescan: Assessment, last_level: bool) -> None:
     """Raise if the rescan found something that a stronger cover cannot fix."""
-    others = [f for f in rescan.findings if f.type not in FACE_FINDINGS]
+    others = [
+        f
+        for f in rescan.findings
+        if f.type not in FACE_FINDINGS and f.field != TEXT_IN_PICTURE  # text: covered again
+    ]
     if others:
         first = others[0]
         where = f" in {first.field}" if first.field else ""
         raise UserError(
             f"the safe copy of {source.name} did not rescan clear ({first.type}{where}: "
             f"{first.detail or rescan.reason}); no copy was made"
+        )
+    if last_level and any(f.field == TEXT_IN_PICTURE for f in rescan.findings):
+        raise UserError(
+            f"a full name written in the safe copy of {source.name} could still be read under "
+            "a solid cover; no copy was made"
         )
     if last_level:
         raise UserError(

@@ -107,6 +107,7 @@ def save_safe_copy(
         settings=preview.settings,
         # Written for videos only, and always False (OpenCV writes pictures only).
         audio_kept=False if preview.kind == "video" else None,
+        texts_covered=tuple(t.as_json() for t in preview.texts),
     ).to_json_dict()
     with ws.db.transaction() as tx:
         record = audit.append(tx, ws.school, by, ACTION, body)

@@ -27,6 +27,8 @@ class AnalysisOptions:
     frames_per_second: float
     #: False in faces-off mode: faces are detected but never encoded.
     encode: bool
+    #: Read the text written in the pictures (the setting read_text_in_pictures).
+    read_text: bool = False
 
 
 #: What FaceHit.embedded says of a face found in a motion photo's video.
@@ -46,6 +48,25 @@ class FaceHit:
     #: from the same person's frontal references, so it is judged with a wider review
     #: distance (settings.py).
     profile: bool = False
+
+
+#: Videos and animations: text is read in at most one sampled frame per this many
+#: seconds (faces: every sample). Text in a video stays on screen for seconds (a title,
+#: a name card, a poster behind the speaker), and reading it costs about as much as
+#: finding the faces; the report says how densely (report.py). In a video split between
+#: workers (analyze_file's parts), each part keeps to it on its own samples.
+TEXT_EVERY_S = 1.0
+
+
+@dataclass(frozen=True)
+class TextHit:
+    """A line of text read in a picture (photoguard/ocr): what it says, how sure the
+    reader was (0-1), and where, in the upright original's pixels."""
+
+    text: str
+    confidence: float
+    box: Box
+    time_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -69,11 +90,16 @@ class FileAnalysis:
     #: Faces found too small to recognise (faces/detect.py, MIN_ENCODED_FACE_PX), in
     #: every frame searched: not in ``faces``, never matched.
     faces_too_small: int = 0
+    #: Text read in the pictures (when AnalysisOptions.read_text), and in how many frames.
+    texts: tuple[TextHit, ...] = ()
+    text_frames: int = 0
 
 
 @dataclass
 class _Tally:
     hits: list[FaceHit]
+    texts: list[TextHit] = field(default_factory=list)
+    text_frames: int = 0
     too_small: int = 0
     checked: int = 0
     searched: int = 0
@@ -167,7 +193,23 @@ def _turned_back(box: Box, turns: int, width: int, height: int) -> Box:
     return Box(left, top, right - left, bottom - top)
 
 
-def _check_frames(frames: Iterator[Frame], encode: bool, search: Search = search_upright) -> _Tally:
+def _read_text(frame: Frame, tally: _Tally) -> None:
+    """The text in one frame, into ``tally`` (boxes in the upright original's pixels)."""
+    from photoguard.ocr.read import read_text
+
+    tally.text_frames += 1
+    time_s = None if frame.time_s is None else round(frame.time_s, 2)
+    for line in read_text(frame.image):
+        box = Box(*line.box).unscaled(frame.scale, frame.width, frame.height)
+        tally.texts.append(TextHit(line.text, line.confidence, box, time_s))
+
+
+def _check_frames(
+    frames: Iterator[Frame],
+    encode: bool,
+    search: Search = search_upright,
+    read_text: bool = False,
+) -> _Tally:
     """Search each frame given (for a video, the part's share of the samples).
 
     A frame of an animation or video is searched unless it is *the same picture* as
@@ -183,6 +225,7 @@ def _check_frames(frames: Iterator[Frame], encode: bool, search: Search = search
     tally = _Tally(hits=[])
     last_image: np.ndarray | None = None
     last_found: list[Face] = []
+    next_text_s = 0.0
     for frame in frames:
         if tally.first is None:
             tally.first = frame
@@ -197,6 +240,15 @@ def _check_frames(frames: Iterator[Frame], encode: bool, search: Search = search
             found = search(frame, encode)
             tally.searched += 1
             last_image, last_found = frame.image, found
+            # A photo's own picture always; a video's samples at most every TEXT_EVERY_S
+            # (a repeated identical picture is not read twice); never the EXIF
+            # thumbnail (a differing one is sent to a person by _preview_problem).
+            if read_text and not frame.embedded_preview:
+                if frame.time_s is None:
+                    _read_text(frame, tally)
+                elif frame.time_s >= next_text_s:
+                    _read_text(frame, tally)
+                    next_text_s = frame.time_s + TEXT_EVERY_S
         for face in found:
             if face.too_small and encode:
                 # Faces-off mode matches nobody: there every face found goes to a person,
@@ -326,7 +378,7 @@ def analyze_file(
         )
     captions = read_embedded_fields(path) if part == 0 else None
     try:
-        tally = _check_frames(frames, options.encode, search)
+        tally = _check_frames(frames, options.encode, search, options.read_text)
     except MediaError as exc:
         return FileAnalysis(kind=kind, error=str(exc), captions=captions)
     except MemoryError:
@@ -357,6 +409,8 @@ def analyze_file(
         frames_in_video=info[0].frames if info else None,
         embedded_videos=carried.videos,
         faces_too_small=tally.too_small + carried.too_small,
+        texts=tuple(tally.texts),
+        text_frames=tally.text_frames,
     )
 
 
@@ -382,6 +436,13 @@ def merge_parts(parts: Sequence[FileAnalysis]) -> FileAnalysis:
         ),
         embedded_videos=max(p.embedded_videos for p in parts),
         faces_too_small=sum(p.faces_too_small for p in parts),
+        texts=tuple(
+            sorted(
+                (t for p in parts for t in p.texts),
+                key=lambda t: (t.time_s or 0.0, t.box.top, t.box.left),
+            )
+        ),
+        text_frames=sum(p.text_frames for p in parts),
     )
 
 

@@ -35,8 +35,9 @@ from photoguard.faces.model import MODEL_LABEL
 from photoguard.files.private import create_private_file
 from photoguard.media import Kind
 from photoguard.metadata import READERS_VERSION, CaptionField, CaptionFields, FieldError
+from photoguard.ocr.model import OCR_LABEL
 from photoguard.references.vault import KeyStore, key_store_for
-from photoguard.scan.analysis import AnalysisOptions, FaceHit, FileAnalysis
+from photoguard.scan.analysis import TEXT_EVERY_S, AnalysisOptions, FaceHit, FileAnalysis, TextHit
 
 CACHE_FILE = "cache.sqlite"
 CACHE_KEY_ID = "cache-key"
@@ -65,6 +66,10 @@ def cache_key(sha256: str, kind: Kind, options: AnalysisOptions) -> str:
     ]
     # Photos too: a motion photo's clip is sampled at the video rate (media/motion.py).
     parts.append(f"{options.frames_per_second:g}")
+    if options.read_text:
+        # What a scan with text reading off found (faces only) stays usable by one
+        # with it off; one with it on needs the text too, read by this reader.
+        parts.append(f"text:{OCR_LABEL}:{TEXT_EVERY_S:g}")
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
@@ -97,6 +102,9 @@ def _encode(a: FileAnalysis) -> bytes:
         doc["mv"] = a.embedded_videos
     if a.faces_too_small:
         doc["ts"] = a.faces_too_small
+    if a.texts or a.text_frames:
+        doc["tx"] = [[t.text, t.confidence, t.box.as_list(), t.time_s] for t in a.texts]
+        doc["tf"] = a.text_frames
     if a.captions is not None:
         doc["captions"] = [[f.field, f.text] for f in a.captions.fields]
         doc["caption_errors"] = [[e.field, e.detail] for e in a.captions.errors]
@@ -134,6 +142,11 @@ def _decode(data: bytes) -> FileAnalysis:
         frames_in_video=None if doc.get("vf") is None else int(doc["vf"]),
         embedded_videos=int(doc.get("mv", 0)),
         faces_too_small=int(doc.get("ts", 0)),
+        texts=tuple(
+            TextHit(str(t), float(c), Box(*[int(v) for v in b]), None if w is None else float(w))
+            for t, c, b, w in doc.get("tx", [])
+        ),
+        text_frames=int(doc.get("tf", 0)),
     )
 
 

@@ -282,6 +282,7 @@ def recheck(
         min_face_px=ws.settings.min_face_px,
         frames_per_second=ws.settings.frames_per_second,
         encode=ws.settings.faces,
+        read_text=ws.settings.read_text_in_pictures,
     )
     out: list[Rechecked] = []
     cache = ScanCache(ws.home, ws.settings.cache_days)

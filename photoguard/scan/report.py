@@ -25,7 +25,7 @@ from photoguard.files.spreadsheet import write_csv, write_text_atomically
 from photoguard.media import sampling_gap_s
 from photoguard.media.walk import FoundKind, Skipped
 from photoguard.roster.model import Student
-from photoguard.scan.analysis import MOTION_VIDEO
+from photoguard.scan.analysis import MOTION_VIDEO, TEXT_EVERY_S
 from photoguard.scan.verdict import VERDICTS, Assessment, Finding, Verdict
 from photoguard.vocab import FindingType, VerdictKind
 
@@ -73,6 +73,11 @@ class FileResult:
         sampled = video_sampling(self, frames_per_second)
         if sampled is not None:
             out["sampling"] = sampled.as_json()
+        if a.text_frames:
+            out["text_frames_read"] = a.text_frames
+            if sampled is not None:
+                # Text is read less densely than faces are searched (analysis.py).
+                out["sampling"]["text_every_s"] = TEXT_EVERY_S
         return out
 
 
@@ -296,6 +301,7 @@ FINDING_WORDS: Mapping[str, str] = {
     FindingType.OPTED_OUT_FACE: "opted-out {name}{dist}{when}",
     FindingType.POSSIBLE_OPTED_OUT_FACE: "possibly opted-out {name}{dist}{when}",
     FindingType.FULL_NAME: "full name of {name} in {fields}",
+    FindingType.POSSIBLE_FULL_NAME: "what may be the full name of {name} in {fields}",
     FindingType.FACE_NOT_MATCHED: "{count} face(s) to look at{when}",
     FindingType.ERROR: "{where}{detail}",
     FindingType.ANSWERED_FACE: "not {name}, as a person said before{when}",

@@ -31,6 +31,7 @@ FINDING: dict[str, Any] = {
                 FindingType.POSSIBLE_OPTED_OUT_FACE,
                 FindingType.FACE_NOT_MATCHED,
                 FindingType.FULL_NAME,
+                FindingType.POSSIBLE_FULL_NAME,
                 FindingType.ERROR,
                 FindingType.ANSWERED_FACE,
             ]
@@ -48,6 +49,8 @@ FINDING: dict[str, Any] = {
         "text": {"type": "string"},
         "span": {"type": "array", "items": {"type": "integer"}, "minItems": 2, "maxItems": 2},
         "detail": {"type": "string"},
+        # Text read in the picture: how sure the reader was (0-1).
+        "confidence": {"type": "number", "minimum": 0, "maximum": 1},
         # Face findings: the face group of the check the face is in (scan/groups.py).
         "face_group": {"type": "integer", "minimum": 1},
         # Unsure faces: the other students the face may be, nearest first.
@@ -95,6 +98,8 @@ SAMPLING: dict[str, Any] = {
         "frames_searched": {"type": "integer", "minimum": 0},
         "every_frame": {"type": "boolean"},
         "may_miss_under_s": {"type": ["number", "null"], "exclusiveMinimum": 0},
+        # Text in the picture is read in at most one sample per this many seconds.
+        "text_every_s": {"type": "number", "exclusiveMinimum": 0},
     },
 }
 
@@ -147,6 +152,7 @@ REPORT_SCHEMA: dict[str, Any] = {
                     },
                     "reason": {"type": "string"},
                     "faces_too_small": {"type": "integer", "minimum": 1},
+                    "text_frames_read": {"type": "integer", "minimum": 1},
                     "findings": {"type": "array", "items": FINDING},
                     "sampling": SAMPLING,
                 },

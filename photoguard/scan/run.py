@@ -225,6 +225,7 @@ def scan(
         min_face_px=settings.min_face_px,
         frames_per_second=settings.frames_per_second,
         encode=settings.faces,
+        read_text=settings.read_text_in_pictures,
     )
     cache = ScanCache(ws.home, settings.cache_days) if options.use_cache else None
 

@@ -2,11 +2,13 @@
 
 * ``flagged``: a face within the flag distance of an opted-out student (that
   student's age band's: workspace/settings.py ``Settings.distances_for``), or a
-  student's full name in a caption, metadata field, sidecar or the file's name;
+  student's full name in a caption, metadata field, sidecar, the file's name, or
+  text written in the picture (a name tag, a certificate: photoguard/ocr);
 * ``error``: some part of the file could not be read (a frame, a metadata
   block): it was not fully checked, so it is never clear;
 * ``review``: no hard match, but a face between a student's flag and review
-  distances (or, in faces-off mode, any face at all): a person must look;
+  distances (or, in faces-off mode, any face at all), or text in the picture one
+  letter from a student's full name (``possible_full_name``): a person must look;
 * ``clear``: every picture and every caption was read, and every face found is
   far from every enrolled opted-out student, or one a person already said is none of
   the students it looked like (an ``answered_face``: scan/answers.py).
@@ -23,7 +25,8 @@ from typing import Any
 from photoguard.faces.match import ReferenceSet
 from photoguard.metadata import CaptionFields
 from photoguard.roster.names import NameIndex
-from photoguard.scan.analysis import FileAnalysis
+from photoguard.roster.near_names import near_full_names
+from photoguard.scan.analysis import FileAnalysis, TextHit
 from photoguard.scan.failure import WorkerFailure
 from photoguard.vocab import FindingType, VerdictKind
 
@@ -42,6 +45,9 @@ OPTED_OUT_FACE = FindingType.OPTED_OUT_FACE
 POSSIBLE_OPTED_OUT_FACE = FindingType.POSSIBLE_OPTED_OUT_FACE
 UNMATCHED_FACE = FindingType.FACE_NOT_MATCHED  # faces-off mode
 FULL_NAME = FindingType.FULL_NAME
+POSSIBLE_FULL_NAME = FindingType.POSSIBLE_FULL_NAME
+#: The ``field`` of a name read in the picture itself (photoguard/ocr).
+TEXT_IN_PICTURE = "text in the picture"
 ERROR = FindingType.ERROR
 
 
@@ -65,6 +71,8 @@ class Finding:
     also_students: tuple[str, ...] | None = None
     #: Face findings: the face group (groups.py) the face belongs to in its check.
     face_group: int | None = None
+    #: Names read in the picture: how sure the text reader was of the text (0-1).
+    confidence: float | None = None
     #: Face findings: which of the file's faces (its index in FileAnalysis.faces). Not
     #: in the report: it ties a finding to its face while the check is in memory.
     face: int | None = None
@@ -97,6 +105,7 @@ _JSON_KEYS = (
     "detail",
     "also_students",
     "face_group",
+    "confidence",
 )
 _DISTANCES = frozenset({"distance", "flag_distance", "review_distance"})
 
@@ -120,6 +129,9 @@ class Assessment:
     #: Faces found too small to recognise (never matched): said in the reason and the
     #: report, so nobody takes "no faces found" for "nobody in the picture".
     faces_too_small: int = 0
+    #: Frames whose text was read (photos: 1; videos: at most one per TEXT_EVERY_S);
+    #: 0 when reading text is off.
+    text_frames: int = 0
 
 
 def assess(
@@ -199,6 +211,8 @@ def assess(
             )
     for problem in captions.errors:
         findings.append(Finding(ERROR, field=problem.field, detail=problem.detail))
+    if not isinstance(analysis, WorkerFailure):
+        findings += _text_findings(analysis.texts, names)
 
     verdict = _verdict(findings)
     return Assessment(
@@ -213,6 +227,7 @@ def assess(
         caption_fields=len(captions.fields),
         frames_in_video=None if isinstance(analysis, WorkerFailure) else analysis.frames_in_video,
         faces_too_small=too_small,
+        text_frames=0 if isinstance(analysis, WorkerFailure) else analysis.text_frames,
     )
 
 
@@ -228,13 +243,55 @@ def with_findings(assessment: Assessment, findings: tuple[Finding, ...]) -> Asse
     )
 
 
+def _text_findings(texts: tuple[TextHit, ...], names: NameIndex) -> list[Finding]:
+    """Full names in the text read in the picture, as captions are checked; and text
+    one letter from a full name (a blurred tag, a misread letter), which a person must
+    look at. A name read exactly counts however unsure the reader was of the rest."""
+    out: list[Finding] = []
+    for hit in texts:
+        box = (hit.box.left, hit.box.top, hit.box.width, hit.box.height)
+        exact = names.find(hit.text)
+        for m in exact:
+            out.append(
+                Finding(
+                    FULL_NAME,
+                    student_id=m.student_id,
+                    box=box,
+                    time_s=hit.time_s,
+                    field=TEXT_IN_PICTURE,
+                    text=hit.text,
+                    span=(m.start, m.end),
+                    confidence=hit.confidence,
+                )
+            )
+        named = {m.student_id for m in exact}
+        for near in near_full_names(names, hit.text):
+            if near.student_id in named:
+                continue
+            named.add(near.student_id)
+            out.append(
+                Finding(
+                    POSSIBLE_FULL_NAME,
+                    student_id=near.student_id,
+                    box=box,
+                    time_s=hit.time_s,
+                    field=TEXT_IN_PICTURE,
+                    text=hit.text,
+                    span=(near.start, near.end),
+                    detail="one letter from the student's full name: a person must look",
+                    confidence=hit.confidence,
+                )
+            )
+    return out
+
+
 def _verdict(findings: list[Finding]) -> Verdict:
     types = {f.type for f in findings}
     if types & {OPTED_OUT_FACE, FULL_NAME}:
         return VerdictKind.FLAGGED
     if ERROR in types:
         return VerdictKind.ERROR
-    if types & {POSSIBLE_OPTED_OUT_FACE, UNMATCHED_FACE}:
+    if types & {POSSIBLE_OPTED_OUT_FACE, UNMATCHED_FACE, POSSIBLE_FULL_NAME}:
         return VerdictKind.REVIEW
     return VerdictKind.CLEAR
 
@@ -254,7 +311,13 @@ def _main_reason(verdict: Verdict, findings: list[Finding], faces: int) -> str:
         if count.get(OPTED_OUT_FACE):
             parts.append(f"{count[OPTED_OUT_FACE]} face(s) match opted-out students")
         if count.get(FULL_NAME):
-            parts.append(f"{count[FULL_NAME]} full name(s) in captions or the file name")
+            read = any(f.type == FULL_NAME and f.field == TEXT_IN_PICTURE for f in findings)
+            where = (
+                "captions, the file name or text in the picture"
+                if read
+                else ("captions or the file name")
+            )
+            parts.append(f"{count[FULL_NAME]} full name(s) in {where}")
         return "; ".join(parts)
     if verdict == VerdictKind.ERROR:
         first = next(f for f in findings if f.type == ERROR)
@@ -263,6 +326,11 @@ def _main_reason(verdict: Verdict, findings: list[Finding], faces: int) -> str:
     if verdict == VerdictKind.REVIEW:
         if count.get(POSSIBLE_OPTED_OUT_FACE):
             return f"{count[POSSIBLE_OPTED_OUT_FACE]} face(s) look like opted-out students"
+        if count.get(POSSIBLE_FULL_NAME):
+            return (
+                f"{count[POSSIBLE_FULL_NAME]} line(s) of text in the picture may be a "
+                "student's full name"
+            )
         return f"{count.get(UNMATCHED_FACE, 0)} face(s) found; faces are not matched in this mode"
     answered = count.get(FindingType.ANSWERED_FACE, 0)
     if answered:

@@ -147,6 +147,10 @@ class Settings:
     reference_max_age_days: int = 365
     #: What a safe copy does with a full-name caption: "initial" (Liam O.) or "remove".
     caption_names: str = "initial"
+    #: Read the text written in photos and video frames (name tags, certificates,
+    #: posters: photoguard/ocr) and check it for full names as captions are. Off, a
+    #: name written in the picture is not looked for; every report says which.
+    read_text_in_pictures: bool = True
 
     def validate(self) -> Settings:
         if not 0.0 < self.match_distance <= self.review_distance <= 1.5:
@@ -166,6 +170,8 @@ class Settings:
             raise UserError(
                 f"reference age must be 1 to 3650 days, not {self.reference_max_age_days}"
             )
+        if not isinstance(self.read_text_in_pictures, bool):
+            raise UserError("read_text_in_pictures must be true or false")
         if self.caption_names not in ("initial", "remove"):
             raise UserError("caption_names must be 'initial' or 'remove'")
         if not self.school.strip():
@@ -205,6 +211,7 @@ class Settings:
             "frames_per_second": self.frames_per_second,
             "min_face_px": self.min_face_px,
             "faces": self.faces,
+            "read_text_in_pictures": self.read_text_in_pictures,
         }
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QShowEvent
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFileDialog,
@@ -130,6 +131,9 @@ class SettingsPage(QWidget):
         for box in (self.match, self.review, self.fps, self.min_face):
             box.setMinimumWidth(110)
         cf.addRow("Caption suggestions:", self.caption_style)
+        self.read_text = QCheckBox("Read names written in the pictures (name tags, certificates)")
+        self.read_text.setAccessibleName("Read text written in the pictures")
+        cf.addRow(self.read_text)
         self.mode = QLabel()
         self.mode.setWordWrap(True)
         cf.addRow(self.mode)
@@ -218,6 +222,7 @@ class SettingsPage(QWidget):
         self.fps.setValue(s.frames_per_second)
         self.min_face.setValue(s.min_face_px)
         self.caption_style.setCurrentIndex(max(0, self.caption_style.findData(s.caption_names)))
+        self.read_text.setChecked(s.read_text_in_pictures)
         self.mode.setText(
             "Faces are matched against the opted-out students' reference faces."
             if s.faces
@@ -265,6 +270,7 @@ class SettingsPage(QWidget):
             "frames_per_second": round(self.fps.value(), 2),
             "min_face_px": self.min_face.value(),
             "caption_names": str(self.caption_style.currentData()),
+            "read_text_in_pictures": self.read_text.isChecked(),
         }
 
     def save_settings(self) -> None:
@@ -290,6 +296,7 @@ class SettingsPage(QWidget):
         self.fps.setValue(d.frames_per_second)
         self.min_face.setValue(d.min_face_px)
         self.caption_style.setCurrentIndex(max(0, self.caption_style.findData(d.caption_names)))
+        self.read_text.setChecked(d.read_text_in_pictures)
         self.message.info("Defaults restored here: choose Save settings to use them.")
 
     def choose_home(self) -> None:

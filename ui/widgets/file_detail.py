@@ -74,6 +74,10 @@ def face_boxes(result: FileResult, names: Mapping[str, str], time_s: float | Non
             out.append(FaceBox(f.box, VerdictKind.REVIEW, f"Maybe {who}{dist}"))
         elif f.type == FindingType.ANSWERED_FACE:
             out.append(FaceBox(f.box, VerdictKind.CLEAR, f"Not {who} (answered)"))
+        elif f.type == FULL_NAME:  # written in the picture: a name tag, a certificate
+            out.append(FaceBox(f.box, VerdictKind.FLAGGED, f"Full name of {who}"))
+        elif f.type == FindingType.POSSIBLE_FULL_NAME:
+            out.append(FaceBox(f.box, VerdictKind.REVIEW, f"Maybe the full name of {who}"))
         else:
             out.append(FaceBox(f.box, VerdictKind.REVIEW, "Face to look at"))
     return out
@@ -83,7 +87,7 @@ def captions_html(items: list[Finding], fill: str, ink: str) -> str:
     """Each caption field with a full name, the name marked."""
     by_field: dict[tuple[str, str], list[tuple[int, int]]] = {}
     for f in items:
-        if f.type != FULL_NAME or f.text is None:
+        if f.type not in (FULL_NAME, FindingType.POSSIBLE_FULL_NAME) or f.text is None:
             continue
         spans = by_field.setdefault((f.field or "", f.text), [])
         if f.span:
