@@ -412,10 +412,12 @@ def _record(
     out: list[Rechecked] = []
     with ws.db.transaction() as tx:
         already = withdrawn_decisions(tx, ws.school)
+        oldest = min((r.approval.record_seq for r in rechecked), default=0)
+        latest = _latest_decisions(tx, ws.school, oldest)
         holds: list[dict[str, Any]] = []
         for r in rechecked:
             a = r.approval
-            if a.record_seq in already or _decided_since(tx, ws.school, a):
+            if a.record_seq in already or latest.get(a.path, 0) > a.record_seq:
                 out.append(r)
                 continue
             if not r.affected:
@@ -517,12 +519,16 @@ def take_down(ws: Workspace, path: Path, *, where: str, by: str) -> TakenDown:
     return TakenDown(wanted, where, written.seq, record.seq)
 
 
-def _decided_since(tx: Tx, school: str, approval: Approval) -> bool:
-    """Whether a newer decision about the file was recorded after the approval."""
+def _latest_decisions(tx: Tx, school: str, after_seq: int) -> dict[str, int]:
+    """The newest decision record's seq for each file decided after ``after_seq``: read
+    once for the whole re-check (a walk of the log per approval made 1,000 approvals
+    take 12 s instead of under 1). An approval with a newer decision about its file was
+    decided again meanwhile and is left alone."""
+    latest: dict[str, int] = {}
     for record in audit.records(tx, school, action_prefix=DECISION_PREFIX, newest_first=True):
-        if record.seq <= approval.record_seq:
-            return False
+        if record.seq <= after_seq:
+            break
         body = record.body_as(bodies.Decision)
-        if body is not None and body.path == approval.path:
-            return True
-    return False
+        if body is not None and body.path is not None:
+            latest.setdefault(body.path, record.seq)
+    return latest
